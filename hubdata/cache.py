@@ -1,0 +1,206 @@
+"""Disk cache: one parquet file per source request, plus a JSON sidecar that is its manifest row.
+
+Layout: <root>/<source>/<key>.parquet and <key>.json, key = hash of the request parameters.
+- Atomic: each file is written to a temp file in the same folder, then os.replace()d; the
+  sidecar is written last, so an entry exists only once its data is complete.
+- Concurrent processes: a per-entry file lock serialises writers (and a second fetcher of the
+  same entry waits, then reads what the first wrote).
+- TTL: an entry older than its ttl is stale; stale entries are still served when the source
+  cannot be reached (stale-while-offline), with their age in the result's warning.
+- A failed fetch never writes anything. Secrets never reach the sidecar (URLs are redacted).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+from filelock import FileLock
+
+from hubdata.errors import ConfigError, NotFoundError, SourceError, redact
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TTL = 30 * 24 * 3600  # annual data changes rarely; a month keeps revisions in view
+
+
+def cache_root() -> Path:
+    root = Path(os.environ.get("HUBDATA_CACHE_DIR") or PROJECT_ROOT / "cache")
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def entry_key(source: str, params: dict) -> str:
+    blob = json.dumps({"source": source, **params}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+@dataclass
+class CachedFrame:
+    """A frame with where it came from; `warning` is set when it is served stale/offline."""
+    frame: pd.DataFrame
+    meta: dict
+    from_cache: bool
+    warning: str | None = None
+    age_seconds: float = field(default=0.0)
+
+
+def _paths(source: str, key: str) -> tuple[Path, Path, Path]:
+    folder = cache_root() / source.replace(":", "_")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{key}.parquet", folder / f"{key}.json", folder / f"{key}.lock"
+
+
+def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _write_json(obj: dict) -> Callable[[str], None]:
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(obj, fh, indent=1, default=str)
+    return write
+
+
+def age_text(seconds: float) -> str:
+    if seconds < 3600:
+        return f"{int(seconds // 60)} minutes"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.0f} hours"
+    return f"{seconds / 86400:.0f} days"
+
+
+def read(source: str, params: dict) -> CachedFrame | None:
+    """Return the cached entry (fresh or stale) or None."""
+    data_path, meta_path, _ = _paths(source, entry_key(source, params))
+    if not meta_path.exists() or not data_path.exists():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        frame = pd.read_parquet(data_path)
+    except (OSError, ValueError):
+        return None  # unreadable entry: treat as absent, a fetch will replace it
+    age = time.time() - float(meta.get("fetched_at_epoch", 0))
+    return CachedFrame(frame, meta, from_cache=True, age_seconds=age)
+
+
+def write(source: str, params: dict, frame: pd.DataFrame, *, url: str | None = None,
+          ttl: float | None = DEFAULT_TTL, extra: dict | None = None) -> dict:
+    """Store frame atomically and return its manifest row."""
+    _, _, lock_path = _paths(source, entry_key(source, params))
+    with FileLock(str(lock_path), timeout=120):
+        return _store(source, params, frame, url=url, ttl=ttl, extra=extra)
+
+
+def _store(source: str, params: dict, frame: pd.DataFrame, *, url: str | None,
+           ttl: float | None, extra: dict | None = None) -> dict:
+    """Write data then sidecar, each atomically; the caller holds the entry lock."""
+    key = entry_key(source, params)
+    data_path, meta_path, _ = _paths(source, key)
+    now = time.time()
+    meta = {
+        "key": key, "source": source, "params": params, "url": redact(url) if url else None,
+        "rows": int(len(frame)), "fetched_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+        "fetched_at_epoch": now, "ttl_seconds": ttl, **(extra or {}),
+    }
+    _atomic_write(data_path, lambda tmp: frame.to_parquet(tmp, index=False))
+    _atomic_write(meta_path, _write_json(meta))
+    return meta
+
+
+def get_or_fetch(source: str, params: dict, fetch: Callable[[], tuple[pd.DataFrame, str]],
+                 *, ttl: float | None = DEFAULT_TTL, refresh: bool = False) -> CachedFrame:
+    """Serve a fresh cached entry, else fetch (frame, url) and cache it.
+
+    When the fetch fails with a SourceError (network, 5xx, rate limit) and a stale copy exists,
+    the stale copy is returned with a warning that says how old it is. Not-found and
+    configuration errors are raised: a stale copy does not answer a wrong question.
+    """
+    key = entry_key(source, params)
+    _, _, lock_path = _paths(source, key)
+    with FileLock(str(lock_path), timeout=600):
+        hit = read(source, params)
+        if hit is not None and not refresh and not _expired(hit):
+            return hit
+        try:
+            frame, url = fetch()
+        except (NotFoundError, ConfigError):
+            raise
+        except SourceError as exc:
+            if hit is None:
+                raise
+            hit.warning = (f"{exc.user_message} Showing the copy cached "
+                           f"{age_text(hit.age_seconds)} ago ({hit.meta.get('fetched_at')}).")
+            return hit
+        meta = _store(source, params, frame, url=url, ttl=ttl)
+    return CachedFrame(frame, meta, from_cache=False)
+
+
+def _expired(hit: CachedFrame) -> bool:
+    ttl = hit.meta.get("ttl_seconds")
+    return ttl is not None and hit.age_seconds > float(ttl)
+
+
+def manifest() -> pd.DataFrame:
+    """One row per cached entry: source, url, params, rows, fetched_at, age, stale."""
+    rows = []
+    for meta_path in sorted(cache_root().glob("*/*.json")):
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not meta_path.with_suffix(".parquet").exists():
+            continue
+        age = time.time() - float(meta.get("fetched_at_epoch", 0))
+        ttl = meta.get("ttl_seconds")
+        rows.append({
+            "source": meta.get("source"), "params": json.dumps(meta.get("params"), sort_keys=True),
+            "url": meta.get("url"), "rows": meta.get("rows"), "fetched_at": meta.get("fetched_at"),
+            "age": age_text(age), "stale": bool(ttl is not None and age > float(ttl)),
+            "key": meta.get("key"), "path": str(meta_path.with_suffix(".parquet")),
+        })
+    return pd.DataFrame(rows, columns=["source", "params", "url", "rows", "fetched_at", "age",
+                                       "stale", "key", "path"])
+
+
+def entries(source_prefix: str) -> list[CachedFrame]:
+    """Every cached entry whose source starts with source_prefix (e.g. "import")."""
+    out = []
+    for meta_path in sorted(cache_root().glob("*/*.json")):
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if str(meta.get("source", "")).startswith(source_prefix):
+            hit = read(meta["source"], meta.get("params", {}))
+            if hit is not None:
+                out.append(hit)
+    return out
+
+
+def clear(source: str | None = None) -> int:
+    """Delete cached entries (all, or one source); return how many were removed."""
+    removed = 0
+    for meta_path in cache_root().glob("*/*.json"):
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            meta = {}
+        if source is None or meta.get("source") == source:
+            meta_path.unlink(missing_ok=True)
+            meta_path.with_suffix(".parquet").unlink(missing_ok=True)
+            removed += 1
+    return removed
