@@ -2,12 +2,15 @@
 
 Retries: on connection errors, timeouts, 429 and 5xx, up to MAX_ATTEMPTS with exponential
 backoff plus jitter; a Retry-After header (seconds) is respected, capped at MAX_WAIT.
+HUBDATA_OFFLINE=1 turns every request into an immediate SourceError (cached and imported data
+still serve), for demos and tests on machines without a network.
 Every URL that reaches a log line or an exception passes through errors.redact().
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -59,6 +62,9 @@ def request(method: str, url: str, *, source: str, params: dict | None = None,
             json: Any = None, allow_redirects: bool = True) -> requests.Response:
     """Send a request with retries; return a response with status < 400 (or a 3xx when
     allow_redirects is False). Raise SourceError / RateLimitError / NotFoundError otherwise."""
+    if os.environ.get("HUBDATA_OFFLINE") == "1":
+        raise SourceError(f"{source}: offline mode (HUBDATA_OFFLINE=1) is on, so nothing was "
+                          "fetched; use cached or imported data.", source=source)
     last_error: Exception | None = None
     for attempt in range(1, MAX_ATTEMPTS + 1):
         shown = redact(requests.Request(method, url, params=params).prepare().url)
