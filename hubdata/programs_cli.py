@@ -47,17 +47,19 @@ def cmd_registry_check(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch_awards(args: argparse.Namespace) -> int:
-    from hubdata.errors import ConfigError, HubDataError
+    from hubdata.errors import ConfigError, HubDataError, NoDataError
     from hubdata.sources import usaspending
 
-    programs = args.programs or list(usaspending.DEFAULT_PROGRAMS)
     try:
-        total = 0
         for year in args.years:
-            result = usaspending.fetch_awards(year, args.geo, programs, refresh=args.refresh)
+            try:
+                result = usaspending.fetch_awards(year, args.geo, args.programs,
+                                                  refresh=args.refresh)
+            except NoDataError as exc:  # a year without awards is information, not a failure
+                print(exc.user_message)
+                continue
             if result.warning:
                 print(result.warning, file=sys.stderr)
-            total += len(result.frame)
             print(f"FY{year} {args.geo}: {len(result.frame)} regions, "
                   f"${result.frame['amount_usd'].sum():,.0f}"
                   + (" (cached)" if result.from_cache else ""))
@@ -74,9 +76,8 @@ def cmd_import_awards(args: argparse.Namespace) -> int:
     from hubdata.errors import ConfigError, HubDataError
     from hubdata.sources import usaspending
 
-    programs = args.programs or list(usaspending.DEFAULT_PROGRAMS)
     try:
-        frame = usaspending.import_awards_json(args.file, args.year, args.geo, programs)
+        frame = usaspending.import_awards_json(args.file, args.year, args.geo, args.programs)
     except ConfigError as exc:
         print(exc.user_message, file=sys.stderr)
         return 2
