@@ -14,6 +14,7 @@ messages pass through `redact()` when they are built.
 
 from __future__ import annotations
 
+import logging
 import re
 
 _KEY_PATTERNS = [
@@ -27,6 +28,16 @@ def register_secret(value: str | None) -> None:
     """Remember a secret so that redact() removes it wherever it appears."""
     if value and len(value) >= 8:
         _extra_secrets.add(value)
+
+
+class RedactingFilter(logging.Filter):
+    """Logging filter that masks keys in a record (for loggers we do not own, e.g. urllib3,
+    which logs full request URLs at DEBUG)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        return True
 
 
 def redact(text: object) -> str:
@@ -43,10 +54,12 @@ class HubDataError(Exception):
     """Base of every expected failure in hubdata."""
 
     def __init__(self, message: str, *, source: str | None = None, url: str | None = None,
-                 status: int | None = None):
+                 status: int | None = None, detail: str | None = None):
         self.source = source
         self.url = redact(url) if url else None
         self.status = status
+        # the source's own words (e.g. a 400 body), redacted, so callers can map them
+        self.detail = redact(detail) if detail else None
         super().__init__(redact(message))
 
     @property

@@ -19,9 +19,11 @@ from typing import Any, Callable, Iterable, TypeVar
 import requests
 
 from hubdata import __version__
-from hubdata.errors import NotFoundError, RateLimitError, SourceError, redact
+from hubdata.errors import NotFoundError, RateLimitError, RedactingFilter, SourceError, redact
 
 log = logging.getLogger("hubdata.http")
+# urllib3 logs every request line (query string included) at DEBUG: mask keys there too.
+logging.getLogger("urllib3.connectionpool").addFilter(RedactingFilter())
 
 USER_AGENT = f"HubAtlas/{__version__} (+https://github.com/hub-atlas; economic-development dashboard)"
 TIMEOUT = (5.0, 60.0)  # connect, read seconds
@@ -49,7 +51,7 @@ def session() -> requests.Session:
 def _retry_after(resp: requests.Response) -> float | None:
     value = resp.headers.get("Retry-After")
     try:
-        return min(float(value), MAX_WAIT) if value is not None else None
+        return min(max(float(value), 0.0), MAX_WAIT) if value is not None else None
     except ValueError:
         return None
 
@@ -97,13 +99,14 @@ def request(method: str, url: str, *, source: str, params: dict | None = None,
             if attempt < MAX_ATTEMPTS:
                 sleep(wait if wait is not None else _backoff(attempt))
             continue
-        if resp.status_code == 404:
-            raise NotFoundError(f"{source} has no such resource (HTTP 404): {shown}",
-                                source=source, url=shown, status=404)
         if resp.status_code >= 400:
-            detail = redact(resp.text.strip()[:200])
-            raise SourceError(f"{source} rejected the request (HTTP {resp.status_code}): {detail}",
-                              source=source, url=shown, status=resp.status_code)
+            detail = redact(resp.text.strip()[:500])
+            if resp.status_code == 404:
+                raise NotFoundError(f"{source} has no such resource (HTTP 404): {shown}",
+                                    source=source, url=shown, status=404, detail=detail)
+            raise SourceError(f"{source} rejected the request (HTTP {resp.status_code}): "
+                              f"{detail[:200]}", source=source, url=shown,
+                              status=resp.status_code, detail=detail)
         log.info("%s %s: HTTP %d", method, shown, resp.status_code)
         return resp
     assert last_error is not None
