@@ -1,8 +1,9 @@
-"""Disk cache: one parquet file per source request, plus a JSON sidecar that is its manifest row.
+"""Disk cache: one parquet file per source request; its manifest row lives in the file's footer.
 
-Layout: <root>/<source>/<key>.parquet and <key>.json, key = hash of the request parameters.
-- Atomic: each file is written to a temp file in the same folder, then os.replace()d; the
-  sidecar is written last, so an entry exists only once its data is complete.
+Layout: <root>/<source>/<key>.parquet, key = hash of the request parameters.
+- Atomic: the file is written to a temp file in the same folder, then os.replace()d. Data and
+  manifest row (source, params, redacted URL, fetch time, ttl) are one file, so a crash can
+  never pair new data with an old manifest row, and readers see the old entry or the new one.
 - Concurrent processes: a per-entry file lock serialises writers (and a second fetcher of the
   same entry waits, then reads what the first wrote).
 - TTL: an entry older than its ttl is stale; stale entries are still served when the source
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import time
@@ -24,7 +26,12 @@ from typing import Callable
 import pandas as pd
 from filelock import FileLock
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from hubdata.errors import ConfigError, NotFoundError, SourceError, redact
+
+log = logging.getLogger("hubdata.cache")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TTL = 30 * 24 * 3600  # annual data changes rarely; a month keeps revisions in view
@@ -51,10 +58,13 @@ class CachedFrame:
     age_seconds: float = field(default=0.0)
 
 
-def _paths(source: str, key: str) -> tuple[Path, Path, Path]:
+META_KEY = b"hubdata"
+
+
+def _paths(source: str, key: str) -> tuple[Path, Path]:
     folder = cache_root() / source.replace(":", "_")
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{key}.parquet", folder / f"{key}.json", folder / f"{key}.lock"
+    return folder / f"{key}.parquet", folder / f"{key}.lock"
 
 
 def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
@@ -68,11 +78,22 @@ def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
             os.unlink(tmp)
 
 
-def _write_json(obj: dict) -> Callable[[str], None]:
+def _write_parquet(frame: pd.DataFrame, meta: dict) -> Callable[[str], None]:
     def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=1, default=str)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        footer = {**(table.schema.metadata or {}),
+                  META_KEY: json.dumps(meta, default=str).encode()}
+        pq.write_table(table.replace_schema_metadata(footer), tmp)
     return write
+
+
+def _read_meta(path: Path) -> dict | None:
+    """The manifest row stored in a cache file's footer (reads the footer only)."""
+    try:
+        footer = pq.read_schema(path).metadata or {}
+        return json.loads(footer[META_KEY]) if META_KEY in footer else None
+    except (OSError, ValueError, pa.ArrowException):
+        return None
 
 
 def age_text(seconds: float) -> str:
@@ -85,14 +106,13 @@ def age_text(seconds: float) -> str:
 
 def read(source: str, params: dict) -> CachedFrame | None:
     """Return the cached entry (fresh or stale) or None."""
-    data_path, meta_path, _ = _paths(source, entry_key(source, params))
-    if not meta_path.exists() or not data_path.exists():
-        return None
+    data_path, _ = _paths(source, entry_key(source, params))
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        frame = pd.read_parquet(data_path)
-    except (OSError, ValueError):
-        return None  # unreadable entry: treat as absent, a fetch will replace it
+        table = pq.read_table(data_path)
+        meta = json.loads((table.schema.metadata or {})[META_KEY])
+        frame = table.to_pandas()
+    except (OSError, ValueError, KeyError, pa.ArrowException):
+        return None  # absent or unreadable entry: a fetch will replace it
     age = time.time() - float(meta.get("fetched_at_epoch", 0))
     return CachedFrame(frame, meta, from_cache=True, age_seconds=age)
 
@@ -100,24 +120,23 @@ def read(source: str, params: dict) -> CachedFrame | None:
 def write(source: str, params: dict, frame: pd.DataFrame, *, url: str | None = None,
           ttl: float | None = DEFAULT_TTL, extra: dict | None = None) -> dict:
     """Store frame atomically and return its manifest row."""
-    _, _, lock_path = _paths(source, entry_key(source, params))
+    _, lock_path = _paths(source, entry_key(source, params))
     with FileLock(str(lock_path), timeout=120):
         return _store(source, params, frame, url=url, ttl=ttl, extra=extra)
 
 
 def _store(source: str, params: dict, frame: pd.DataFrame, *, url: str | None,
            ttl: float | None, extra: dict | None = None) -> dict:
-    """Write data then sidecar, each atomically; the caller holds the entry lock."""
+    """Write the entry atomically; the caller holds the entry lock."""
     key = entry_key(source, params)
-    data_path, meta_path, _ = _paths(source, key)
+    data_path, _ = _paths(source, key)
     now = time.time()
     meta = {
         "key": key, "source": source, "params": params, "url": redact(url) if url else None,
         "rows": int(len(frame)), "fetched_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
         "fetched_at_epoch": now, "ttl_seconds": ttl, **(extra or {}),
     }
-    _atomic_write(data_path, lambda tmp: frame.to_parquet(tmp, index=False))
-    _atomic_write(meta_path, _write_json(meta))
+    _atomic_write(data_path, _write_parquet(frame, meta))
     return meta
 
 
@@ -130,7 +149,7 @@ def get_or_fetch(source: str, params: dict, fetch: Callable[[], tuple[pd.DataFra
     configuration errors are raised: a stale copy does not answer a wrong question.
     """
     key = entry_key(source, params)
-    _, _, lock_path = _paths(source, key)
+    _, lock_path = _paths(source, key)
     with FileLock(str(lock_path), timeout=600):
         hit = read(source, params)
         if hit is not None and not refresh and not _expired(hit):
@@ -144,6 +163,7 @@ def get_or_fetch(source: str, params: dict, fetch: Callable[[], tuple[pd.DataFra
                 raise
             hit.warning = (f"{exc.user_message} Showing the copy cached "
                            f"{age_text(hit.age_seconds)} ago ({hit.meta.get('fetched_at')}).")
+            log.warning("%s", hit.warning)
             return hit
         meta = _store(source, params, frame, url=url, ttl=ttl)
     return CachedFrame(frame, meta, from_cache=False)
@@ -157,20 +177,14 @@ def _expired(hit: CachedFrame) -> bool:
 def manifest() -> pd.DataFrame:
     """One row per cached entry: source, url, params, rows, fetched_at, age, stale."""
     rows = []
-    for meta_path in sorted(cache_root().glob("*/*.json")):
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if not meta_path.with_suffix(".parquet").exists():
-            continue
+    for path, meta in _all_entries():
         age = time.time() - float(meta.get("fetched_at_epoch", 0))
         ttl = meta.get("ttl_seconds")
         rows.append({
             "source": meta.get("source"), "params": json.dumps(meta.get("params"), sort_keys=True),
             "url": meta.get("url"), "rows": meta.get("rows"), "fetched_at": meta.get("fetched_at"),
             "age": age_text(age), "stale": bool(ttl is not None and age > float(ttl)),
-            "key": meta.get("key"), "path": str(meta_path.with_suffix(".parquet")),
+            "key": meta.get("key"), "path": str(path),
         })
     return pd.DataFrame(rows, columns=["source", "params", "url", "rows", "fetched_at", "age",
                                        "stale", "key", "path"])
@@ -179,11 +193,7 @@ def manifest() -> pd.DataFrame:
 def entries(source_prefix: str) -> list[CachedFrame]:
     """Every cached entry whose source starts with source_prefix (e.g. "import")."""
     out = []
-    for meta_path in sorted(cache_root().glob("*/*.json")):
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
+    for _, meta in _all_entries():
         if str(meta.get("source", "")).startswith(source_prefix):
             hit = read(meta["source"], meta.get("params", {}))
             if hit is not None:
@@ -194,13 +204,18 @@ def entries(source_prefix: str) -> list[CachedFrame]:
 def clear(source: str | None = None) -> int:
     """Delete cached entries (all, or one source); return how many were removed."""
     removed = 0
-    for meta_path in cache_root().glob("*/*.json"):
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            meta = {}
+    for path, meta in _all_entries():
         if source is None or meta.get("source") == source:
-            meta_path.unlink(missing_ok=True)
-            meta_path.with_suffix(".parquet").unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+def _all_entries() -> list[tuple[Path, dict]]:
+    """(path, manifest row) of every complete entry; temp files never match the glob."""
+    out = []
+    for path in sorted(cache_root().glob("*/*.parquet")):
+        meta = _read_meta(path)
+        if meta is not None:
+            out.append((path, meta))
+    return out
