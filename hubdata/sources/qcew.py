@@ -11,6 +11,7 @@ disclosure_code "N" = not disclosed: those zeros are not data and become NaN, di
 
 from __future__ import annotations
 
+import csv
 import io
 
 import pandas as pd
@@ -73,6 +74,10 @@ def parse_qcew_csv(raw: bytes | str, *, own_codes: tuple[str, ...] = (PRIVATE,))
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise SchemaError(f"QCEW file is not valid CSV: {exc}", source=SOURCE) from None
     df.columns = [c.strip().strip('"') for c in df.columns]
+    short = _short_line(text, len(df.columns))
+    if short:
+        raise SchemaError(f"QCEW file line {short} has fewer fields than its header; the file "
+                          "may be truncated.", source=SOURCE)
     if "annual_avg_estabs" not in df.columns and "annual_avg_estabs_count" in df.columns:
         df = df.rename(columns={"annual_avg_estabs_count": "annual_avg_estabs"})
     missing = [c for c in REQUIRED if c not in df.columns]
@@ -128,6 +133,15 @@ def parse_qcew_csv(raw: bytes | str, *, own_codes: tuple[str, ...] = (PRIVATE,))
     out.loc[~disclosed, "establishments"] = nums["annual_avg_estabs"].where(
         nums["annual_avg_estabs"] > 0)[~disclosed]
     return conform(out.reset_index(drop=True))
+
+
+def _short_line(text: str, width: int) -> int | None:
+    """Line number of the first record with fewer fields than the header (a cut-off download;
+    pandas would pad it silently)."""
+    for number, record in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if record and len(record) < width:
+            return number
+    return None
 
 
 def _fetch_csv(url: str) -> tuple[pd.DataFrame, str]:
