@@ -111,7 +111,8 @@ def test_rejected_request_shows_the_detail(status):
     with pytest.raises(SourceError) as info:
         us.fetch_awards(2023, "county")
     assert info.value.status == status
-    assert "time_period" in str(info.value)
+    assert str(info.value) == (f"USAspending rejected the FY2023 county request (HTTP {status}): "
+                               "Field 'filters|time_period' is outside valid values")
     assert len(responses.calls) == 1  # a 4xx is not retried
 
 

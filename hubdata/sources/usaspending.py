@@ -155,7 +155,14 @@ def fetch_awards(fiscal_year: int, geo_layer: str = "county", program_numbers=No
     programs = body["filters"]["program_numbers"]
 
     def fetch() -> tuple[pd.DataFrame, str]:
-        resp = http.post_json(URL, body, source=SOURCE)
+        try:
+            resp = http.post_json(URL, body, source=SOURCE)
+        except SourceError as exc:
+            if exc.status not in (400, 422):
+                raise
+            raise SourceError(f"USAspending rejected the FY{fiscal_year} {geo_layer} request "
+                              f"(HTTP {exc.status}): {_detail(exc.detail)}", source=SOURCE,
+                              url=URL, status=exc.status, detail=exc.detail) from None
         try:
             payload = resp.json()
         except ValueError:
@@ -170,6 +177,14 @@ def fetch_awards(fiscal_year: int, geo_layer: str = "county", program_numbers=No
 
     return cache.get_or_fetch(SOURCE, _cache_params(fiscal_year, geo_layer, programs), fetch,
                               refresh=refresh)
+
+
+def _detail(text: str | None) -> str:
+    """The API's {"detail": "..."} message, or the raw text when the body is not that shape."""
+    try:
+        return str(json.loads(text or "")["detail"])
+    except (ValueError, TypeError, KeyError):
+        return (text or "no detail given")[:200]
 
 
 def import_awards_json(path: str | Path, fiscal_year: int, geo_layer: str,
