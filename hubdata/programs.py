@@ -35,6 +35,7 @@ import pandas as pd
 
 from hubdata.errors import ConfigError
 from hubdata.regions import FIPS_BY_POSTAL
+from hubdata.sources.usaspending import DEFAULT_PROGRAMS
 
 NOT_MEASURED = "not measured"
 BACKS = "backs a measured cluster"
@@ -110,10 +111,10 @@ def _summarise(sub: pd.DataFrame, rtype: str, rcode: str, n_matched: int, n_code
     lq = pd.to_numeric(sub.get("lq_employment", pd.Series(np.nan, index=sub.index)))
     emp = pd.to_numeric(sub.get("employment", pd.Series(np.nan, index=sub.index)))
     if lq.notna().any():
-        top = sub.loc[lq.idxmax()]
-        out.update(top_industry=top["label"], top_lq=float(lq.max()))
+        top = lq.idxmax()
+        out.update(top_industry=sub.loc[top, "label"], top_lq=float(lq.max()))
         if "employment_cagr" in sub.columns:
-            out["top_employment_cagr"] = float(pd.to_numeric(pd.Series([top["employment_cagr"]]))[0])
+            out["top_employment_cagr"] = float(pd.to_numeric(sub["employment_cagr"])[top])
     out["focus_employment"] = float(emp.sum()) if emp.notna().any() else np.nan
     if "strong_cluster" in sub.columns:
         strong = _truthy(sub["strong_cluster"])
@@ -164,8 +165,6 @@ def _award_sums(awards: pd.DataFrame | None, programs: Iterable[str] | None,
     empty = pd.Series(dtype="float64")
     if awards is None or awards.empty:
         return empty, empty, None, None
-    from hubdata.sources.usaspending import DEFAULT_PROGRAMS
-
     wanted = ";".join(sorted(set(programs or DEFAULT_PROGRAMS)))
     a = awards[awards["program_numbers"] == wanted]
     if years is not None:
