@@ -5,6 +5,8 @@ Codes are zero-padded strings: county "49057", state "49", CBSA "36260", nation 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from hubdata.errors import ConfigError
@@ -51,3 +53,153 @@ def state_fips(value: str) -> str:
 def pad_county(values: pd.Series) -> pd.Series:
     """County FIPS as 5-digit strings (CSV readers drop the leading zero of 06037)."""
     return values.astype("string").str.strip().str.replace(r"\.0$", "", regex=True).str.zfill(5)
+
+
+# --- Custom regions: a named list of counties, compact enough for a deep link -------------
+
+@dataclass(frozen=True)
+class CustomRegion:
+    """A user-named group of counties, e.g. "Wasatch Front:49011,49035,49057"."""
+    name: str
+    counties: tuple[str, ...]
+
+    @property
+    def code(self) -> str:
+        """The region_code of its rows: the encoded text itself, so a row names its members."""
+        return encode_custom_region(self)
+
+
+def parse_custom_region(text: str) -> CustomRegion:
+    """"Name:FIPS,FIPS,..." -> CustomRegion (FIPS padded to 5 digits, sorted, de-duplicated)."""
+    name, sep, codes = str(text).rpartition(":")
+    name = name.strip()
+    if not sep or not name or any(ch in name for ch in ";,"):
+        raise ConfigError(f"Custom region {text!r} should look like 'Wasatch Front:49011,49035'.")
+    counties = sorted({c.strip().zfill(5) for c in codes.split(",") if c.strip()})
+    bad = [c for c in counties if not (c.isdigit() and len(c) == 5 and c[2:] != "000")]
+    if not counties or bad:
+        raise ConfigError(f"Custom region {name!r} needs 5-digit county FIPS codes"
+                          f"{'; not ' + ', '.join(bad) if bad else ''}.")
+    return CustomRegion(name, tuple(counties))
+
+
+def encode_custom_region(region: CustomRegion) -> str:
+    return f"{region.name}:{','.join(region.counties)}"
+
+
+def parse_custom_regions(text: str) -> list[CustomRegion]:
+    """Several regions joined by ';' (one query parameter): "A:49011,49057;B:06085"."""
+    return [parse_custom_region(part) for part in str(text).split(";") if part.strip()]
+
+
+def custom_region_members(regions: list[CustomRegion]) -> pd.DataFrame:
+    """county_fips -> region_code / region_name rows, the shape of a county -> CBSA mapping."""
+    rows = [(c, r.code, r.name) for r in regions for c in r.counties]
+    return pd.DataFrame(rows, columns=["county_fips", "region_code", "region_name"], dtype="string")
+
+
+# --- Connecticut: nine planning regions replaced the eight counties -----------------------
+# The Census Bureau adopted the planning regions as county equivalents (Federal Register,
+# 6 June 2022) for its 2022-onward data; BLS QCEW switched with 2024 Q1 data and did not map
+# history. Planning regions follow town lines, not county lines, so there is no exact
+# county <-> region crosswalk: CT_PLANNING_REGIONS lists the old counties each region mostly
+# covers (approximate; towns, not counties, are the building blocks).
+CT_OLD_COUNTIES = {
+    "09001": "Fairfield County", "09003": "Hartford County", "09005": "Litchfield County",
+    "09007": "Middlesex County", "09009": "New Haven County", "09011": "New London County",
+    "09013": "Tolland County", "09015": "Windham County",
+}
+CT_PLANNING_REGIONS = {
+    "09110": ("Capitol Planning Region", ("09003", "09013")),
+    "09120": ("Greater Bridgeport Planning Region", ("09001",)),
+    "09130": ("Lower Connecticut River Valley Planning Region", ("09007",)),
+    "09140": ("Naugatuck Valley Planning Region", ("09009",)),
+    "09150": ("Northeastern Connecticut Planning Region", ("09015",)),
+    "09160": ("Northwest Hills Planning Region", ("09005",)),
+    "09170": ("South Central Connecticut Planning Region", ("09009",)),
+    "09180": ("Southeastern Connecticut Planning Region", ("09011",)),
+    "09190": ("Western Connecticut Planning Region", ("09001",)),
+}
+CT_CHANGE_NOTE = ("Connecticut's county geography changed: the 8 old counties (09001-09015) were "
+                  "replaced by 9 planning regions (09110-09190) in Census data from 2022 and in "
+                  "BLS QCEW data from 2024. Their boundaries follow towns, not counties, so the "
+                  "two cannot be compared region by region")
+
+
+def connecticut_notes(start_codes, end_codes, start_year: int, end_year: int) -> list[str]:
+    """A plain sentence when a comparison crosses Connecticut's 2022 county change."""
+    start_codes, end_codes = set(map(str, start_codes)), set(map(str, end_codes))
+    old = (start_codes | end_codes) & set(CT_OLD_COUNTIES)
+    new = (start_codes | end_codes) & set(CT_PLANNING_REGIONS)
+    if old and new:
+        return [f"{CT_CHANGE_NOTE}; Connecticut rows have no {start_year}-{end_year} growth."]
+    if (old or new) and start_year < 2022 <= end_year:
+        return [f"{CT_CHANGE_NOTE}; check that both years use the same Connecticut geography."]
+    return []
+
+
+# --- Rollups: counties -> CBSAs, counties -> states, states -> nation ---------------------
+
+def parse_base(text: str) -> tuple[str, str]:
+    """A base area "us" | "state:SS" | "cbsa:NNNNN" -> (region_type, region_code)."""
+    kind, _, code = str(text).strip().partition(":")
+    kind = kind.lower()
+    if kind == "us" and not code:
+        return "us", "US"
+    if kind == "state" and code:
+        return "state", state_fips(code)
+    if kind in ("cbsa", "msa") and code.strip().isdigit() and len(code.strip()) == 5:
+        return "msa", code.strip()
+    raise ConfigError(f"Unknown base area {text!r}: use us, state:SS (e.g. state:DE) or "
+                      "cbsa:NNNNN (e.g. cbsa:36260).")
+
+
+def cbsa_states(title: object) -> list[str]:
+    """Postal codes in a CBSA title: "Philadelphia-Camden-Wilmington, PA-NJ-DE-MD" -> [PA, NJ, DE, MD]."""
+    _, sep, tail = str(title).rpartition(",")
+    tokens = tail.split()[0].split("-") if sep and tail.split() else []
+    return [t for t in tokens if t in FIPS_BY_POSTAL]
+
+
+def cbsa_members(delineation: pd.DataFrame) -> pd.DataFrame:
+    """county_fips -> region_code / region_name (CBSA), the shape rollup() takes."""
+    return pd.DataFrame({"county_fips": delineation["county_fips"],
+                         "region_code": delineation["cbsa_code"],
+                         "region_name": delineation["cbsa_title"]}).astype("string")
+
+
+def rollup(frame: pd.DataFrame, members: pd.DataFrame, region_type: str) -> pd.DataFrame:
+    """Sum member rows (members.county_fips -> region_code) per source, year, industry, ownership.
+
+    Suppressed cells are never summed as zero: a region with a suppressed member gets NaN
+    employment and payroll (establishments too, if one is missing), disclosed False, and
+    `suppressed_members` counts them; `employment_known` is the sum over disclosed members
+    (a lower bound). Members with no row at all are absent from the source and not counted.
+    """
+    mapping = members.drop_duplicates("county_fips").set_index("county_fips")
+    part = frame[frame["region_code"].isin(mapping.index)]
+    part = part.assign(region_code=part["region_code"].map(mapping["region_code"]),
+                       suppressed=~part["disclosed"].astype(bool))
+    keys = ["source", "year", "region_code", "industry_code", "own_code"]
+    values = ["establishments", "employment", "payroll"]
+    grouped = part.groupby(keys, dropna=False, sort=True)
+    sums = grouped[values].sum()
+    missing = part[values].isna().groupby([part[k] for k in keys], dropna=False).sum()
+    out = sums.mask(missing > 0).assign(
+        employment_known=sums["employment"],
+        members=grouped.size(),
+        suppressed_members=grouped["suppressed"].sum(),
+        industry_title=grouped["industry_title"].first(),
+    )
+    if "vintage" in part.columns:  # several files or releases may feed one region
+        out["vintage"] = grouped["vintage"].agg(lambda s: "; ".join(sorted(set(s.dropna()))))
+    out = out.reset_index()
+    names = mapping.drop_duplicates("region_code").set_index("region_code")["region_name"]
+    return out.assign(
+        region_type=region_type,
+        region_name=out["region_code"].map(names),
+        avg_annual_pay=(out["payroll"] / out["employment"]).where(out["employment"] > 0),
+        disclosed=out["suppressed_members"] == 0,
+        flag=pd.Series("suppressed member", index=out.index, dtype="string").where(
+            out["suppressed_members"] > 0),
+    )

@@ -1,0 +1,269 @@
+"""Command line: python -m hubdata status | fetch | import | table (+ programs subcommands).
+
+Exit codes: 0 success, 2 usage or configuration error, 1 data or source error. Every expected
+failure is one line on stderr, without a traceback. Each subcommand sets `func(args) -> int`;
+hubdata.programs_cli adds its own (`registry check`, `fetch awards`, `import-awards`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from hubdata import cache, programs_cli
+from hubdata.dataset import LATEST_YEAR
+from hubdata.errors import ConfigError, HubDataError
+
+GEOS = ("county", "msa", "state", "us")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (exit 2) instead of the usage block."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def parse_years(text: str) -> list[int]:
+    """'2019-2023' -> [2019, ..., 2023]; '2021' or '2019,2021' also work."""
+    years: list[int] = []
+    try:
+        for part in text.split(","):
+            start, _, end = part.strip().partition("-")
+            years.extend(range(int(start), int(end or start) + 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad years {text!r}: use 2019-2023 or 2021") from None
+    if not years or any(not 1900 < y < 2100 for y in years):
+        raise argparse.ArgumentTypeError(f"bad years {text!r}: use 2019-2023 or 2021")
+    return years
+
+
+def parse_codes(text: str) -> list[str]:
+    codes = [c.strip() for c in text.split(",") if c.strip()]
+    if not codes:
+        raise argparse.ArgumentTypeError("give at least one NAICS code, e.g. 3399 or 31-33")
+    return codes
+
+
+class _Bar:
+    """A tqdm progress bar on stderr (silent when stderr is not a terminal)."""
+
+    def __init__(self, desc: str):
+        from tqdm import tqdm
+        self.bar = tqdm(desc=desc, unit="file", file=sys.stderr, disable=None, leave=False)
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        self.bar.total = total
+        self.bar.set_postfix_str(label, refresh=False)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _warn(lines) -> None:
+    for line in lines:
+        print(f"warning: {line}", file=sys.stderr)
+
+
+# ---- status ------------------------------------------------------------------------------
+
+def cmd_status(args: argparse.Namespace) -> int:
+    entries = cache.manifest()
+    if entries.empty:
+        print(f"The cache at {cache.cache_root()} is empty: run `python -m hubdata fetch ...` "
+              "or `python -m hubdata import FILE`.")
+        return 0
+    shown = entries[["source", "rows", "fetched_at", "age", "stale", "params", "url"]]
+    print(f"{len(entries)} cached entries in {cache.cache_root()}:")
+    print(shown.fillna("").to_string(index=False))
+    return 0
+
+
+# ---- fetch -------------------------------------------------------------------------------
+
+def cmd_fetch_data(args: argparse.Namespace) -> int:
+    from hubdata.dataset import load_observations
+
+    bar = _Bar(f"fetch {args.source}")
+    try:
+        obs = load_observations(args.source, args.years, args.naics, args.geo, args.state,
+                                base=args.base, progress=bar)
+    finally:
+        bar.close()
+    _warn(obs.warnings)
+    counts = obs.frame.groupby("year").size()
+    for entry in obs.provenance:
+        where = entry.get("url") or entry.get("file")
+        print(f"{entry['label']} {entry['year']} {entry.get('industry', '')} ({entry['geography']})"
+              f": {where}, fetched {entry['fetched_at']}")
+    print(f"cached {args.source}: " + ", ".join(f"{y}: {n:,} rows" for y, n in counts.items()))
+    return 0
+
+
+def cmd_fetch_delineation(args: argparse.Namespace) -> int:
+    from hubdata.sources.delineation import fetch_delineation
+
+    hit = fetch_delineation(args.vintage)
+    _warn([hit.warning] if hit.warning else [])
+    print(f"cached the {args.vintage} delineation: {len(hit.frame):,} counties in "
+          f"{hit.frame['cbsa_code'].nunique():,} metro and micro areas ({hit.meta.get('url')})")
+    return 0
+
+
+# ---- import ------------------------------------------------------------------------------
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import each file whole or not at all; the worst outcome sets the exit code."""
+    from hubdata.importers import import_path
+
+    code = 0
+    for path in args.paths:
+        try:
+            report = import_path(path, year=args.year)
+        except ConfigError as exc:
+            print(f"error: {exc.user_message}", file=sys.stderr)
+            code = 2
+            continue
+        except HubDataError as exc:
+            print(f"error: {exc.user_message}", file=sys.stderr)
+            code = max(code, 1)
+            continue
+        print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
+        for line, reason in report.rejected:
+            print(f"  line {line}: {reason}" if line else f"  {reason}", file=sys.stderr)
+        if not report.ok:
+            code = max(code, 1)
+    return code
+
+
+# ---- table -------------------------------------------------------------------------------
+
+def table_bytes(table, provenance: list[dict], fmt: str, selection: dict) -> bytes:
+    """The file for a table selection: hubdata.export's CSV/XLSX (as the app), or JSON."""
+    from hubdata import export
+
+    about = export.table_about(table, provenance, **selection)
+    if fmt == "csv":
+        return export.table_csv(table, about)
+    if fmt == "xlsx":
+        return export.table_xlsx(table, about)
+    rows = json.loads(table.to_json(orient="records"))
+    return json.dumps({"about": dict(about), "rows": rows}, indent=1).encode("utf-8")
+
+
+def cmd_table(args: argparse.Namespace) -> int:
+    from hubdata.dataset import load_observations
+    from hubdata.table import build_table
+
+    if args.format == "xlsx" and not args.output:
+        raise ConfigError("--format xlsx writes a binary file: give -o FILE.xlsx.")
+    year = args.year or LATEST_YEAR.get(args.source)
+    if year is None:
+        raise ConfigError("Give --year for imported data.")
+    bar = _Bar("load")
+    try:
+        obs = load_observations(args.source, [year], [args.naics], args.geo, args.state,
+                                base=args.base, progress=bar)
+    finally:
+        bar.close()
+    _warn(obs.warnings)
+    table = build_table(obs, year, args.geo, args.naics, base=args.base, state=args.state)
+    selection = {"source": args.source, "year": year, "geo": args.geo, "naics": args.naics,
+                 "state": args.state, "base": args.base}
+    data = table_bytes(table, obs.provenance, args.format, selection)
+    if args.output:
+        try:
+            Path(args.output).write_bytes(data)
+        except OSError as exc:
+            raise ConfigError(f"Cannot write {args.output}: {exc.strerror}.") from None
+        print(f"wrote {len(table):,} rows to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return 0
+
+
+# ---- parser ------------------------------------------------------------------------------
+
+def _add_data_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--geo", choices=GEOS, default="county", help="geography (default county)")
+    p.add_argument("--state", default=None, help="narrow to one state: postal code or FIPS")
+    p.add_argument("--base", default="us",
+                   help="base area for location quotients: us | state:SS | cbsa:NNNNN")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="python -m hubdata",
+                    description="Hub Atlas data layer: fetch, import and tabulate federal "
+                                "industry data.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    status = sub.add_parser("status", help="what is cached, from where, how old",
+                            description="List every cached file: source, rows, age, URL.")
+    status.set_defaults(func=cmd_status)
+
+    fetch = sub.add_parser("fetch", help="download source data into the cache",
+                           description="Download data into the cache (with a progress bar).")
+    fetch_sub = fetch.add_subparsers(dest="fetch_what", required=True, metavar="SOURCE")
+    for source, text in (("qcew", "BLS QCEW annual averages (no key)"),
+                         ("cbp", "Census County Business Patterns (needs CENSUS_API_KEY)")):
+        p = fetch_sub.add_parser(source, help=text, description=f"Fetch {text}.")
+        p.add_argument("--years", type=parse_years, required=True, help="e.g. 2019-2023")
+        p.add_argument("--naics", type=parse_codes, required=True,
+                       help="NAICS code(s), comma-separated, e.g. 3399,5221")
+        _add_data_options(p)
+        p.set_defaults(func=cmd_fetch_data, source=source)
+    delin = fetch_sub.add_parser("delineation", help="OMB county -> metro delineation (Census)",
+                                 description="Download the Census list1 delineation file.")
+    delin.add_argument("--vintage", type=int, default=2023, help="delineation year (2023)")
+    delin.set_defaults(func=cmd_fetch_delineation)
+
+    imp = sub.add_parser("import", help="load files you already have into the cache",
+                         description="Import QCEW CSV slices, Census CBP API JSON, CBP-style "
+                                     "CSV tables or the OMB delineation file. Each file is "
+                                     "imported whole or not at all; rejected lines are listed.")
+    imp.add_argument("paths", nargs="+", metavar="PATH")
+    imp.add_argument("--year", type=int, default=None,
+                     help="data year for files without a year column (default: the year in "
+                          "the file name)")
+    imp.set_defaults(func=cmd_import)
+
+    table = sub.add_parser("table", help="the download table (CSV, XLSX or JSON)",
+                           description="One row per region for one industry and year: "
+                                       "employment, establishments, payroll, totals, location "
+                                       "quotients, suppression flags, source and vintage.")
+    table.add_argument("--year", type=int, default=None,
+                       help=f"data year (default: latest, QCEW {LATEST_YEAR['qcew']}, "
+                            f"CBP {LATEST_YEAR['cbp']})")
+    table.add_argument("--naics", required=True, help="one NAICS code, e.g. 5221 or 31-33")
+    _add_data_options(table)
+    table.add_argument("--source", choices=("qcew", "cbp", "import"), default="qcew",
+                       help="data source (default qcew; import = files loaded with import)")
+    table.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv")
+    table.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
+    table.set_defaults(func=cmd_table)
+
+    programs_cli.add_subcommands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"error: {exc.user_message}", file=sys.stderr)
+        return 2
+    except HubDataError as exc:
+        print(f"error: {exc.user_message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

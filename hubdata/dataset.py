@@ -1,0 +1,171 @@
+"""Assemble the observations a table or page needs, from one source, with provenance.
+
+`load_observations` returns the rows at the requested geography, the rows a base area needs,
+and the all-industry totals, plus one provenance entry per file or request it used. A state
+narrows QCEW rows and CBP requests; imported rows are all kept (a base area or a metro may be
+built from counties outside the state), and build_table narrows them.
+
+LATEST_YEAR: the newest year each source has published for certain.
+- QCEW: 2024. BLS publishes a year's annual averages in September of the next year, so 2025
+  should be out since September 2026; it stays 2024 here until someone has seen
+  https://data.bls.gov/cew/data/api/2025/a/industry/10.csv answer. --year 2025 works already.
+- CBP: 2023 (the API's newest year, NAICS2022 codes; released in 2025).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import pandas as pd
+
+from hubdata import cache
+from hubdata.errors import ConfigError, NoDataError
+from hubdata.regions import cbsa_states, parse_base, state_fips, POSTAL_BY_FIPS
+from hubdata.schema import ALL_INDUSTRIES, REGION_TYPES, conform
+
+LATEST_YEAR = {"qcew": 2024, "cbp": 2023}
+SOURCES = ("qcew", "cbp", "import")
+LABELS = {"qcew": "BLS QCEW annual averages", "cbp": "Census County Business Patterns",
+          "import:cbp_csv": "CBP table (imported)", "import:cbp_json": "Census CBP API (imported)",
+          "import:qcew": "BLS QCEW (imported)"}
+OWNERSHIP = "private"  # QCEW own_code 5; CBP's scope is private employers
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class Observations:
+    """OBS rows (schema.OBS_COLUMNS plus `vintage`, the release each row comes from), where
+    each part came from, and what to tell the user."""
+    frame: pd.DataFrame
+    provenance: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _provenance(source: str, hit: cache.CachedFrame, year: int | None, geo: str,
+                **more) -> dict:
+    meta = hit.meta
+    return {"source": source, "label": LABELS.get(source, source), "url": meta.get("url"),
+            "year": year, "geography": geo, "ownership": OWNERSHIP,
+            "fetched_at": meta.get("fetched_at"), "cache_age": cache.age_text(hit.age_seconds),
+            **more}
+
+
+def _keep_qcew(frame: pd.DataFrame, geo: str, state: str | None, base: str) -> pd.DataFrame:
+    """QCEW slices hold every area: keep the requested level (narrowed to the state), the US
+    and the states, and metros when the base is one (QCEW publishes each of these itself)."""
+    base_type, base_code = parse_base(base)
+    out = frame[frame["region_type"].isin({geo, base_type, "us", "state"})]
+    if state is None or geo in ("us", "state"):
+        return out
+    if geo == "county":
+        inside = out["region_code"].str[:2] == state
+    else:
+        postal = POSTAL_BY_FIPS[state]
+        inside = out["region_name"].map(lambda name: postal in cbsa_states(name)).astype(bool)
+    inside |= (out["region_type"] == base_type) & (out["region_code"] == base_code)
+    return out[(out["region_type"] != geo) | inside.fillna(False)]
+
+
+def load_observations(source: str, years: Iterable[int], naics_codes: Iterable[str], geo: str,
+                      state: str | None = None, *, base: str = "us", key: str | None = None,
+                      progress: Progress | None = None) -> Observations:
+    """Fetch (or read from the cache) every slice needed; `progress(done, total, label)`."""
+    years = sorted({int(y) for y in years})
+    codes = [str(c).strip() for c in naics_codes if str(c).strip()]
+    if source not in SOURCES:
+        raise ConfigError(f"Unknown source {source!r}: use {', '.join(SOURCES)}.")
+    if geo not in REGION_TYPES:
+        raise ConfigError(f"Unknown geography {geo!r}: use {', '.join(REGION_TYPES)}.")
+    if not years or not codes:
+        raise ConfigError("Choose at least one year and one NAICS code.")
+    state = state_fips(state) if state else None
+    parse_base(base)
+    report = progress or (lambda done, total, label: None)
+    if source == "qcew":
+        obs = _load_qcew(years, codes, report)
+        obs.frame = _keep_qcew(obs.frame, geo, state, base).reset_index(drop=True)
+    elif source == "cbp":
+        obs = _load_cbp(years, codes, geo, state, base, key, report)
+    else:
+        obs = _load_imports(years, codes)
+    if obs.frame.empty:
+        raise NoDataError(f"No {source} rows for {', '.join(codes)} in "
+                          f"{', '.join(map(str, years))} at {geo} level.", source=source)
+    return obs
+
+
+def _load_qcew(years: list[int], codes: list[str], report: Progress) -> Observations:
+    from hubdata.sources import qcew
+
+    jobs = [(y, c) for y in years for c in dict.fromkeys([*codes, ALL_INDUSTRIES])]
+    frames, prov, warnings = [], [], []
+    for done, (year, code) in enumerate(jobs, start=1):
+        hit = qcew.fetch_qcew_industry(year, code)
+        frames.append(hit.frame.assign(vintage=f"QCEW {year} annual averages"))
+        prov.append(_provenance("qcew", hit, year, "us, states, metros, counties",
+                                industry=code, vintage=f"QCEW {year} annual averages"))
+        warnings += [hit.warning] if hit.warning else []
+        report(done, len(jobs), f"QCEW {year} {code}")
+    return Observations(pd.concat(frames, ignore_index=True), prov, warnings)
+
+
+def _load_cbp(years: list[int], codes: list[str], geo: str, state: str | None, base: str,
+              key: str | None, report: Progress) -> Observations:
+    """CBP at the requested level plus the base's own level (the API has every level)."""
+    from hubdata.sources import cbp
+
+    base_type, base_code = parse_base(base)
+    levels = [(geo, state if geo in ("state", "county") else None)]
+    base_level = (base_type, base_code if base_type == "state" else None)
+    if base_level not in levels and levels[0] != (base_type, None):
+        levels.append(base_level)
+    codes = list(dict.fromkeys([*codes, ALL_INDUSTRIES]))
+    jobs = [(y, lvl) for y in years for lvl in levels]
+    frames, prov, warnings = [], [], []
+    for done, (year, (level, where)) in enumerate(jobs, start=1):
+        hit = cbp.fetch_cbp(year, codes, level, state=where, key=key)
+        frames.append(hit.frame.assign(vintage=f"CBP {year}"))
+        prov.append(_provenance("cbp", hit, year, level + (f" in {POSTAL_BY_FIPS[where]}"
+                                                           if where else ""),
+                                vintage=f"CBP {year}"))
+        warnings += [hit.warning] if hit.warning else []
+        report(done, len(jobs), f"CBP {year} {level}")
+    return Observations(pd.concat(frames, ignore_index=True), prov, warnings)
+
+
+def _load_imports(years: list[int], codes: list[str]) -> Observations:
+    """Every imported data file for the years. All industries are kept: a table needs them
+    to derive a region's total when the file has no all-industry row. Where two files hold
+    the same cell, the later import wins (with a warning)."""
+    hits = [h for h in cache.entries("import:") if h.meta.get("source") != "import:delineation"]
+    hits.sort(key=lambda h: h.meta.get("fetched_at_epoch", 0))
+    frames, prov = [], []
+    for hit in hits:
+        part = hit.frame[hit.frame["year"].isin(years)]
+        if part.empty:
+            continue
+        name = hit.meta.get("params", {}).get("file")
+        kind = "QCEW" if hit.meta["source"] == "import:qcew" else "CBP"
+        frames.append(part.assign(vintage=kind + " " + part["year"].astype(str)
+                                  + f" (imported: {name})"))
+        for year in sorted(part["year"].unique()):
+            prov.append(_provenance(hit.meta["source"], hit, int(year),
+                                    "/".join(sorted(part["region_type"].unique())),
+                                    file=name, sha256=hit.meta.get("sha256"),
+                                    vintage=f"{kind} {year} (imported: {name})"))
+    if not frames:
+        raise NoDataError(f"No imported data for {', '.join(map(str, years))}: run "
+                          "`python -m hubdata import FILE` first.", source="import")
+    frame = pd.concat(frames, ignore_index=True)
+    cell = ["year", "region_type", "region_code", "industry_code", "own_code"]
+    dupes = frame.duplicated(cell, keep="last")
+    warnings = []
+    if dupes.any():
+        warnings.append(f"{int(dupes.sum())} cells appear in more than one imported file; "
+                        "the most recent import is used.")
+    if not frame["industry_code"].isin(codes).any():
+        warnings.append(f"No imported rows for NAICS {', '.join(codes)}.")
+    kept = frame[~dupes]
+    return Observations(conform(kept).assign(vintage=kept["vintage"]), prov, warnings)

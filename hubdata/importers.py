@@ -1,0 +1,347 @@
+"""Import files a user already has into the cache, so the app runs offline.
+
+Kinds (detected from the content, not the extension):
+- "qcew": a BLS QCEW annual CSV slice (by industry or by area);
+- "cbp_json": a saved Census CBP API response (JSON array of arrays, header row first);
+- "cbp_csv": a CBP-style table: a region column (county FIPS, state FIPS or postal code),
+  NAICS, establishments, employees, payroll ($1,000), optionally a year column;
+- "delineation": the OMB county -> CBSA file (Census list1 CSV/xlsx or NBER layout).
+
+Rule: whole file or nothing. Every row is validated first; if any row is rejected, nothing
+from that file is stored and the report lists each rejected line with its reason.
+The year comes from the file's own year column, else --year, else a single 4-digit year in
+the file name (the report says so). A CBP row with establishments > 0 but employees 0 and
+payroll 0 is a withheld cell: employment and payroll become NaN, disclosed False, flag "withheld".
+Cache entries are keyed by kind and file name, so importing a file again (even edited)
+replaces its earlier import; the sha256 of the bytes is kept in the manifest.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from hubdata import cache
+from hubdata.errors import ConfigError, SchemaError
+from hubdata.regions import FIPS_BY_POSTAL, NAME_BY_FIPS, POSTAL_BY_FIPS
+from hubdata.schema import ALL_INDUSTRIES, PRIVATE, conform
+from hubdata.sources import delineation, qcew
+
+KINDS = ("qcew", "cbp_json", "cbp_csv", "delineation")
+SUPPRESSED_MARKERS = {"D", "(D)", "S", "(S)", "N", "(N)", "X", "(X)"}
+_YEAR_IN_NAME = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
+
+# CBP-style table headers, compared after lower-casing and dropping non-alphanumerics
+_CBP_ALIASES = {
+    "region": ("fips", "geoid", "region", "regioncode", "areafips", "countyfips", "state",
+               "statefips", "fipstate", "st"),
+    "county": ("county", "fipscty"),
+    "naics": ("naics", "naics2007", "naics2012", "naics2017", "naics2022", "naicscode",
+              "industrycode"),
+    "establishments": ("establishments", "estab", "estabs", "est"),
+    "employees": ("employees", "emp", "employment"),
+    "payroll": ("payroll", "payann", "annualpayroll", "ap"),
+    "year": ("year",),
+}
+
+
+@dataclass
+class ImportReport:
+    """What happened to one file: rows stored, or the rejected lines that stopped it."""
+    path: str
+    kind: str | None = None
+    rows: int = 0
+    rejected: list[tuple[int | None, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    year: int | None = None
+    geo: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+    def summary(self) -> str:
+        what = f"{self.kind}" + (f", {self.geo}" if self.geo else "") + (
+            f", {self.year}" if self.year else "")
+        if self.ok:
+            text = f"{self.path}: imported {self.rows:,} rows ({what})"
+        else:
+            text = (f"{self.path}: NOT imported ({what}): {len(self.rejected)} rejected rows, "
+                    f"nothing stored")
+        return "; ".join([text, *self.notes])
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
+def import_path(path: str | Path, year: int | None = None) -> ImportReport:
+    """Detect the kind of one file, validate every row, and cache it whole (or not at all)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file.")
+    raw = path.read_bytes()
+    report = ImportReport(str(path))
+    try:
+        if not raw.strip():
+            raise SchemaError("the file is empty.")
+        kind, frame = _detect_and_read(raw, path.name, year, report)
+        if report.ok and frame.empty:
+            raise SchemaError("no data rows.")
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc.user_message}") from None
+    except SchemaError as exc:
+        raise SchemaError(f"{path}: {exc.user_message}") from None
+    report.kind = kind
+    if not report.ok:
+        return report
+    report.rows = len(frame)
+    cache.write(f"import:{kind}", {"file": path.name}, frame, url=None, ttl=None,
+                extra={"sha256": hashlib.sha256(raw).hexdigest(), "imported_from": str(path),
+                       "year": report.year, "geo": report.geo})
+    return report
+
+
+def _detect_and_read(raw: bytes, name: str, year: int | None,
+                     report: ImportReport) -> tuple[str, pd.DataFrame]:
+    if raw[:2] == b"PK":  # an xlsx workbook: only the delineation comes as one
+        return "delineation", _read_delineation(raw, name, year, report)
+    text = raw.decode("utf-8-sig", errors="replace")
+    if text.lstrip().startswith("["):
+        return "cbp_json", _read_cbp_json(text, name, year, report)
+    rows = list(csv.reader(io.StringIO(text)))
+    header = [_norm(c) for c in rows[0]]
+    if {"areafips", "owncode", "industrycode"} <= set(header):
+        return "qcew", _read_qcew(text, rows, report)
+    if delineation.find_header(rows[:10]) is not None:
+        return "delineation", _read_delineation(raw, name, year, report)
+    return "cbp_csv", _read_cbp_csv(text, name, year, report)
+
+
+def _year_for(name: str, year: int | None, report: ImportReport) -> int:
+    """--year, else the one 4-digit year in the file name (noted), else a ConfigError."""
+    found = set(_YEAR_IN_NAME.findall(name))
+    if year is not None:
+        if found and found != {str(year)}:
+            report.notes.append(f"--year {year} used although the file name says {'/'.join(sorted(found))}")
+        return int(year)
+    if len(found) == 1:
+        (only,) = found
+        report.notes.append(f"year {only} taken from the file name")
+        return int(only)
+    raise ConfigError(f"the file has no year column and its name has "
+                      f"{'several years' if found else 'no year'}; pass --year YYYY.")
+
+
+# ---- CBP-style CSV tables -------------------------------------------------------------
+
+def _columns(header: list[str]) -> dict[str, int]:
+    names = [_norm(h) for h in header]
+    cols = {}
+    for field_name, aliases in _CBP_ALIASES.items():
+        hit = next((names.index(a) for a in aliases if a in names), None)
+        if hit is not None:
+            cols[field_name] = hit
+    missing = [f for f in ("region", "naics", "establishments", "employees", "payroll")
+               if f not in cols]
+    if missing:
+        raise SchemaError(f"Unrecognised file layout: not a QCEW slice, CBP API JSON or "
+                          f"delineation, and as a CBP table it lacks {', '.join(missing)} "
+                          f"(header: {', '.join(header)}).")
+    return cols
+
+
+def _region(value: str, county: str | None) -> tuple[str, str]:
+    """(region_type, region_code) of a CBP table's region cell; ValueError with the reason."""
+    v = value.strip()
+    if county is not None and county.strip():
+        v = v.zfill(2) + county.strip().zfill(3)
+    if v.upper() in ("US", "USA"):
+        return "us", "US"
+    if v.upper() in FIPS_BY_POSTAL:
+        return "state", FIPS_BY_POSTAL[v.upper()]
+    if v.isdigit() and len(v) <= 2 and v.zfill(2) in POSTAL_BY_FIPS:
+        return "state", v.zfill(2)
+    if v.isdigit() and len(v) in (4, 5) and v.zfill(5)[:2] in POSTAL_BY_FIPS:
+        return "county", v.zfill(5)
+    raise ValueError(f"region {value!r} is not a county FIPS, state FIPS or state postal code")
+
+
+def _naics(value: str) -> str:
+    """NAICS code as published ('5221', '31-33', '1133//' -> '1133'); totals -> '00'."""
+    v = value.strip()
+    if v == "00" or (v and set(v) == {"-"}):
+        return ALL_INDUSTRIES
+    code = v.rstrip("-/")
+    if re.fullmatch(r"\d{2,6}|\d\d-\d\d", code):
+        return code
+    raise ValueError(f"NAICS {value!r} is not a 2-6 digit code")
+
+
+def _number(label: str, value: str) -> float:
+    """A non-negative count; NaN for a suppression marker like (D); ValueError otherwise."""
+    v = value.strip().replace(",", "")
+    if v.upper() in SUPPRESSED_MARKERS:
+        return math.nan
+    if not v:
+        raise ValueError(f"{label} is blank")
+    try:
+        number = float(v)
+    except ValueError:
+        raise ValueError(f"{label} {value!r} is not a number") from None
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"{label} {value!r} is not a count >= 0")
+    return number
+
+
+def _read_cbp_csv(text: str, name: str, year: int | None, report: ImportReport) -> pd.DataFrame:
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader)
+    cols = _columns(header)
+    file_year = None if "year" in cols else _year_for(name, year, report)
+    out, seen = [], {}
+    for row in reader:
+        line = reader.line_num
+        if not any(c.strip() for c in row):
+            continue
+        try:
+            if len(row) != len(header):
+                raise ValueError(f"{len(row)} fields, the header has {len(header)}")
+            cell = {f: row[i] for f, i in cols.items()}
+            rtype, rcode = _region(cell["region"], cell.get("county"))
+            naics = _naics(cell["naics"])
+            row_year = file_year or _row_year(cell["year"])
+            estab = _number("establishments", cell["establishments"])
+            emp = _number("employees", cell["employees"])
+            pay = _number("payroll", cell["payroll"])
+        except ValueError as exc:
+            report.rejected.append((line, str(exc)))
+            continue
+        key = (row_year, rcode, naics)
+        if key in seen:
+            report.rejected.append((line, f"{rcode} NAICS {naics} {row_year} repeats line {seen[key]}"))
+            continue
+        seen[key] = line
+        flag = next((m.strip("()") for m in (cell["establishments"], cell["employees"],
+                                             cell["payroll"]) if m.strip().upper() in SUPPRESSED_MARKERS), None)
+        if estab > 0 and emp == 0 and pay == 0:
+            emp = pay = math.nan
+            flag = "withheld"
+        out.append({"year": row_year, "region_type": rtype, "region_code": rcode,
+                    "region_name": NAME_BY_FIPS.get(rcode) if rtype == "state" else None,
+                    "industry_code": naics, "establishments": estab, "employment": emp,
+                    "payroll": pay * 1000, "flag": flag})
+    frame = pd.DataFrame(out, columns=["year", "region_type", "region_code", "region_name",
+                                       "industry_code", "establishments", "employment",
+                                       "payroll", "flag"])
+    report.year = int(frame["year"].iloc[0]) if frame["year"].nunique() == 1 else None
+    report.geo = "/".join(sorted(frame["region_type"].unique()))
+    withheld = int((frame["flag"] == "withheld").sum())
+    if withheld:
+        report.notes.append(f"{withheld} withheld cells (establishments but 0 employees and "
+                            "0 payroll) stored as missing, not zero")
+    with_pay = frame["employment"] > 0
+    frame = frame.assign(
+        source="import:cbp_csv", own_code=PRIVATE,
+        avg_annual_pay=(frame["payroll"] / frame["employment"]).where(with_pay),
+        disclosed=frame["employment"].notna() & frame["payroll"].notna())
+    return conform(frame)
+
+
+def _row_year(value: str) -> int:
+    v = value.strip()
+    if not re.fullmatch(r"(19|20)\d\d", v):
+        raise ValueError(f"year {value!r} is not a 4-digit year")
+    return int(v)
+
+
+# ---- QCEW CSV slices -----------------------------------------------------------------
+
+def _read_qcew(text: str, rows: list[list[str]], report: ImportReport) -> pd.DataFrame:
+    """Check each line (field count, year, numbers), then reuse the QCEW parser."""
+    header = [c.strip() for c in rows[0]]
+    width = len(header)
+    idx = {name: header.index(name) for name in header}
+    numeric = [c for c in ("annual_avg_estabs", "annual_avg_emplvl", "total_annual_wages",
+                           "avg_annual_pay") if c in idx]
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) != width:
+            report.rejected.append((line, f"{len(row)} fields, the header has {width}"))
+            continue
+        if "year" in idx and not re.fullmatch(r"(19|20)\d\d", row[idx["year"]].strip()):
+            report.rejected.append((line, f"year {row[idx['year']]!r} is not a 4-digit year"))
+            continue
+        for col in numeric:
+            value = row[idx[col]].strip()
+            if value and not re.fullmatch(r"-?\d+(\.\d+)?", value):
+                report.rejected.append((line, f"{col} {value!r} is not a number"))
+                break
+    if not report.ok:
+        return pd.DataFrame()
+    frame = qcew.parse_qcew_csv(text).assign(source="import:qcew")
+    years = frame["year"].unique()
+    report.year = int(years[0]) if len(years) == 1 else None
+    report.geo = "/".join(sorted(frame["region_type"].unique()))
+    return frame
+
+
+# ---- Census CBP API JSON -------------------------------------------------------------
+
+_GEO_COLUMNS = {"county": "county", "state": "state", "us": "us",
+                "metropolitan statistical area/micropolitan statistical area": "msa"}
+
+
+def _read_cbp_json(text: str, name: str, year: int | None, report: ImportReport) -> pd.DataFrame:
+    from hubdata.sources import cbp
+
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        report.rejected.append((exc.lineno, f"not valid JSON ({exc.msg}); the file may be "
+                                            "truncated"))
+        return pd.DataFrame()
+    if not (isinstance(payload, list) and payload and isinstance(payload[0], list)):
+        raise SchemaError("not a Census API response (a JSON array of arrays).")
+    header = [str(h) for h in payload[0]]
+    # Census writes one array per line, so row i of the array is line i + 1 of the file
+    for i, row in enumerate(payload[1:], start=2):
+        if not isinstance(row, list) or len(row) != len(header):
+            report.rejected.append((i, f"{len(row) if isinstance(row, list) else 'not a list of'}"
+                                       f" fields, the header has {len(header)}"))
+    geo = next((g for col, g in _GEO_COLUMNS.items() if col in header), None)
+    if geo is None:
+        raise SchemaError("the response has no county, state, us or metro geography column.")
+    if not report.ok:
+        return pd.DataFrame()
+    if "YEAR" in header:
+        years = {row[header.index("YEAR")] for row in payload[1:]}
+        file_year = int(years.pop()) if len(years) == 1 else _year_for(name, year, report)
+    else:
+        file_year = _year_for(name, year, report)
+    frame = cbp.parse_cbp_json(payload, file_year, geo).assign(source="import:cbp_json")
+    report.year, report.geo = file_year, geo
+    return conform(frame)
+
+
+# ---- OMB delineation -----------------------------------------------------------------
+
+def _read_delineation(raw: bytes, name: str, year: int | None,
+                      report: ImportReport) -> pd.DataFrame:
+    frame, rejected = delineation.read_delineation(raw)
+    report.rejected.extend(rejected)
+    if frame["vintage"].isna().all():
+        vintage = str(year) if year else str(_year_for(name, None, report))
+        frame = frame.assign(vintage=vintage)
+    report.year = delineation.vintage_year(frame["vintage"].iloc[0]) if len(frame) else None
+    report.geo = "county->cbsa"
+    return frame

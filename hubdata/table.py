@@ -1,0 +1,250 @@
+"""The download table: one row per region for one industry and year, with location quotients.
+
+The CLI (`python -m hubdata table`) and the dashboard downloads both call build_table (and
+hubdata.export for the file), so a downloaded CSV equals the CLI's. Rules:
+- total_employment / total_establishments: the region's all-industry row ("published
+  all-industry row"). When the data set (one source's rows at one geography) has no
+  all-industry rows at all, the sum of the region's rows at the finest NAICS level present
+  ("derived: sum of 4-digit rows"); withheld rows are left out of that sum, so it is a lower
+  bound and `total_withheld_rows` counts them.
+- Rollups (metros from counties via the OMB delineation, states from counties, the US from
+  states) sum member rows. A suppressed member is never summed as zero: the value is NaN,
+  `suppressed_members` counts the suppressed members and `suppressed_note` gives the sum over
+  the disclosed ones as a lower bound.
+- Base area (us | state:SS | cbsa:NNNNN): its own row when the data has one ("published row"),
+  else the sum of the regions in the data that lie inside it (`base_basis` says how many).
+- Only regions whose data has rows at the industry's NAICS level take part (a county known
+  only at 6 digits says nothing about a 4-digit code, and must not enlarge a base total).
+- LQ = (E(r,i)/E(r,T)) / (E(B,i)/E(B,T)) (hubdata.metrics.location_quotient), for
+  employment and for establishments.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from hubdata.dataset import Observations
+from hubdata.errors import ConfigError, NoDataError
+from hubdata import industries
+from hubdata.metrics import location_quotient
+from hubdata.regions import (NAME_BY_FIPS, POSTAL_BY_FIPS, cbsa_members, cbsa_states,
+                             parse_base, rollup, state_fips)
+from hubdata.schema import ALL_INDUSTRIES
+
+TABLE_COLUMNS = [
+    "region_code", "region_name", "state", "industry_code", "industry_title", "year",
+    "employment", "establishments", "payroll", "avg_annual_pay", "total_employment",
+    "total_establishments", "total_basis", "total_withheld_rows", "base_area", "base_basis",
+    "base_employment", "base_total_employment", "lq_employment", "lq_establishments",
+    "disclosed", "flag", "suppressed_members", "suppressed_note", "source", "vintage",
+]
+PUBLISHED_TOTAL = "published all-industry row"
+_TOTAL_COLUMNS = ["region_type", "region_code", "total_employment", "total_establishments",
+                  "total_basis", "total_withheld_rows"]
+
+
+def region_totals(frame: pd.DataFrame) -> pd.DataFrame:
+    """All-industry employment and establishments per region, published or derived."""
+    is_total = frame["industry_code"] == ALL_INDUSTRIES
+    published = frame[is_total]
+    out = [pd.DataFrame({
+        "region_type": published["region_type"], "region_code": published["region_code"],
+        "total_employment": published["employment"],
+        "total_establishments": published["establishments"],
+        "total_basis": PUBLISHED_TOTAL, "total_withheld_rows": 0})]
+    with_totals = set(zip(published["source"], published["region_type"]))
+    rest = frame[~is_total & ~pd.Series(list(zip(frame["source"], frame["region_type"])),
+                                        index=frame.index).isin(with_totals)]
+    if not rest.empty:
+        level = rest["industry_code"].map(industries.level)
+        keys = [rest["region_type"], rest["region_code"]]
+        finest = rest[level == level.groupby(keys).transform("max")]
+        grouped = finest.groupby(["region_type", "region_code"])
+        derived = pd.DataFrame({
+            "total_employment": grouped["employment"].sum(),
+            "total_establishments": grouped["establishments"].sum(),
+            "total_basis": grouped["industry_code"].first().map(
+                lambda c: f"derived: sum of {industries.level(c)}-digit rows"),
+            "total_withheld_rows": grouped["employment"].agg(lambda s: int(s.isna().sum())),
+        }).reset_index()
+        out.append(derived)
+    return pd.concat(out, ignore_index=True).drop_duplicates(["region_type", "region_code"])
+
+
+def _rollup_totals(totals: pd.DataFrame, members: pd.DataFrame, region_type: str,
+                   member_type: str) -> pd.DataFrame:
+    """Sum member totals (a member's NaN total makes the sum NaN); say what was summed."""
+    mapping = members.drop_duplicates("county_fips").set_index("county_fips")["region_code"]
+    part = totals[totals["region_code"].isin(mapping.index)]
+    part = part.assign(region_code=part["region_code"].map(mapping))
+    grouped = part.groupby("region_code")
+    return pd.DataFrame({
+        "region_type": region_type,
+        "total_employment": grouped["total_employment"].sum(min_count=1).where(
+            grouped["total_employment"].count() == grouped.size()),
+        "total_establishments": grouped["total_establishments"].sum(min_count=1).where(
+            grouped["total_establishments"].count() == grouped.size()),
+        "total_basis": grouped["total_basis"].agg(
+            lambda s: f"{' + '.join(sorted(set(s)))}, summed over {_count(len(s), member_type)}"),
+        "total_withheld_rows": grouped["total_withheld_rows"].sum(),
+    }).reset_index()[_TOTAL_COLUMNS]
+
+
+PLURAL = {"county": "counties", "state": "states"}
+
+
+def _count(n: int, member_type: str) -> str:
+    return f"{n} {member_type if n == 1 else PLURAL[member_type]}"
+
+
+def _members(frame: pd.DataFrame, region_type: str, year: int) -> tuple[pd.DataFrame, str]:
+    """(county_fips -> region_code/region_name, member type) to build region_type from finer
+    rows in the data: metros and states from counties, the US from states (else counties)."""
+    counties = frame.loc[frame["region_type"] == "county", "region_code"].drop_duplicates()
+    states = frame.loc[frame["region_type"] == "state", "region_code"].drop_duplicates()
+    if region_type == "msa":
+        if counties.empty:
+            raise NoDataError("The data has no metro rows and no county rows to build them from.")
+        from hubdata.sources.delineation import load_delineation
+        return cbsa_members(load_delineation(year)), "county"
+    if region_type == "state" and not counties.empty:
+        return pd.DataFrame({"county_fips": counties, "region_code": counties.str[:2],
+                             "region_name": counties.str[:2].map(NAME_BY_FIPS)}), "county"
+    if region_type == "us" and not (states.empty and counties.empty):
+        codes = states if not states.empty else counties
+        return pd.DataFrame({"county_fips": codes, "region_code": "US",
+                             "region_name": "United States"}), (
+            "state" if not states.empty else "county")
+    raise NoDataError(f"The data has no {region_type} rows and no finer rows to build them from.")
+
+
+def _at_level(frame: pd.DataFrame, totals: pd.DataFrame, region_type: str, year: int
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows and totals at a geography: the data's own, else rolled up from finer rows."""
+    own = frame[frame["region_type"] == region_type]
+    if not own.empty:
+        return own.assign(members=1, member_type=region_type, expected_members=1,
+                          suppressed_members=0, employment_known=float("nan")), totals[
+            totals["region_type"] == region_type]
+    members, member_type = _members(frame, region_type, year)
+    source_rows = frame[frame["region_type"] == member_type]
+    expected = (members.groupby("region_code").size() if region_type == "msa"
+                else pd.Series(dtype="float64"))
+    rows = rollup(source_rows, members, region_type)
+    return (rows.assign(member_type=member_type,
+                        expected_members=rows["region_code"].map(expected)),
+            _rollup_totals(totals[totals["region_type"] == member_type], members, region_type,
+                           member_type))
+
+
+def _base(frame: pd.DataFrame, totals: pd.DataFrame, naics: str, base: str, year: int) -> dict:
+    """E(B,i), E(B,T) and establishments for the base area, and how they were obtained."""
+    base_type, base_code = parse_base(base)
+    own = frame[(frame["region_type"] == base_type) & (frame["region_code"] == base_code)]
+    if not own.empty:
+        rows, tot = own, totals[(totals["region_type"] == base_type)
+                                & (totals["region_code"] == base_code)]
+        basis = "published row"
+    else:
+        members, member_type = _members(frame, base_type, year)
+        members = members[members["region_code"] == base_code]
+        source_rows = frame[frame["region_type"] == member_type]
+        rows = rollup(source_rows, members, base_type)
+        tot = _rollup_totals(totals[totals["region_type"] == member_type], members, base_type,
+                             member_type)
+        present = source_rows["region_code"].isin(members["county_fips"])
+        count = source_rows.loc[present, "region_code"].nunique()
+        if count == 0:
+            raise NoDataError(f"The data has no rows for the base area {base} (neither its own "
+                              "nor of regions inside it); choose another --base.")
+        basis = f"derived: sum of the {_count(count, member_type)} in the data inside it"
+    row = rows[rows["industry_code"] == naics]
+    pick = lambda df, col: float(df[col].iloc[0]) if len(df) else float("nan")  # noqa: E731
+    return {"base_area": base, "base_basis": basis,
+            "base_employment": pick(row, "employment"),
+            "base_establishments": pick(row, "establishments"),
+            "base_total_employment": pick(tot, "total_employment"),
+            "base_total_establishments": pick(tot, "total_establishments")}
+
+
+def _state_of(region_type: str, code: str, name: object) -> str:
+    if region_type in ("county", "state"):
+        return POSTAL_BY_FIPS.get(code[:2], "")
+    return "-".join(cbsa_states(name)) if region_type == "msa" else ""
+
+
+def _in_state(table: pd.DataFrame, geo: str, state: str) -> pd.Series:
+    if geo in ("county", "state"):
+        return table["region_code"].str[:2] == state
+    return table["state"].str.split("-").map(lambda codes: POSTAL_BY_FIPS[state] in codes)
+
+
+def _note(row: pd.Series) -> str:
+    notes = []
+    if row["members"] < row["expected_members"]:
+        notes.append(f"partial: {row['members']} of its {row['expected_members']:.0f} "
+                     f"{PLURAL[row['member_type']]} have a row for this industry in the data")
+    if row["suppressed_members"] > 0:
+        notes.append(f"{row['suppressed_members']} of {row['members']} member "
+                     f"{PLURAL[row['member_type']]} suppressed; the disclosed ones have {row['employment_known']:,.0f} employees "
+                     "(a lower bound)")
+    elif not row["disclosed"]:
+        notes.append("withheld by the source (establishments but no employment published)"
+                     if row["flag"] == "withheld" else
+                     f"not disclosed by the source (flag {row['flag']})")
+    if row["total_withheld_rows"] > 0:
+        notes.append(f"derived total leaves out {row['total_withheld_rows']} withheld rows "
+                     "(a lower bound)")
+    return "; ".join(notes)
+
+
+def _county_names() -> dict[str, str]:
+    """'New Castle County, DE' by FIPS from a cached delineation (metro counties only)."""
+    from hubdata.sources.delineation import load_delineation
+    try:
+        d = load_delineation()
+    except ConfigError:
+        return {}
+    return dict(zip(d["county_fips"], d["county_name"] + ", " + d["state_fips"].map(
+        POSTAL_BY_FIPS)))
+
+
+def build_table(obs: Observations, year: int, geo: str, naics: str, base: str = "us",
+                state: str | None = None) -> pd.DataFrame:
+    """One row per region at `geo` with a row for `naics` in `year` (TABLE_COLUMNS)."""
+    if geo not in ("county", "msa", "state", "us"):
+        raise ConfigError(f"Unknown geography {geo!r}: use county, msa or state.")
+    frame = obs.frame[obs.frame["year"] == int(year)]
+    if frame.empty:
+        raise NoDataError(f"The data has no rows for {year}.")
+    at_level = frame["industry_code"].map(industries.level) == industries.level(naics)
+    comparable = frame.loc[at_level, ["region_type", "region_code"]].drop_duplicates()
+    frame = frame.merge(comparable, on=["region_type", "region_code"])
+    totals = region_totals(frame)
+    rows, level_totals = _at_level(frame, totals, geo, int(year))
+    rows = rows[rows["industry_code"] == naics]
+    if rows.empty:
+        raise NoDataError(f"The data has no {geo} rows for NAICS {naics} in {year}.")
+    table = rows.merge(level_totals.drop(columns="region_type"), on="region_code", how="left")
+    table["total_basis"] = table["total_basis"].fillna("no all-industry row")
+    table["total_withheld_rows"] = table["total_withheld_rows"].fillna(0).astype(int)
+    b = _base(frame, totals, naics, base, int(year))
+    table = table.assign(**{k: v for k, v in b.items() if not k.endswith("establishments")})
+    table["lq_employment"] = location_quotient(table["employment"], table["total_employment"],
+                                               b["base_employment"], b["base_total_employment"])
+    table["lq_establishments"] = location_quotient(
+        table["establishments"], table["total_establishments"], b["base_establishments"],
+        b["base_total_establishments"])
+    if geo == "county" and table["region_name"].isna().any():
+        table["region_name"] = table["region_name"].fillna(table["region_code"].map(_county_names()))
+    table["industry_title"] = table["industry_title"].fillna(
+        industries.title(naics, industries.naics_vintage(int(year), str(table["source"].iloc[0]))))
+    table["state"] = [_state_of(geo, c, n) for c, n in zip(table["region_code"],
+                                                             table["region_name"])]
+    if state:
+        table = table[_in_state(table, geo, state_fips(state))]
+    table["suppressed_note"] = table.apply(_note, axis=1) if len(table) else ""
+    for col in ("lq_employment", "lq_establishments"):
+        table[col] = table[col].round(4)
+    table["avg_annual_pay"] = table["avg_annual_pay"].round(0)
+    return table.sort_values("region_code")[TABLE_COLUMNS].reset_index(drop=True)
