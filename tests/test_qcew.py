@@ -114,3 +114,37 @@ def test_fetch_offline_serves_stale_copy(sleeps):
     hit = qcew.fetch_qcew_industry(2022, "339920", refresh=True)
     assert hit.from_cache and "could not connect" in hit.warning
     assert len(hit.frame) == 5
+
+
+def _zip(text: str, name: str = "2023.annual.singlefile.csv") -> bytes:
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr(name, text)
+    return buf.getvalue()
+
+
+def test_singlefile_equals_the_slice_it_contains():
+    text = fixture_text("qcew_area_49057.csv")
+    from_zip = qcew.parse_qcew_singlefile(_zip(text))
+    from_slice = qcew.parse_qcew_csv(text)
+    assert len(from_zip) > 0
+    assert from_zip.equals(from_slice)
+
+
+def test_singlefile_cut_off_zip_is_a_schema_error():
+    raw = _zip(fixture_text("qcew_area_49057.csv"))
+    with pytest.raises(SchemaError, match="cut off"):
+        qcew.parse_qcew_singlefile(raw[: len(raw) // 2])
+
+
+@responses.activate
+def test_fetch_singlefile_uses_the_documented_url_and_caches():
+    url = "https://data.bls.gov/cew/data/files/2023/csv/2023_annual_singlefile.zip"
+    responses.get(url, body=_zip(fixture_text("qcew_area_49057.csv")))
+    first = qcew.fetch_qcew_singlefile(2023)
+    second = qcew.fetch_qcew_singlefile(2023)
+    assert not first.from_cache and second.from_cache
+    assert len(responses.calls) == 1
+    assert (first.frame["own_code"] == "5").all()

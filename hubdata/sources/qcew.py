@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 
 import pandas as pd
 
@@ -78,6 +79,12 @@ def parse_qcew_csv(raw: bytes | str, *, own_codes: tuple[str, ...] = (PRIVATE,))
     if short:
         raise SchemaError(f"QCEW file line {short} has fewer fields than its header; the file "
                           "may be truncated.", source=SOURCE)
+    return _rows_to_observations(df, own_codes)
+
+
+def _rows_to_observations(df: pd.DataFrame, own_codes: tuple[str, ...]) -> pd.DataFrame:
+    """QCEW records (all text) -> OBS rows; shared by the slices and the national singlefile."""
+    df.columns = [c.strip().strip('"') for c in df.columns]
     if "annual_avg_estabs" not in df.columns and "annual_avg_estabs_count" in df.columns:
         df = df.rename(columns={"annual_avg_estabs_count": "annual_avg_estabs"})
     missing = [c for c in REQUIRED if c not in df.columns]
@@ -133,6 +140,56 @@ def parse_qcew_csv(raw: bytes | str, *, own_codes: tuple[str, ...] = (PRIVATE,))
     out.loc[~disclosed, "establishments"] = nums["annual_avg_estabs"].where(
         nums["annual_avg_estabs"] > 0)[~disclosed]
     return conform(out.reset_index(drop=True))
+
+
+def singlefile_url(year: int) -> str:
+    return f"https://data.bls.gov/cew/data/files/{int(year)}/csv/{int(year)}_annual_singlefile.zip"
+
+
+def parse_qcew_singlefile(raw: bytes, *, own_codes: tuple[str, ...] = (PRIVATE,)) -> pd.DataFrame:
+    """Parse the national annual singlefile zip (every area x industry, no title columns).
+
+    Read in chunks and filtered to the wanted ownership while reading, so the ~3.5 M-row file
+    never sits in memory as text; the CSV inside has the same fields as the slices.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        members = [m for m in archive.namelist() if m.lower().endswith(".csv")]
+        if len(members) != 1:
+            raise SchemaError(f"QCEW singlefile zip holds {len(members)} CSV files, expected 1.",
+                              source=SOURCE)
+        chunks = []
+        with archive.open(members[0]) as handle:
+            for chunk in pd.read_csv(handle, dtype=str, keep_default_na=False, chunksize=500_000):
+                chunk.columns = [c.strip().strip('"') for c in chunk.columns]
+                if "own_code" not in chunk.columns:
+                    raise SchemaError("QCEW singlefile lacks the own_code column.", source=SOURCE)
+                chunks.append(chunk[chunk["own_code"].str.strip().isin(own_codes)])
+    except (zipfile.BadZipFile, pd.errors.ParserError, UnicodeDecodeError, EOFError) as exc:
+        raise SchemaError(f"QCEW singlefile is not a readable zip of CSV ({exc}); the download "
+                          "may be cut off.", source=SOURCE) from None
+    return _rows_to_observations(pd.concat(chunks, ignore_index=True), own_codes)
+
+
+def fetch_qcew_singlefile(year: int, *, refresh: bool = False) -> cache.CachedFrame:
+    """Every area x every industry for one year (private ownership), for national rankings.
+    One large download (tens of MB) cached as one parquet file."""
+    url = singlefile_url(year)
+
+    def fetch() -> tuple[pd.DataFrame, str]:
+        frame = parse_qcew_singlefile(http.get(url, source="BLS QCEW").content)
+        if frame.empty:
+            raise NoDataError(f"BLS QCEW's {year} singlefile has no private-ownership rows.",
+                              source=SOURCE)
+        return frame, url
+
+    try:
+        return cache.get_or_fetch(SOURCE, {"slice": "singlefile", "year": int(year)}, fetch,
+                                  refresh=refresh)
+    except NotFoundError:
+        raise NotFoundError(f"BLS QCEW has no {year} annual singlefile yet (annual averages are "
+                            "published about nine months after the year ends).", source=SOURCE,
+                            url=url, status=404) from None
 
 
 def _short_line(text: str, width: int) -> int | None:
