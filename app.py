@@ -1,0 +1,55 @@
+"""Hub Atlas: page config, the shared sidebar (data source, year), navigation, deep links.
+
+Run with `streamlit run app.py`. Pages are registered from the files present in pages/, in
+the order below; each page is thin and uses ui/ for data, charts, state and exports.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from ui import data, state
+
+st.set_page_config(page_title="Hub Atlas", page_icon=":material/hub:", layout="wide")
+
+PAGES = [  # (file, title, icon)
+    ("pages/home.py", "Hub map", ":material/map:"),
+    ("pages/explore.py", "Explore an industry", ":material/travel_explore:"),
+    ("pages/trends.py", "Trends", ":material/show_chart:"),
+    ("pages/compare.py", "Compare regions", ":material/compare_arrows:"),
+    ("pages/emerging.py", "Emerging hubs", ":material/trending_up:"),
+    ("pages/programs.py", "Federal programs", ":material/account_balance:"),
+    ("pages/data.py", "Data and sources", ":material/database:"),
+]
+ROOT = Path(__file__).resolve().parent
+
+page = st.navigation([st.Page(path, title=title, icon=icon, default=(path == PAGES[0][0]))
+                      for path, title, icon in PAGES if (ROOT / path).exists()])
+state.return_to_requested_page()
+state.begin()
+notice = st.empty()
+
+SOURCE = state.Param("source", state.choice(data.SOURCES), data.default_source())
+state.bind([SOURCE])
+with st.sidebar:
+    st.radio("Data source", list(data.SOURCES), key="source", format_func=data.SOURCES.get,
+             help="BLS QCEW needs no key and is fetched live on first use, then cached. "
+                  "Census CBP needs a free API key (CENSUS_API_KEY). Imported files are "
+                  "loaded on the Data page or with `python -m hubdata import`.")
+    source = st.session_state["source"]
+    years = data.year_options(source)
+    YEAR = state.Param("year", state.year_parser(min(years), max(years)), years[0])
+    state.bind([YEAR])
+    state.keep_valid("year", years)
+    st.selectbox("Year", years, key="year", help="Annual averages (QCEW) or mid-March "
+                 "employment (CBP) of this year.")
+    if source == "cbp" and not data.has_census_key():
+        st.warning("Census CBP needs an API key: set CENSUS_API_KEY (or add it to "
+                   ".streamlit/secrets.toml). Get one free at api.census.gov/data/key_signup.html.",
+                   icon=":material/key:")
+    if source == "import" and not data.imported_years():
+        st.info("No imported files yet: add some on the Data page.", icon=":material/upload:")
+    st.caption(data.source_note(source))
+
+page.run()
+state.finish(notice)

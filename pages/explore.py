@@ -1,0 +1,86 @@
+"""Explore an industry: where is it concentrated? A map, the ranked table behind it, downloads."""
+
+import streamlit as st
+
+from ui import charts, components, data, export, state
+
+state.require_shell("pages/explore.py")
+industries = data.industry_options()
+GEO = state.Param("geo", state.choice(data.GEOS), "county")
+INDUSTRY = state.Param("naics", state.choice(industries), "339920")
+STATE = state.Param("state", state.parse_optional_state, "")
+METRIC = state.Param("metric", state.choice(charts.METRICS), "lq")
+MIN_SIZE = state.Param("min", state.int_parser(0, 10_000_000), 0)
+
+
+def render() -> None:
+    source, year = st.session_state["source"], st.session_state["year"]
+    starts = [y for y in data.year_options(source) if y < year] or [year]
+    start = state.Param("start", state.year_parser(), starts[min(4, len(starts) - 1)])
+    state.bind([INDUSTRY, GEO, STATE, METRIC, MIN_SIZE, start])
+    state.keep_valid("start", starts, start.default)
+    st.title("Explore an industry")
+    st.caption("Where is an industry concentrated? Pick a hub theme or any NAICS code (type a "
+               "code or words of its title), a geography and a measure.")
+    top = st.columns([3, 2, 2, 2])
+    top[0].selectbox("Industry or hub theme", list(industries), key="naics",
+                     format_func=industries.get)
+    top[1].segmented_control("Geography", list(data.GEOS), key="geo",
+                             format_func=data.GEOS.get, required=True)
+    states = ["", *sorted(data.STATE_NAMES, key=data.STATE_NAMES.get)]
+    state.keep_valid("state", states, "")
+    top[2].selectbox("State", states, key="state",
+                     format_func=lambda s: data.STATE_NAMES.get(s, "All states"))
+    top[3].selectbox("Measure", list(charts.METRICS), key="metric",
+                     format_func=lambda m: charts.METRICS[m].label)
+    low = st.columns([2, 2, 5])
+    low[0].number_input("Minimum employment", min_value=0, step=50, key="min",
+                        help="Hide regions with fewer jobs in the industry (suppressed rows "
+                             "stay, flagged).")
+    industry, geo, metric = st.session_state["naics"], st.session_state["geo"], \
+        st.session_state["metric"]
+    region_state = st.session_state["state"] or None
+    if metric == "growth":
+        if starts == [year]:
+            st.info("Growth needs an earlier year of the same source; none is available.")
+            return
+        low[1].selectbox("Growth since", starts, key="start")
+    context = f"{data.SOURCE_SHORT[source]} {year}, {industries[industry]}"
+    if metric == "growth":
+        loaded = components.attempt(data.growth_table, source, st.session_state["start"], year,
+                                    geo, industry, region_state, context=context, key="explore")
+    else:
+        loaded = components.attempt(data.selection_table, source, year, geo, industry,
+                                    region_state, context=context, key="explore")
+    if loaded is None:
+        return
+    frame, provenance, warnings = loaded
+    shown = data.filter_min(frame, st.session_state["min"])
+    chart_metric = charts.METRICS[metric]
+    caption = charts.caption_text(data.SOURCE_SHORT[source], year,
+                                  extra=f"{data.GEOS[geo].lower()}"
+                                        + (f" in {data.STATE_NAMES[region_state]}"
+                                           if region_state else ""))
+    title = f"{industries[industry].split(' · ')[-1]}: {chart_metric.label.lower()}, {year}"
+    fig = components.attempt(data.map_figure, shown, metric, geo, title=title, caption=caption,
+                             context="the map", key="explore_map")
+    if fig is not None:
+        components.plotly(fig, key="explore_map_chart")
+    components.provenance_caption(provenance, warnings)
+    suppressed = int((~shown["disclosed"].astype(bool)).sum())
+    st.subheader(f"{len(shown):,} regions, ranked by {chart_metric.label.lower()}")
+    if suppressed:
+        st.caption(f"{suppressed} of {len(shown)} rows have values the source suppressed; "
+                   "they are blank, not zero, and sort last.")
+    ranked = shown.sort_values(chart_metric.column, ascending=False, na_position="last")
+    components.data_table(ranked, key="explore_table")
+    about = export.table_about(ranked, provenance, source=source, year=year, geo=geo,
+                               naics=industry, state=region_state)
+    name = export.stem(industry.replace("theme:", ""), geo, region_state, year)
+    components.table_downloads(ranked, about, name, key="explore")
+    if fig is not None:
+        components.figure_downloads(fig, name, key="explore")
+    components.share_control()
+
+
+render()

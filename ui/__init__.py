@@ -1,0 +1,1 @@
+"""Streamlit-side helpers: the only code besides pages/ that imports streamlit."""

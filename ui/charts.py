@@ -1,0 +1,254 @@
+"""Pure figure and deck builders: frames in, Plotly figures / pydeck Decks out, no st.* calls.
+
+Every figure has a title, units on its axes or colour bar, thousands separators, a
+colour-blind-safe palette (Okabe-Ito for categories, cividis for magnitudes) and its source
+caption inside the figure, so a PNG pasted into a slide still says where the numbers came from.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pydeck as pdk
+
+from hubdata.regions import POSTAL_BY_FIPS
+
+# Okabe & Ito (2008), distinguishable with every common colour-vision deficiency
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+             "#000000"]
+SEQUENTIAL = "Cividis"
+SUPPRESSED_COLOUR = "#BBBBBB"
+FONT = "Source Sans Pro, Arial, sans-serif"
+
+MODEBAR_CONFIG = {
+    "displaylogo": False,
+    "toImageButtonOptions": {"format": "png", "scale": 3, "width": 1600, "height": 900,
+                             "filename": "hub-atlas-chart"},
+}
+
+
+class Metric:
+    """A measure a page can map or chart: its column, label and unit."""
+
+    def __init__(self, column: str, label: str, unit: str, fmt: str):
+        self.column, self.label, self.unit, self.fmt = column, label, unit, fmt
+
+    @property
+    def axis(self) -> str:
+        return f"{self.label} ({self.unit})"
+
+    def format(self, value: float) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "suppressed"
+        return format(value, self.fmt) + (" %" if self.unit == "%" else "")
+
+
+METRICS = {
+    "employment": Metric("employment", "Employment", "jobs", ",.0f"),
+    "lq": Metric("lq_employment", "Location quotient", "ratio to base", ",.2f"),
+    "establishments": Metric("establishments", "Establishments", "count", ",.0f"),
+    "wages": Metric("avg_annual_pay", "Average annual pay", "US$", ",.0f"),
+    "growth": Metric("employment_cagr_pct", "Employment growth", "% a year", ",.1f"),
+}
+
+
+def caption_text(source: str, vintage: object, base: str = "US", extra: str = "") -> str:
+    """'Source: BLS QCEW 2023, private ownership; LQ vs US' (the in-figure caption)."""
+    text = f"Source: {source} {vintage}, private ownership; LQ vs {base}"
+    return f"{text}; {extra}" if extra else text
+
+
+def _finish(fig: go.Figure, title: str, caption: str, *, height: int = 560,
+            bottom: int = 70) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 20}},
+        font={"family": FONT, "size": 14}, separators=".,", height=height,
+        margin={"l": 10, "r": 10, "t": 60, "b": bottom}, colorway=OKABE_ITO,
+        paper_bgcolor="white", plot_bgcolor="white",
+        hoverlabel={"font": {"family": FONT}},
+    )
+    fig.add_annotation(text=caption, xref="paper", yref="paper", x=0, y=0, xanchor="left",
+                       yanchor="top", yshift=-bottom + 22, showarrow=False,
+                       font={"size": 12, "color": "#444"})
+    return fig
+
+
+def _hover(frame: pd.DataFrame, metric: Metric) -> list[str]:
+    lines = []
+    for _, row in frame.iterrows():
+        parts = [f"<b>{row.get('region_name') or row.get('region_code')}</b>",
+                 f"{metric.label}: {metric.format(row.get(metric.column))}"]
+        for column, m in (("employment", METRICS["employment"]), ("lq_employment", METRICS["lq"]),
+                          ("establishments", METRICS["establishments"])):
+            if column != metric.column and column in row:
+                parts.append(f"{m.label}: {m.format(row[column])}")
+        if row.get("disclosed") is False or row.get("disclosed") == 0:
+            parts.append("Some values suppressed by the source")
+        lines.append("<br>".join(parts))
+    return lines
+
+
+def _colorbar(metric: Metric) -> dict:
+    return {"title": {"text": f"{metric.label}<br>({metric.unit})", "side": "top"},
+            "tickformat": metric.fmt.replace(".1f", ".0f") if metric.unit != "ratio to base"
+            else ".1f", "thickness": 14, "len": 0.75}
+
+
+def build_choropleth_figure(table: pd.DataFrame, metric_key: str, geo: str, *, title: str,
+                            caption: str, geojson: dict | None = None,
+                            featureidkey: str = "id") -> go.Figure:
+    """Counties (with geojson) or states (USA-states) coloured by the metric; suppressed
+    regions in grey so they are not mistaken for zero."""
+    metric = METRICS[metric_key]
+    frame = table.copy()
+    values = pd.to_numeric(frame[metric.column], errors="coerce")
+    if geo == "state":
+        locations = frame["region_code"].map(POSTAL_BY_FIPS)
+        where = {"locationmode": "USA-states"}
+    else:
+        if geojson is None:
+            raise ValueError("a county choropleth needs geojson")
+        locations = frame["region_code"]
+        where = {"geojson": geojson, "featureidkey": featureidkey}
+    known = values.notna()
+    fig = go.Figure()
+    if (~known).any():
+        fig.add_trace(go.Choropleth(
+            locations=locations[~known], z=np.zeros(int((~known).sum())),
+            colorscale=[[0, SUPPRESSED_COLOUR], [1, SUPPRESSED_COLOUR]], showscale=False,
+            text=_hover(frame[~known], metric), hoverinfo="text", name="suppressed",
+            marker_line_color="white", marker_line_width=0.3, **where))
+    fig.add_trace(go.Choropleth(
+        locations=locations[known], z=values[known], colorscale=SEQUENTIAL,
+        text=_hover(frame[known], metric), hoverinfo="text", colorbar=_colorbar(metric),
+        marker_line_color="white", marker_line_width=0.3, name=metric.label, **where))
+    fig.update_geos(scope="usa", fitbounds="locations" if geo == "county" else False,
+                    showlakes=False, bgcolor="white")
+    return _finish(fig, title, caption)
+
+
+def build_bubble_map_figure(table: pd.DataFrame, metric_key: str, points: pd.DataFrame, *,
+                            title: str, caption: str) -> go.Figure:
+    """Regions as bubbles at their centroids (points: region_code, lat, lon): area = the
+    metric, colour = LQ when present."""
+    metric = METRICS[metric_key]
+    frame = table.merge(points, on="region_code", how="inner")
+    values = pd.to_numeric(frame[metric.column], errors="coerce")
+    size = np.sqrt(values.clip(lower=0).fillna(0))
+    sizeref = 2.0 * float(size.max() or 1) / 40 ** 2
+    colour = frame["lq_employment"] if "lq_employment" in frame else values
+    fig = go.Figure(go.Scattergeo(
+        lat=frame["lat"], lon=frame["lon"], text=_hover(frame, metric), hoverinfo="text",
+        marker={"size": size ** 2, "sizemode": "area", "sizeref": sizeref, "sizemin": 3,
+                "color": colour, "colorscale": SEQUENTIAL, "line": {"width": 0.5, "color": "#333"},
+                "colorbar": _colorbar(METRICS["lq"] if "lq_employment" in frame else metric)},
+        name=metric.label))
+    fig.update_geos(scope="usa", showland=True, landcolor="#F2F2F2", subunitcolor="#FFFFFF",
+                    bgcolor="white")
+    return _finish(fig, title, caption)
+
+
+def build_ranking_figure(table: pd.DataFrame, metric_key: str, *, title: str, caption: str,
+                         top: int = 15) -> go.Figure:
+    """The top regions by the metric as horizontal bars (largest at the top)."""
+    metric = METRICS[metric_key]
+    frame = table.assign(_v=pd.to_numeric(table[metric.column], errors="coerce"))
+    frame = frame.dropna(subset=["_v"]).nlargest(top, "_v").iloc[::-1]
+    fig = go.Figure(go.Bar(x=frame["_v"], y=frame["region_name"].fillna(frame["region_code"]),
+                           orientation="h", marker_color=OKABE_ITO[0],
+                           hovertemplate="%{y}: %{x:" + metric.fmt + "}<extra></extra>"))
+    fig.update_xaxes(title_text=metric.axis, tickformat=metric.fmt.replace(".2f", ".1f"),
+                     gridcolor="#E5E5E5")
+    fig.update_yaxes(title_text=None, automargin=True)
+    return _finish(fig, title, caption, height=max(360, 28 * len(frame) + 140))
+
+
+def build_trend_figure(frame: pd.DataFrame, metric_key: str, *, title: str, caption: str,
+                       label: str = "region_name", reference: pd.DataFrame | None = None,
+                       indexed: bool = False) -> go.Figure:
+    """One line per region over years; an optional reference line (the nation) dashed.
+    indexed: each line divided by its first year's value x 100."""
+    metric = METRICS[metric_key]
+
+    def prepared(part: pd.DataFrame) -> pd.Series:
+        values = pd.to_numeric(part[metric.column], errors="coerce")
+        if indexed and len(values.dropna()):
+            values = values / values.dropna().iloc[0] * 100
+        return values
+
+    fig = go.Figure()
+    fmt = ",.1f" if indexed else metric.fmt
+    for i, (name, part) in enumerate(frame.sort_values("year").groupby(label, sort=False)):
+        fig.add_trace(go.Scatter(
+            x=part["year"], y=prepared(part), name=str(name), mode="lines+markers",
+            line={"color": OKABE_ITO[i % len(OKABE_ITO)], "width": 3},
+            hovertemplate=f"{name} %{{x}}: %{{y:{fmt}}}<extra></extra>"))
+    if reference is not None and not reference.empty:
+        part = reference.sort_values("year")
+        fig.add_trace(go.Scatter(
+            x=part["year"], y=prepared(part), name=str(part[label].iloc[0]),
+            mode="lines", line={"color": "#555555", "width": 2, "dash": "dash"},
+            hovertemplate="%{x}: %{y:" + fmt + "}<extra></extra>"))
+    fig.update_xaxes(title_text="Year", dtick=1, tickformat="d", gridcolor="#E5E5E5")
+    fig.update_yaxes(title_text=f"{metric.label} (index, first year = 100)" if indexed
+                     else metric.axis, tickformat=fmt.replace(".2f", ".1f"),
+                     gridcolor="#E5E5E5", rangemode="tozero" if not indexed else "normal")
+    fig.update_layout(legend={"orientation": "h", "y": -0.18, "x": 0})
+    return _finish(fig, title, caption, bottom=110)
+
+
+def program_colours(programs: list[str]) -> dict[str, str]:
+    """A fixed colour per program, in the order given (Okabe-Ito)."""
+    return {p: OKABE_ITO[i % len(OKABE_ITO)] for i, p in enumerate(programs)}
+
+
+def _rgb(hex_colour: str) -> list[int]:
+    return [int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]
+
+
+def hub_marker_sizes(values: pd.Series, *, smallest: float = 6, largest: float = 40) -> pd.Series:
+    """Marker radii in pixels, area proportional to values; missing values get the smallest."""
+    v = pd.to_numeric(values, errors="coerce").clip(lower=0)
+    top = float(v.max()) if v.notna().any() and v.max() > 0 else 1.0
+    return (smallest + (largest - smallest) * np.sqrt(v / top)).fillna(smallest)
+
+
+def build_hub_deck(hubs: pd.DataFrame, colours: dict[str, str], *,
+                   selected: str | None = None) -> pdk.Deck:
+    """Hubs as circles (hubs: hub_name, program, lat, lon, radius, tooltip fields); the
+    selected hub gets a black ring."""
+    frame = hubs.assign(
+        fill=[_rgb(colours.get(p, "#777777")) + [210] for p in hubs["program"]],
+        line=[[0, 0, 0, 255] if h == selected else [255, 255, 255, 255]
+              for h in hubs["hub_name"]],
+        line_width=[3 if h == selected else 1 for h in hubs["hub_name"]],
+    )
+    layer = pdk.Layer(
+        "ScatterplotLayer", data=frame, id="hubs", get_position=["lon", "lat"],
+        get_radius="radius", radius_units="pixels", get_fill_color="fill",
+        get_line_color="line", get_line_width="line_width", line_width_units="pixels",
+        stroked=True, pickable=True, auto_highlight=True)
+    tooltip = {"html": "<b>{hub_name}</b><br/>{program}<br/>{focus}<br/>{tip}",
+               "style": {"fontSize": "13px"}}
+    view = pdk.ViewState(latitude=38.5, longitude=-96.5, zoom=3.1)
+    return pdk.Deck(layers=[layer], initial_view_state=view, tooltip=tooltip,
+                    map_style="light")
+
+
+def build_hub_map_figure(hubs: pd.DataFrame, colours: dict[str, str], *, title: str,
+                         caption: str) -> go.Figure:
+    """The hub map as a Plotly figure, for a static image of the map view."""
+    fig = go.Figure()
+    for program, part in hubs.groupby("program", sort=False):
+        fig.add_trace(go.Scattergeo(
+            lat=part["lat"], lon=part["lon"], name=str(program), text=part["hub_name"],
+            hovertemplate="%{text}<extra>" + str(program) + "</extra>",
+            marker={"size": part["radius"] * 0.8, "color": colours.get(program, "#777777"),
+                    "line": {"width": 0.8, "color": "white"}, "opacity": 0.85}))
+    fig.update_geos(scope="usa", showland=True, landcolor="#F2F2F2", subunitcolor="#FFFFFF",
+                    bgcolor="white")
+    fig.update_layout(legend={"orientation": "h", "y": -0.02, "x": 0})
+    return _finish(fig, title, caption, height=620, bottom=120)

@@ -1,0 +1,123 @@
+"""Shared widgets: error box with retry, provenance caption, downloads, share/embed control.
+
+Pages call these so every page says the same things the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from hubdata.errors import HubDataError, NoDataError
+from hubdata.export import retrieved_text
+from ui import charts, data, export, state
+
+T = TypeVar("T")
+
+
+def attempt(load: Callable[..., T], *args: Any, context: str, key: str, **kwargs: Any) -> T | None:
+    """Run a loader; on a hubdata error show one sentence and a Retry button, return None.
+
+    "No data for this selection" is shown as information, not as an error."""
+    try:
+        return load(*args, **kwargs)
+    except NoDataError as exc:
+        st.info(f"No data for this selection ({context}). {exc.user_message}",
+                icon=":material/info:")
+    except HubDataError as exc:
+        st.error(f"Could not load {context}: {exc.user_message} "
+                 "Check the source on the Data page, or import files there.",
+                 icon=":material/error:")
+        if st.button("Retry", key=f"retry_{key}", icon=":material/refresh:"):
+            data.clear_memory()
+            st.rerun()
+    return None
+
+
+def provenance_caption(provenance: list[dict], warnings: list[str] = ()) -> None:
+    """Where the numbers came from, and how old the copy is; source warnings below it."""
+    labels = sorted({p.get("label") or p.get("source", "") for p in provenance})
+    vintages = sorted({str(p.get("vintage") or p.get("year", "")) for p in provenance})
+    ages = sorted({p["cache_age"] for p in provenance if p.get("cache_age")})
+    text = (f"Source: {', '.join(labels)} · {', '.join(vintages)} · private ownership · "
+            f"retrieved {retrieved_text(provenance)}")
+    if ages:
+        text += f" ({ages[-1]} ago)"
+    st.caption(text)
+    for warning in dict.fromkeys(warnings):
+        st.warning(warning, icon=":material/history:")
+
+
+def table_downloads(table: pd.DataFrame, about: list[tuple[str, str]], stem: str,
+                    key: str) -> None:
+    """CSV and Excel downloads of exactly these rows, with the provenance block."""
+    left, right = st.columns(2)
+    left.download_button("Download CSV", export.table_csv(table, about), f"{stem}.csv",
+                         "text/csv", key=f"csv_{key}", icon=":material/download:",
+                         on_click="ignore", width="stretch")
+    right.download_button("Download Excel", export.table_xlsx(table, about), f"{stem}.xlsx",
+                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          key=f"xlsx_{key}", icon=":material/table_view:", on_click="ignore",
+                          width="stretch")
+
+
+def figure_downloads(fig, stem: str, key: str) -> None:
+    """Server-side PNG and SVG of a figure at presentation size (rendered on click)."""
+    problem = export.image_export_problem()
+    left, right = st.columns(2)
+    for column, fmt in ((left, "png"), (right, "svg")):
+        column.download_button(
+            f"Chart {fmt.upper()}", (lambda f=fmt: export.figure_bytes(fig, f)),
+            f"{stem}.{fmt}", f"image/{'svg+xml' if fmt == 'svg' else fmt}",
+            key=f"{fmt}_{key}", icon=":material/image:", on_click="ignore",
+            disabled=problem is not None, help=problem, width="stretch")
+    if problem:
+        st.caption(problem)
+
+
+def plotly(fig, key: str, **kwargs: Any):
+    """A Plotly chart with the presentation-size modebar export."""
+    return st.plotly_chart(fig, width="stretch", config=charts.MODEBAR_CONFIG, key=key, **kwargs)
+
+
+def share_control() -> None:
+    """A popover with the deep link of this view and an iframe snippet (?embed=true)."""
+    base = st.context.url
+    with st.popover("Share / embed", icon=":material/share:"):
+        st.caption("The link reproduces this view: every filter is in it.")
+        st.code(state.share_url(base), language=None, wrap_lines=True)
+        st.caption("Embed in a web page:")
+        snippet = (f'<iframe src="{state.share_url(base, embed=True)}" width="100%" '
+                   'height="800" style="border:0" title="Hub Atlas"></iframe>')
+        st.code(snippet, language="html", wrap_lines=True)
+
+
+LEADING_COLUMNS = ["region_name", "state", "region_code", "industry_code", "employment",
+                   "lq_employment", "establishments", "avg_annual_pay", "employment_cagr_pct",
+                   "employment_change", "quadrant", "disclosed", "suppressed_note"]
+COLUMN_CONFIG = {
+    "region_name": st.column_config.TextColumn("Region", pinned=True),
+    "region_code": st.column_config.TextColumn("Code"),
+    "industry_code": st.column_config.TextColumn("NAICS"),
+    "employment": st.column_config.NumberColumn("Employment (jobs)", format="localized"),
+    "establishments": st.column_config.NumberColumn("Establishments", format="localized"),
+    "payroll": st.column_config.NumberColumn("Payroll (US$)", format="dollar"),
+    "avg_annual_pay": st.column_config.NumberColumn("Avg. annual pay (US$)", format="dollar"),
+    "lq_employment": st.column_config.NumberColumn("LQ (employment)", format="%.2f",
+                                                   help="(E(r,i)/E(r,T)) / (E(B,i)/E(B,T))"),
+    "lq_establishments": st.column_config.NumberColumn("LQ (establishments)", format="%.2f"),
+    "total_employment": st.column_config.NumberColumn("All-industry jobs", format="localized"),
+    "employment_cagr_pct": st.column_config.NumberColumn("Growth (% a year)", format="%.1f"),
+    "employment_change": st.column_config.NumberColumn("Job change", format="localized"),
+    "disclosed": st.column_config.CheckboxColumn("Published"),
+}
+
+
+def data_table(frame: pd.DataFrame, key: str, height: int = 420) -> None:
+    """A table with readable headers and number formats; key columns first, the rest after."""
+    order = [c for c in LEADING_COLUMNS if c in frame.columns]
+    order += [c for c in frame.columns if c not in order]
+    st.dataframe(frame, hide_index=True, width="stretch", height=height, column_order=order,
+                 column_config=COLUMN_CONFIG, key=key)

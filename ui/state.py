@@ -1,0 +1,335 @@
+"""Filters <-> st.query_params, so that a copied URL reproduces the view (deep links).
+
+How a page uses it:
+
+    NAICS = state.Param("naics", state.parse_naics, "339920")
+    state.bind([NAICS, GEO])                  # before the widgets
+    st.selectbox("Industry", options, key="naics")   # widget key = parameter name
+    # app.py calls state.finish() after the page ran: it mirrors every bound value to the URL
+
+- The URL is read when it differs from what we last wrote (a fresh session, a shared link,
+  st.switch_page(..., query_params=...)); valid values then replace the session's values.
+- Invalid or unknown parameters are ignored; the page keeps its defaults and shows ONE
+  warning that lists what was ignored. Nothing a URL holds can raise.
+- Values persist across pages in st.session_state["_filters"] (widget state is dropped when a
+  page stops rendering its widget), so the industry picked on one page carries to the next.
+
+The parse_* functions are pure (tested without Streamlit); each returns a canonical typed value
+or raises ValueError with a short reason.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+MAX_REGIONS = 10
+MAX_CUSTOM_COUNTIES = 200
+LIST_SEPARATOR = ";"  # a custom region's counties are comma-separated
+FIRST_YEAR = 1990  # QCEW NAICS-based files start in 1990; CBP in 1986 (SIC before 1998)
+
+_NAICS = re.compile(r"\d{2,6}|\d{2}-\d{2}")
+_COUNTY = re.compile(r"\d{5}")
+_CBSA = re.compile(r"\d{5}")
+_CUSTOM_NAME = re.compile(r"[A-Za-z0-9 .,'()&-]{1,40}")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One filter: URL name (= widget key), parser, default; `many` > 0 makes it a list of up to
+    `many` values (separated by ';' in the URL)."""
+    name: str
+    parse: Callable[[str], Any]
+    default: Any
+    many: int = 0
+
+    def to_url(self, value: Any) -> str:
+        if self.many:
+            return LIST_SEPARATOR.join(str(v) for v in value)
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+# --- pure parsers -------------------------------------------------------------------------
+
+def parse_naics(text: str) -> str:
+    """A NAICS code: 2-6 digits or a hyphenated sector (31-33); '00' means all industries."""
+    value = text.strip()
+    if not _NAICS.fullmatch(value):
+        raise ValueError("not a NAICS code (2-6 digits, or a sector such as 31-33)")
+    return value
+
+
+def parse_county(text: str) -> str:
+    value = text.strip()
+    if not _COUNTY.fullmatch(value):
+        raise ValueError("not a 5-digit county FIPS code")
+    return value
+
+
+def parse_cbsa(text: str) -> str:
+    value = text.strip()
+    if not _CBSA.fullmatch(value):
+        raise ValueError("not a 5-digit CBSA (metro area) code")
+    return value
+
+
+def parse_state(text: str) -> str:
+    """A state as postal code (UT) or 2-digit FIPS (49); returns the FIPS code."""
+    from hubdata.regions import FIPS_BY_POSTAL, POSTAL_BY_FIPS
+
+    value = text.strip()
+    if value.upper() in FIPS_BY_POSTAL:
+        return FIPS_BY_POSTAL[value.upper()]
+    if re.fullmatch(r"\d{2}", value) and value in POSTAL_BY_FIPS:
+        return value
+    raise ValueError("not a state postal code or 2-digit FIPS code")
+
+
+def parse_optional_state(text: str) -> str:
+    """Like parse_state, but '' or 'all' means no state filter ('')."""
+    return "" if text.strip().lower() in ("", "all", "us") else parse_state(text)
+
+
+def parse_region(text: str) -> str:
+    """A region token, canonicalised: county:49057, msa:36260, state:49 (state:UT accepted),
+    or a custom region custom:<name>:<county>,<county>... (hubdata.regions' encoding)."""
+    from hubdata.errors import ConfigError
+    from hubdata.regions import encode_custom_region, parse_custom_region
+
+    kind, sep, rest = text.strip().partition(":")
+    kind = kind.lower()
+    if not sep:
+        raise ValueError("a region looks like county:49057, msa:36260, state:UT or "
+                         "custom:Name:49057,49011")
+    if kind == "county":
+        return f"county:{parse_county(rest)}"
+    if kind == "msa":
+        return f"msa:{parse_cbsa(rest)}"
+    if kind == "state":
+        return f"state:{parse_state(rest)}"
+    if kind == "custom":
+        try:
+            region = parse_custom_region(rest)
+        except ConfigError:
+            raise ValueError("a custom region looks like custom:Name:49057,49011") from None
+        if not _CUSTOM_NAME.fullmatch(region.name) or len(region.counties) > MAX_CUSTOM_COUNTIES:
+            raise ValueError(f"a custom region needs a plain name of up to 40 characters and "
+                             f"at most {MAX_CUSTOM_COUNTIES} counties")
+        return f"custom:{encode_custom_region(region)}"
+    raise ValueError(f"unknown region type '{shown(kind, 10)}' (county, msa, state or custom)")
+
+
+def region_parts(token: str) -> tuple[str, str]:
+    """A canonical region token -> (region_type, code); a custom region's code is its
+    hubdata.regions encoding 'Name:49011,49057'."""
+    kind, _, rest = token.partition(":")
+    return kind, rest
+
+
+def year_parser(first: int = FIRST_YEAR, last: int | None = None) -> Callable[[str], int]:
+    """A parser for a year between first and last (default: last calendar year)."""
+    last = last or _dt.date.today().year - 1
+
+    def parse(text: str) -> int:
+        value = text.strip()
+        if not re.fullmatch(r"\d{4}", value):
+            raise ValueError("not a 4-digit year")
+        year = int(value)
+        if not first <= year <= last:
+            raise ValueError(f"outside {first}-{last}")
+        return year
+    return parse
+
+
+def choice(options: Iterable[str]) -> Callable[[str], str]:
+    """A parser accepting exactly one of options (case-insensitive), returned as listed."""
+    lookup = {str(o).lower(): o for o in options}
+
+    def parse(text: str) -> str:
+        try:
+            return lookup[text.strip().lower()]
+        except KeyError:
+            raise ValueError("not one of " + ", ".join(map(str, lookup.values()))) from None
+    return parse
+
+
+def int_parser(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = text.strip().replace(",", "").replace("_", "")
+        if not re.fullmatch(r"\d{1,12}", value) or not low <= int(value) <= high:
+            raise ValueError(f"not a whole number from {low:,} to {high:,}")
+        return int(value)
+    return parse
+
+
+def parse_bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("not true or false")
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """A URL value made safe to quote in a notice: printable, no markdown, cut to limit."""
+    clean = "".join(ch for ch in str(text) if ch.isprintable() and ch not in "`\\<>[]*_|#")
+    return clean[:limit] + ("…" if len(clean) > limit else "")
+
+
+def parse_query(raw: Mapping[str, str | Sequence[str]], params: Sequence[Param],
+                ignore: Iterable[str] = ()) -> tuple[dict[str, Any], list[str]]:
+    """Parse raw query parameters against params.
+
+    Returns (values for the parameters present and valid, notes on what was ignored). Unknown
+    names are reported unless listed in `ignore`. List parameters accept one ;-separated
+    value or repeated keys, keep the valid items, and drop the rest with a note."""
+    by_name = {p.name: p for p in params}
+    values: dict[str, Any] = {}
+    notes: list[str] = []
+    for key, value in raw.items():
+        items = [value] if isinstance(value, str) else list(value)
+        param = by_name.get(key)
+        if param is None:
+            if key not in ignore:
+                notes.append(f"unknown parameter '{shown(key, 20)}'")
+            continue
+        if param.many:
+            parts = [part for item in items for part in item.split(LIST_SEPARATOR) if part.strip()]
+            good = []
+            for part in parts:
+                try:
+                    good.append(param.parse(part))
+                except ValueError as exc:
+                    notes.append(f"{key}='{shown(part)}' ({exc})")
+            good = list(dict.fromkeys(good))
+            if len(good) > param.many:
+                notes.append(f"{key}: only the first {param.many} of {len(good)} were kept")
+                good = good[:param.many]
+            values[key] = good
+            continue
+        text = items[-1] if items else ""
+        try:
+            values[key] = param.parse(text)
+        except ValueError as exc:
+            notes.append(f"{key}='{shown(text)}' ({exc})")
+    return values, notes
+
+
+def notice_text(notes: Sequence[str]) -> str:
+    return ("Some link parameters were ignored and defaults used instead: "
+            + "; ".join(notes) + ".")
+
+
+# --- Streamlit side -----------------------------------------------------------------------
+
+def _st():
+    import streamlit as st
+    return st
+
+
+def _url() -> dict[str, list[str]]:
+    qp = _st().query_params
+    return {key: qp.get_all(key) for key in qp}
+
+
+def require_shell(page_path: str) -> None:
+    """First line of every page: make sure app.py (sidebar, deep links) ran around it.
+
+    Streamlit's legacy pages/ folder handling can run a page file on its own in the very
+    first run of a fresh server (a deep link to a page). Then go through app.py once and come
+    back to the same page with the same query parameters."""
+    st = _st()
+    if "_filters_run" in st.session_state:
+        return
+    st.session_state["_return_to"] = (page_path, st.query_params.to_dict())
+    st.switch_page("app.py")
+
+
+def return_to_requested_page() -> None:
+    """app.py, after st.navigation: finish a detour started by require_shell."""
+    st = _st()
+    target = st.session_state.pop("_return_to", None)
+    if target:
+        st.switch_page(target[0], query_params=target[1])
+
+
+def begin() -> None:
+    """Start a run (app.py, before the sidebar): note whether the URL is new to this session."""
+    st = _st()
+    url = _url()
+    run = st.session_state.setdefault("_filters_run", {})
+    run.clear()
+    run.update(url=url, new=bool(url) and url != st.session_state.get("_filters_published"),
+               params={}, notes=[])
+
+
+def bind(params: Sequence[Param]) -> dict[str, Any]:
+    """Register params for this run, seed their widget keys (URL first when it is new, then
+    the session's earlier value, then the default); return the values seeded."""
+    st = _st()
+    run = st.session_state.setdefault("_filters_run", {"url": {}, "new": False, "params": {},
+                                                       "notes": []})
+    saved = st.session_state.setdefault("_filters", {})
+    if run["new"]:
+        mine = {k: v for k, v in run["url"].items() if k in {p.name for p in params}}
+        values, notes = parse_query(mine, params)
+        saved.update(values)
+        for name, parsed in values.items():
+            st.session_state[name] = parsed
+        run["notes"].extend(notes)
+    out = {}
+    for param in params:
+        run["params"][param.name] = param
+        if param.name not in st.session_state:
+            st.session_state[param.name] = saved.get(param.name, param.default)
+        out[param.name] = st.session_state[param.name]
+    return out
+
+
+def keep_valid(name: str, options: Sequence[Any], default: Any = None) -> None:
+    """Before a selectbox/radio: replace a seeded value that is not among options."""
+    st = _st()
+    if name in st.session_state and st.session_state[name] not in options:
+        value = st.session_state[name]
+        st.session_state[name] = default if default in options else options[0]
+        st.session_state.setdefault("_filters_run", {}).setdefault("notes", []).append(
+            f"{name}='{shown(value)}' (not available here)")
+
+
+def value(name: str, default: Any = None) -> Any:
+    """The current value of a bound filter (for pages that read shared sidebar filters)."""
+    return _st().session_state.get(name, default)
+
+
+def finish(notice_slot=None) -> None:
+    """End a run (app.py, after the page): show the one notice, mirror values to the URL."""
+    st = _st()
+    run = st.session_state.get("_filters_run", {})
+    params: dict[str, Param] = run.get("params", {})
+    notes = list(run.get("notes", []))
+    if run.get("new"):
+        notes += [f"unknown parameter '{shown(k, 20)}'" for k in run["url"] if k not in params]
+    if notes:
+        (notice_slot or st).warning(notice_text(notes), icon=":material/link_off:")
+    saved = st.session_state.setdefault("_filters", {})
+    published: dict[str, list[str]] = {}
+    for name, param in params.items():
+        current = st.session_state.get(name, param.default)
+        saved[name] = current
+        published[name] = [param.to_url(current)]
+    if published != _url():
+        st.query_params.from_dict({k: v[0] for k, v in published.items()})
+    st.session_state["_filters_published"] = published
+
+
+def share_url(base: str | None, embed: bool = False) -> str:
+    """The deep link of the current view (optionally with ?embed=true for an iframe)."""
+    from urllib.parse import urlencode
+
+    query = {k: v[-1] for k, v in _url().items()}
+    if embed:
+        query["embed"] = "true"
+    return (base or "").split("?")[0] + ("?" + urlencode(query) if query else "")
