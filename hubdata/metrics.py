@@ -1,6 +1,15 @@
-"""Cluster metrics, defined once (formulas in docs and in the UI help). Pure pandas/numpy.
+"""Cluster metrics, defined once (formulas in docs/methodology.md and in the UI help).
 
-E(r,i): employment of industry i in region r; T = all industries; B = base area.
+Pure pandas/numpy, vectorised: the national case (every county x every 6-digit industry x two
+years) runs in seconds (bench/bench_metrics.py).
+
+E(r,i,t): employment of industry i in region r, year t; T = all industries; B = base area.
+
+Two input shapes, one set of formulas:
+- a per-year *table* (what table.build_table returns: one row per region x industry) with
+  the columns named in TABLE_COLUMNS below (region totals, base-area figures, US figures);
+- the tidy OBS frame (schema.OBS_COLUMNS); `with_context(obs, base)` turns it into tables.
+Suppressed cells are NaN (never zero); every result propagates NaN and counts them.
 """
 
 from __future__ import annotations
@@ -8,10 +17,385 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hubdata import industries, regions
+from hubdata.errors import ConfigError
+from hubdata.schema import ALL_INDUSTRIES
+
+# Columns of a per-year table (besides region_code, industry_code, employment, establishments,
+# payroll, avg_annual_pay). Region totals are the all-industry row ("00") of the same region;
+# base_* are the base area (US unless another is chosen); us_employment the nation.
+TABLE_COLUMNS = {
+    "total_employment": "E(r,T)", "total_establishments": "establishments, all industries",
+    "total_payroll": "payroll, all industries",
+    "base_employment": "E(B,i)", "base_establishments": "establishments of i in B",
+    "base_payroll": "payroll of i in B",
+    "base_total_employment": "E(B,T)", "base_total_establishments": "establishments, all of B",
+    "us_employment": "E(US,i), for national share",
+}
+QUADRANTS = ("Star", "Mature", "Emerging", "Transforming")
+DEFAULT_MIN_EMPLOYMENT = 100
+DEFAULT_MIN_ESTABLISHMENTS = 5
+_VALUES = ["employment", "establishments", "payroll"]
+
+
+def _num(values) -> pd.Series | np.ndarray:
+    return pd.to_numeric(values, errors="coerce") if isinstance(values, pd.Series) else (
+        np.asarray(values, dtype="float64"))
+
+
+def _ratio(num, den):
+    """num / den with NaN (not inf) where den is 0 or missing."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = _num(num) / _num(den)
+    if isinstance(out, pd.Series):
+        return out.where(np.isfinite(out))
+    out = np.asarray(out, dtype="float64")
+    return np.where(np.isfinite(out), out, np.nan) if out.ndim else (
+        float(out) if np.isfinite(out) else float("nan"))
+
 
 def location_quotient(e_ri, e_rt, e_bi, e_bt):
     """LQ = (E(r,i)/E(r,T)) / (E(B,i)/E(B,T)); NaN where any part is missing or zero."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lq = (pd.to_numeric(e_ri) / pd.to_numeric(e_rt)) / (pd.to_numeric(e_bi) / pd.to_numeric(e_bt))
-    return lq.replace([np.inf, -np.inf], np.nan) if isinstance(lq, pd.Series) else (
-        float("nan") if not np.isfinite(lq) else lq)
+    return _ratio(_ratio(e_ri, e_rt), _ratio(e_bi, e_bt))
+
+
+def cagr(start, end, years: float):
+    """(end/start)^(1/years) - 1; NaN when start <= 0, either side missing, or years <= 0."""
+    if years <= 0:
+        raise ConfigError("Growth needs an end year after the start year.")
+    ratio = _ratio(end, start)
+    with np.errstate(invalid="ignore"):
+        out = np.power(ratio, 1.0 / years) - 1.0
+    return out.where(_num(start) > 0) if isinstance(out, pd.Series) else out
+
+
+def shift_share(e_ri_s, e_ri_e, e_bi_s, e_bi_e, e_bt_s, e_bt_e) -> pd.DataFrame:
+    """Split the change E(r,i,e) - E(r,i,s) into national, industry-mix and competitive parts.
+
+    national = E(r,i,s) g(B,T); mix = E(r,i,s) (g(B,i) - g(B,T)); competitive is the rest,
+    E(r,i,s) (g(r,i) - g(B,i)) algebraically, computed as a residual so the three sum to the
+    actual change even when E(r,i,s) is 0 (a new industry: all its growth is competitive).
+    """
+    start, end = _num(e_ri_s), _num(e_ri_e)
+    g_bt = _ratio(e_bt_e, e_bt_s) - 1.0
+    g_bi = _ratio(e_bi_e, e_bi_s) - 1.0
+    change = end - start
+    national = start * g_bt
+    mix = start * (g_bi - g_bt)
+    index = start.index if isinstance(start, pd.Series) else None
+    return pd.DataFrame({"employment_change": change, "shift_national": national,
+                         "shift_industry_mix": mix, "shift_competitive": change - national - mix},
+                        index=index)
+
+
+def quadrant(lq_end, lq_change) -> pd.Series:
+    """Star (LQ >= 1, rising), Mature (>= 1, not rising), Emerging (< 1, rising),
+    Transforming (< 1, not rising); <NA> where either input is missing."""
+    lq, d = _num(lq_end), _num(lq_change)
+    known = ~(np.isnan(np.asarray(lq, dtype=float)) | np.isnan(np.asarray(d, dtype=float)))
+    high, rising = np.asarray(lq >= 1), np.asarray(d > 0)
+    labels = np.select([high & rising, high & ~rising, ~high & rising], QUADRANTS[:3], QUADRANTS[3])
+    cat = pd.Categorical(np.where(known, labels, None), categories=list(QUADRANTS))
+    return pd.Series(cat, index=getattr(lq_end, "index", None), name="quadrant")
+
+
+def _group_keys(frame: pd.DataFrame) -> list[str]:
+    """Percentiles are taken per region type, year and industry (the Cluster Mapping way)."""
+    return [c for c in ("region_type", "year", "industry_code") if c in frame.columns]
+
+
+def percentile_rank(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Percentile rank (0-100] of column among regions of the same type, year and industry."""
+    keys = _group_keys(frame)
+    values = pd.to_numeric(frame[column], errors="coerce")
+    ranked = values.groupby([frame[k] for k in keys], sort=False, observed=True).rank(pct=True) \
+        if keys else values.rank(pct=True)
+    return ranked * 100
+
+
+def _group_quantile(frame: pd.DataFrame, column: str, q: float) -> pd.Series:
+    """The q-quantile of column within each group, aligned back to the rows (NaN ignored)."""
+    keys = _group_keys(frame)
+    values = pd.to_numeric(frame[column], errors="coerce")
+    if not keys:
+        return pd.Series(values.quantile(q), index=frame.index)
+    return values.groupby([frame[k] for k in keys], sort=False, observed=True).transform(
+        "quantile", q)
+
+
+def _known(condition, *inputs) -> pd.Series:
+    """A nullable boolean: <NA> where any input is missing."""
+    out = pd.array(np.asarray(condition, dtype=bool), dtype="boolean")
+    missing = np.zeros(len(out), dtype=bool)
+    for values in inputs:
+        missing |= np.isnan(np.asarray(values, dtype=float))
+    out[missing] = pd.NA
+    return pd.Series(out)
+
+
+def cluster_flags(frame: pd.DataFrame, lq_column: str = "lq_employment") -> pd.DataFrame:
+    """Strong-cluster and top-10% flags as the U.S. Cluster Mapping Project defines them.
+
+    Within each region type, year and industry: strong = LQ >= 75th percentile and LQ >= 1
+    and employment and establishments above their 25th percentiles; top 10% uses the 90th
+    percentile of LQ. Suppressed cells are left out of the percentiles and get <NA>, unless
+    a known value already rules them out (LQ < 1 is False whatever else is missing).
+    """
+    lq = pd.to_numeric(frame[lq_column], errors="coerce")
+    emp = pd.to_numeric(frame["employment"], errors="coerce")
+    est = pd.to_numeric(frame["establishments"], errors="coerce")
+    q = {name: _group_quantile(frame, col, p).to_numpy() for name, col, p in [
+        ("lq75", lq_column, 0.75), ("lq90", lq_column, 0.90),
+        ("emp25", "employment", 0.25), ("est25", "establishments", 0.25)]}
+    lq_ok = _known(lq.to_numpy() >= 1, lq)
+    size_ok = _known(emp.to_numpy() > q["emp25"], emp) & _known(est.to_numpy() > q["est25"], est)
+    strong = _known(lq.to_numpy() >= q["lq75"], lq) & lq_ok & size_ok
+    top10 = _known(lq.to_numpy() >= q["lq90"], lq) & lq_ok & size_ok
+    return pd.DataFrame({"strong_cluster": strong.to_numpy(), "top10_cluster": top10.to_numpy()},
+                        index=frame.index)
+
+
+def wage_premium(frame: pd.DataFrame) -> pd.DataFrame:
+    """Industry pay in the region vs the same industry in the base area, and vs all industries
+    in the region, as fractions (0.25 = pays 25% more). Pay = payroll / employment."""
+    pay = _pay(frame, "")
+    return pd.DataFrame({
+        "wage_premium_vs_base": _ratio(pay, _pay(frame, "base_")) - 1.0,
+        "wage_premium_vs_region": _ratio(pay, _pay(frame, "total_")) - 1.0,
+    }, index=frame.index)
+
+
+def _pay(frame: pd.DataFrame, prefix: str) -> pd.Series:
+    if f"{prefix}avg_annual_pay" in frame.columns:
+        pay = pd.to_numeric(frame[f"{prefix}avg_annual_pay"], errors="coerce")
+        if pay.notna().any():
+            return pay
+    if {f"{prefix}payroll", f"{prefix}employment"} <= set(frame.columns):
+        return _ratio(frame[f"{prefix}payroll"], frame[f"{prefix}employment"])
+    return pd.Series(np.nan, index=frame.index)
+
+
+def add_location_quotients(table: pd.DataFrame) -> pd.DataFrame:
+    """Add lq_employment and lq_establishments (and national_share) from the context columns."""
+    out = table.copy()
+    for value in ("employment", "establishments"):
+        parts = [value, f"total_{value}", f"base_{value}", f"base_total_{value}"]
+        if set(parts) <= set(out.columns):
+            out[f"lq_{value}"] = location_quotient(*(out[p] for p in parts))
+    if "us_employment" in out.columns:
+        out["national_share"] = _ratio(out["employment"], out["us_employment"])
+    return out
+
+
+def with_context(obs: pd.DataFrame, base: str | tuple[str, str] = "us") -> pd.DataFrame:
+    """OBS rows (detail industries) joined to their region total, base-area and US figures.
+
+    Returns the per-year table shape (all years stacked, `year` column kept) with LQs and
+    national share. The all-industry row ("00") of each region supplies its totals; a region
+    without one gets NaN totals (and NaN LQ), never a sum of possibly suppressed detail.
+    """
+    base_type, base_code = base if isinstance(base, tuple) else regions.parse_base(base)
+    keys = ["source", "year", "own_code"]
+    detail = obs[obs["industry_code"] != ALL_INDUSTRIES]
+    totals = obs.loc[obs["industry_code"] == ALL_INDUSTRIES,
+                     keys + ["region_type", "region_code"] + _VALUES]
+    out = detail.merge(totals.rename(columns={v: f"total_{v}" for v in _VALUES}),
+                       on=keys + ["region_type", "region_code"], how="left")
+    base_rows = obs[(obs["region_type"] == base_type) & (obs["region_code"] == base_code)]
+    if base_rows.empty:
+        raise ConfigError(f"The data has no rows for the base area {base_type} {base_code}.")
+    base_frame = base_rows[keys + ["industry_code"] + _VALUES].copy()
+    base_frame.loc[base_frame["industry_code"] == ALL_INDUSTRIES, "industry_code"] = "__total__"
+    wide = base_frame.pivot_table(index=keys + ["industry_code"], values=_VALUES, dropna=False,
+                                  observed=True, aggfunc="first").reset_index()
+    base_detail = wide[wide["industry_code"] != "__total__"].rename(
+        columns={v: f"base_{v}" for v in _VALUES})
+    base_total = wide.loc[wide["industry_code"] == "__total__", keys + _VALUES].rename(
+        columns={v: f"base_total_{v}" for v in _VALUES})
+    out = out.merge(base_detail, on=keys + ["industry_code"], how="left")
+    out = out.merge(base_total, on=keys, how="left")
+    us = obs.loc[(obs["region_type"] == "us") & (obs["industry_code"] != ALL_INDUSTRIES),
+                 keys + ["industry_code", "employment"]]
+    if not us.empty:
+        out = out.merge(us.rename(columns={"employment": "us_employment"}),
+                        on=keys + ["industry_code"], how="left")
+    return add_location_quotients(out)
+
+
+def suppressed_count(table: pd.DataFrame) -> int:
+    """Cells whose employment is not published (NaN or disclosed == False)."""
+    missing = pd.to_numeric(table["employment"], errors="coerce").isna()
+    if "disclosed" in table.columns:
+        missing |= ~table["disclosed"].fillna(False).astype(bool)
+    return int(missing.sum())
+
+
+def _key_columns(start: pd.DataFrame, end: pd.DataFrame) -> list[str]:
+    return [c for c in ("source", "own_code", "region_type", "region_code", "industry_code")
+            if c in start.columns and c in end.columns]
+
+
+def _year_of(table: pd.DataFrame, given: int | None, label: str) -> int:
+    if given is not None:
+        return int(given)
+    years = pd.unique(table["year"].dropna()) if "year" in table.columns else []
+    if len(years) != 1:
+        raise ConfigError(f"Say which year the {label} table is (pass {label}_year).")
+    return int(years[0])
+
+
+def compare_periods(start_table: pd.DataFrame, end_table: pd.DataFrame, *,
+                    start_year: int | None = None, end_year: int | None = None,
+                    min_employment: float = DEFAULT_MIN_EMPLOYMENT,
+                    min_establishments: float = DEFAULT_MIN_ESTABLISHMENTS) -> pd.DataFrame:
+    """The end-year table plus growth, shift-share, national share change, wage premium,
+    quadrant, strong/top-10% flags and the emerging-hub score, for one pair of years.
+
+    Both tables have the per-year shape (TABLE_COLUMNS) and the same base area. The result's
+    `attrs` carry `suppressed_cells` {"start": n, "end": n} and `notes` (plain sentences:
+    suppression, NAICS vintage changes, Connecticut's 2022 county change).
+    """
+    s_year, e_year = _year_of(start_table, start_year, "start"), _year_of(end_table, end_year, "end")
+    years = e_year - s_year
+    if years <= 0:
+        raise ConfigError(f"The start year ({s_year}) must be before the end year ({e_year}).")
+    for table in (start_table, end_table):
+        if "base" in table.columns and table["base"].nunique() > 1:
+            raise ConfigError("A table mixes base areas; compare tables built on one base.")
+    if "base" in start_table.columns and "base" in end_table.columns and \
+            set(start_table["base"].dropna()) != set(end_table["base"].dropna()):
+        raise ConfigError("The two years use different base areas; build both on the same base.")
+    start_table, end_table = add_location_quotients(start_table), add_location_quotients(end_table)
+    keys = _key_columns(start_table, end_table)
+    wanted = ["employment", "establishments", "payroll", "avg_annual_pay", "lq_employment",
+              "lq_establishments", "national_share", "base_employment", "base_total_employment"]
+    start_cols = [c for c in wanted if c in start_table.columns]
+    start = start_table[keys + start_cols].rename(columns={c: f"{c}_start" for c in start_cols})
+    out = end_table.merge(start, on=keys, how="left", validate="one_to_one")
+    for value in ("employment", "establishments", "payroll", "avg_annual_pay"):
+        if value in out.columns and f"{value}_start" in out.columns:
+            out[f"{value}_change"] = pd.to_numeric(out[value]) - out[f"{value}_start"]
+            out[f"{value}_cagr"] = cagr(out[f"{value}_start"], out[value], years)
+    if {"lq_employment", "lq_employment_start"} <= set(out.columns):
+        out["lq_employment_change"] = out["lq_employment"] - out["lq_employment_start"]
+        out["quadrant"] = quadrant(out["lq_employment"], out["lq_employment_change"]).to_numpy()
+    if {"national_share", "national_share_start"} <= set(out.columns):
+        out["national_share_change"] = out["national_share"] - out["national_share_start"]
+    has_base = {"base_employment_start", "base_employment", "base_total_employment_start",
+                "base_total_employment"} <= set(out.columns)
+    if has_base:
+        out["base_employment_cagr"] = cagr(out["base_employment_start"], out["base_employment"],
+                                           years)
+        parts = shift_share(out["employment_start"], out["employment"],
+                            out["base_employment_start"], out["base_employment"],
+                            out["base_total_employment_start"], out["base_total_employment"])
+        out = pd.concat([out, parts.drop(columns="employment_change")], axis=1)
+    out = pd.concat([out, wage_premium(out)], axis=1)
+    if "lq_employment" in out.columns:
+        out = pd.concat([out, cluster_flags(out)], axis=1)
+        out["lq_employment_pctile"] = percentile_rank(out, "lq_employment")
+    if has_base and "lq_employment_start" in out.columns:
+        out = pd.concat([out, emerging_scores(out, s_year, e_year, min_employment,
+                                              min_establishments)], axis=1)
+    notes = _notes(start_table, end_table, out, s_year, e_year, has_base)
+    out.attrs = {**end_table.attrs, "notes": notes, "start_year": s_year, "end_year": e_year,
+                 "suppressed_cells": {"start": suppressed_count(start_table),
+                                      "end": suppressed_count(end_table)}}
+    return out
+
+
+def compare_observations(obs: pd.DataFrame, start_year: int, end_year: int,
+                         base: str | tuple[str, str] = "us", **options) -> pd.DataFrame:
+    """compare_periods on the tidy OBS frame: every region and industry it holds."""
+    table = with_context(obs, base)
+    return compare_periods(table[table["year"] == start_year], table[table["year"] == end_year],
+                           start_year=start_year, end_year=end_year, **options)
+
+
+def _notes(start_table, end_table, out, s_year, e_year, has_base) -> list[str]:
+    notes = []
+    n_s, n_e = suppressed_count(start_table), suppressed_count(end_table)
+    if n_s or n_e:
+        notes.append(f"{n_s} of {len(start_table)} cells are suppressed in {s_year} and {n_e} of "
+                     f"{len(end_table)} in {e_year}; they are left blank, not counted as zero.")
+    if not has_base:
+        notes.append("The tables carry no base-area figures, so shift-share and the "
+                     "emerging-hub score are not computed.")
+    if len(out) and "region_type" in out.columns and "industry_code" in out.columns:
+        groups = out.groupby(["region_type", "industry_code"], observed=True).size()
+        if len(groups) and groups.min() < 20:
+            notes.append("Strong-cluster percentiles are taken among the regions in this table "
+                         f"(as few as {int(groups.min())} for one industry); with a handful of "
+                         "regions they say little.")
+    source = str(end_table["source"].dropna().iloc[0]) if "source" in end_table.columns and \
+        end_table["source"].notna().any() else "qcew"
+    notes += industries.vintage_notes(start_table["industry_code"].dropna().unique(),
+                                      end_table["industry_code"].dropna().unique(),
+                                      s_year, e_year, source)
+    notes += regions.connecticut_notes(start_table["region_code"].dropna().unique(),
+                                       end_table["region_code"].dropna().unique(), s_year, e_year)
+    return notes
+
+
+def emerging_scores(frame: pd.DataFrame, start_year: int, end_year: int,
+                    min_employment: float = DEFAULT_MIN_EMPLOYMENT,
+                    min_establishments: float = DEFAULT_MIN_ESTABLISHMENTS) -> pd.DataFrame:
+    """Emerging-hub score (0-100) and rank for (region, industry) pairs, with the reason.
+
+    Eligible: employment >= min_employment and establishments >= min_establishments in the
+    start year, LQ rising, and employment CAGR above the base area's CAGR for the industry.
+    Score = mean of four percentile ranks among eligible pairs of the same region type:
+    LQ change, employment CAGR minus base CAGR, establishment CAGR, competitive effect (jobs).
+    Ineligible rows get NaN and a short reason saying why (docs/methodology.md).
+    """
+    f = frame
+    lq_s, lq_e = f["lq_employment_start"].to_numpy(float), f["lq_employment"].to_numpy(float)
+    emp_s, emp_e = f["employment_start"].to_numpy(float), pd.to_numeric(f["employment"]).to_numpy(float)
+    est_s = f["establishments_start"].to_numpy(float)
+    gap = (f["employment_cagr"] - f["base_employment_cagr"]).to_numpy(float)
+    missing = np.isnan(emp_s) | np.isnan(emp_e) | np.isnan(lq_s) | np.isnan(lq_e) | np.isnan(gap)
+    small_emp = ~missing & (emp_s < min_employment)
+    small_est = ~missing & ~small_emp & ~(est_s >= min_establishments)
+    flat_lq = ~missing & ~small_emp & ~small_est & ~(lq_e > lq_s)
+    slow = ~missing & ~small_emp & ~small_est & ~flat_lq & ~(gap > 0)
+    eligible = ~(missing | small_emp | small_est | flat_lq | slow)
+    components = pd.DataFrame({
+        "lq_change": lq_e - lq_s, "gap": gap,
+        "est": f["establishments_cagr"].to_numpy(float),
+        "comp": f["shift_competitive"].to_numpy(float)}, index=f.index)[eligible]
+    group = f["region_type"][eligible] if "region_type" in f.columns else None
+    ranks = components.groupby(group, observed=True).rank(pct=True) if group is not None \
+        else components.rank(pct=True)
+    score = pd.Series(np.nan, index=f.index)
+    score[eligible] = (ranks.mean(axis=1, skipna=True) * 100).round(1)
+    rank = score.groupby(f["region_type"], observed=True).rank(ascending=False, method="min") \
+        if "region_type" in f.columns else score.rank(ascending=False, method="min")
+    reason = pd.Series(np.select(
+        [missing, small_emp, small_est, flat_lq, slow],
+        [f"Suppressed or missing in {start_year} or {end_year}",
+         f"Below {min_employment:,.0f} jobs in {start_year}",
+         f"Fewer than {min_establishments:,.0f} establishments in {start_year}",
+         "Concentration (LQ) not rising",
+         "Employment not growing faster than the base area's industry"], ""),
+        index=f.index, dtype="string")
+    reason[eligible] = _reasons(f[eligible], start_year, end_year)
+    return pd.DataFrame({"emerging_score": score, "emerging_rank": rank.astype("Int64"),
+                         "emerging_reason": reason}, index=f.index)
+
+
+def _reasons(f: pd.DataFrame, start_year: int, end_year: int) -> pd.Series:
+    """One plain sentence per eligible row, built column-wise (no Python loop over rows)."""
+    if f.empty:
+        return pd.Series([], index=f.index, dtype="string")
+
+    def fmt(values, spec):
+        return pd.Series(values, index=f.index).map(spec.format)
+
+    return ("Jobs " + fmt(f["employment_start"], "{:,.0f}") + f" ({start_year}) to "
+            + fmt(f["employment"], "{:,.0f}") + f" ({end_year}), "
+            + fmt(f["employment_cagr"] * 100, "{:+.1f}") + "%/yr vs "
+            + fmt(f["base_employment_cagr"] * 100, "{:+.1f}") + "%/yr in the base area; LQ "
+            + fmt(f["lq_employment_start"], "{:.2f}") + " to " + fmt(f["lq_employment"], "{:.2f}")
+            + "; establishments " + fmt(f["establishments_start"], "{:,.0f}") + " to "
+            + fmt(f["establishments"], "{:,.0f}") + "; "
+            + fmt(f["shift_competitive"], "{:+,.0f}") + " jobs beyond the base-area trend.")
