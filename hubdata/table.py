@@ -6,7 +6,8 @@ hubdata.export for the file), so a downloaded CSV equals the CLI's. Rules:
   all-industry row"). When the data set (one source's rows at one geography) has no
   all-industry rows at all, the sum of the region's rows at the finest NAICS level present
   ("derived: sum of 4-digit rows"); withheld rows are left out of that sum, so it is a lower
-  bound and `total_withheld_rows` counts them.
+  bound and `total_withheld_rows` counts them. A region with a single industry at that level
+  (an industry slice, not a table) gets no total ("no all-industry row").
 - Rollups (metros from counties via the OMB delineation, states from counties, the US from
   states) sum member rows. A suppressed member is never summed as zero: the value is NaN,
   `suppressed_members` counts the suppressed members and `suppressed_note` gives the sum over
@@ -59,7 +60,10 @@ def region_totals(frame: pd.DataFrame) -> pd.DataFrame:
         level = rest["industry_code"].map(industries.level)
         keys = [rest["region_type"], rest["region_code"]]
         finest = rest[level == level.groupby(keys).transform("max")]
-        grouped = finest.groupby(["region_type", "region_code"])
+        # one industry is a slice, not a table: its "sum" would be the industry itself
+        several = finest.groupby(["region_type", "region_code"])["industry_code"].transform(
+            "nunique") > 1
+        grouped = finest[several].groupby(["region_type", "region_code"])
         derived = pd.DataFrame({
             "total_employment": grouped["employment"].sum(),
             "total_establishments": grouped["establishments"].sum(),
@@ -132,7 +136,8 @@ def _at_level(frame: pd.DataFrame, totals: pd.DataFrame, region_type: str, year:
                 else pd.Series(dtype="float64"))
     rows = rollup(source_rows, members, region_type)
     return (rows.assign(member_type=member_type,
-                        expected_members=rows["region_code"].map(expected)),
+                        expected_members=[expected.get(c, float("nan"))
+                                          for c in rows["region_code"]]),
             _rollup_totals(totals[totals["region_type"] == member_type], members, region_type,
                            member_type))
 
@@ -236,7 +241,9 @@ def build_table(obs: Observations, year: int, geo: str, naics: str, base: str = 
         table["establishments"], table["total_establishments"], b["base_establishments"],
         b["base_total_establishments"])
     if geo == "county" and table["region_name"].isna().any():
-        table["region_name"] = table["region_name"].fillna(table["region_code"].map(_county_names()))
+        names = _county_names()
+        table["region_name"] = [n if isinstance(n, str) else names.get(c, pd.NA)
+                                for c, n in zip(table["region_code"], table["region_name"])]
     table["industry_title"] = table["industry_title"].fillna(
         industries.title(naics, industries.naics_vintage(int(year), str(table["source"].iloc[0]))))
     table["state"] = [_state_of(geo, c, n) for c, n in zip(table["region_code"],

@@ -1,0 +1,133 @@
+"""The CLI: --help everywhere, exit codes 0/1/2, one stderr line per expected failure."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+import responses
+
+from conftest import FIXTURES
+from hubdata import export
+from hubdata.__main__ import main
+from hubdata.dataset import load_observations
+from hubdata.sources.qcew import industry_url
+from hubdata.table import build_table
+
+PROJECT = FIXTURES.parents[1]
+
+
+def _rows(text: str) -> list[dict]:
+    return list(csv.DictReader(line for line in io.StringIO(text) if not line.startswith("#")))
+
+
+@pytest.mark.parametrize("argv", [[], ["status"], ["fetch"], ["fetch", "qcew"], ["fetch", "cbp"],
+                                  ["fetch", "delineation"], ["import"], ["table"]])
+def test_help_on_every_subcommand(argv, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([*argv, "--help"])
+    assert stop.value.code == 0
+    assert "usage: python -m hubdata" in capsys.readouterr().out
+
+
+def test_usage_error_is_one_line_and_exit_2(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["table", "--year", "2021"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--naics" in err
+
+
+def test_import_reports_rows_and_rejected_lines(capsys):
+    code = main(["import", str(FIXTURES / "import_cbp_counties_2021.csv"),
+                 str(FIXTURES / "import_cbp_bad_2021.csv")])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "imported 6 rows (cbp_csv, county, 2021)" in out
+    assert "import_cbp_bad_2021.csv: NOT imported" in err
+    assert "  line 3: NAICS '52x1' is not a 2-6 digit code" in err.splitlines()
+
+
+def test_import_missing_file_is_exit_2(capsys, tmp_path):
+    assert main(["import", str(tmp_path / "absent.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such file" in err
+
+
+def test_table_csv_equals_the_download_and_the_file(capsys):
+    main(["import", str(FIXTURES / "import_cbp_counties_2021.csv")])
+    capsys.readouterr()
+    argv = ["table", "--source", "import", "--year", "2021", "--geo", "county",
+            "--naics", "4451", "--base", "state:DE"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    obs = load_observations("import", [2021], ["4451"], "county", base="state:DE")
+    table = build_table(obs, 2021, "county", "4451", base="state:DE")
+    about = export.table_about(table, obs.provenance, source="import", year=2021, geo="county",
+                               naics="4451", state=None, base="state:DE")
+    assert printed.encode() == export.table_csv(table, about)
+    rows = {r["region_code"]: r for r in _rows(printed)}
+    # 4451: 900 + 2000 + 1000 = 3900 of derived totals 1000 + 4000 + 1000 = 6000
+    assert float(rows["10001"]["lq_employment"]) == pytest.approx(round((900 / 1000) / (3900 / 6000), 4))
+
+
+def test_table_formats_and_output_file(tmp_path, capsys):
+    main(["import", str(FIXTURES / "import_cbp_counties_2021.csv")])
+    base = ["table", "--source", "import", "--year", "2021", "--naics", "5221"]
+    assert main([*base, "--format", "xlsx"]) == 2
+    assert "-o FILE" in capsys.readouterr().err
+    target = tmp_path / "t.xlsx"
+    assert main([*base, "--format", "xlsx", "-o", str(target)]) == 0
+    assert target.read_bytes()[:2] == b"PK"
+    assert main([*base, "--format", "json"]) == 0
+    assert '"region_code": "10003"' in capsys.readouterr().out
+
+
+def test_table_without_imports_is_exit_1_one_line(capsys):
+    assert main(["table", "--source", "import", "--year", "2021", "--naics", "5221"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "python -m hubdata import" in err
+
+
+@responses.activate
+def test_fetch_qcew_then_table_from_the_cache(capsys):
+    for code, name in (("5221", "import_qcew_industry_5221_2022.csv"),
+                       ("10", "import_qcew_industry_10_2022.csv")):
+        responses.get(industry_url(2022, "00" if code == "10" else code),
+                      body=(FIXTURES / name).read_bytes())
+    assert main(["fetch", "qcew", "--years", "2022", "--naics", "5221", "--geo", "county",
+                 "--state", "DE"]) == 0
+    assert "cached qcew: 2022:" in capsys.readouterr().out
+    assert main(["status"]) == 0
+    assert capsys.readouterr().out.count("qcew") >= 2
+    responses.reset()  # the table must come from the cache now
+    assert main(["table", "--year", "2022", "--naics", "5221", "--state", "DE"]) == 0
+    rows = {r["region_code"]: r for r in _rows(capsys.readouterr().out)}
+    assert set(rows) == {"10001", "10003"}
+    new_castle = rows["10003"]
+    assert new_castle["total_basis"] == "published all-industry row"
+    assert new_castle["base_basis"] == "published row"
+    # (18,000 / 250,000) / (1,800,000 / 120,000,000) = 0.072 / 0.015 = 4.8
+    assert float(new_castle["lq_employment"]) == pytest.approx(4.8)
+    assert rows["10001"]["employment"] == "" and rows["10001"]["disclosed"] == "False"
+
+
+def test_fetch_cbp_without_key_is_a_config_error(capsys, monkeypatch):
+    monkeypatch.delenv("CENSUS_API_KEY", raising=False)
+    assert main(["fetch", "cbp", "--years", "2021", "--naics", "5221"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "CENSUS_API_KEY" in err
+
+
+def test_subprocess_failure_has_no_traceback(cache_dir):
+    env = {**os.environ, "HUBDATA_CACHE_DIR": str(cache_dir), "HUBDATA_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-m", "hubdata", "table", "--year", "2022",
+                           "--naics", "5221"], cwd=PROJECT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+    assert "offline" in done.stderr
