@@ -15,6 +15,7 @@ from pathlib import Path
 from hubdata import cache, programs_cli
 from hubdata.dataset import LATEST_YEAR
 from hubdata.errors import ConfigError, HubDataError
+from hubdata.metrics import DEFAULT_MIN_EMPLOYMENT, DEFAULT_MIN_ESTABLISHMENTS
 
 GEOS = ("county", "msa", "state", "us")
 
@@ -145,7 +146,8 @@ def table_bytes(table, provenance: list[dict], fmt: str, selection: dict) -> byt
     """The file for a table selection: hubdata.export's CSV/XLSX (as the app), or JSON."""
     from hubdata import export
 
-    about = export.table_about(table, provenance, **selection)
+    about = export.table_about(table, provenance, **selection) + [
+        ("note", note) for note in table.attrs.get("notes", [])]
     if fmt == "csv":
         return export.table_csv(table, about)
     if fmt == "xlsx":
@@ -163,14 +165,22 @@ def cmd_table(args: argparse.Namespace) -> int:
     year = args.year or LATEST_YEAR.get(args.source)
     if year is None:
         raise ConfigError("Give --year for imported data.")
+    years = [args.start, year] if args.start else [year]
     bar = _Bar("load")
     try:
-        obs = load_observations(args.source, [year], [args.naics], args.geo, args.state,
+        obs = load_observations(args.source, years, [args.naics], args.geo, args.state,
                                 base=args.base, progress=bar)
     finally:
         bar.close()
     _warn(obs.warnings)
     table = build_table(obs, year, args.geo, args.naics, base=args.base, state=args.state)
+    if args.start:  # growth, shift-share, quadrant, strong flags, emerging score (metrics.py)
+        from hubdata.metrics import compare_periods
+        start = build_table(obs, args.start, args.geo, args.naics, base=args.base,
+                            state=args.state)
+        table = compare_periods(start, table, min_employment=args.min_employment,
+                                min_establishments=args.min_establishments)
+        _warn(table.attrs["notes"])
     selection = {"source": args.source, "year": year, "geo": args.geo, "naics": args.naics,
                  "state": args.state, "base": args.base}
     data = table_bytes(table, obs.provenance, args.format, selection)
@@ -239,6 +249,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"data year (default: latest, QCEW {LATEST_YEAR['qcew']}, "
                             f"CBP {LATEST_YEAR['cbp']})")
     table.add_argument("--naics", required=True, help="one NAICS code, e.g. 5221 or 31-33")
+    table.add_argument("--start", type=int, default=None,
+                       help="start year: adds growth, shift-share, quadrant, strong-cluster "
+                            "and emerging-hub columns for START..YEAR")
+    table.add_argument("--min-employment", type=float, default=DEFAULT_MIN_EMPLOYMENT,
+                       help=f"emerging score: jobs needed in the start year "
+                            f"({DEFAULT_MIN_EMPLOYMENT:.0f})")
+    table.add_argument("--min-establishments", type=float, default=DEFAULT_MIN_ESTABLISHMENTS,
+                       help=f"emerging score: establishments needed in the start year "
+                            f"({DEFAULT_MIN_ESTABLISHMENTS:.0f})")
     _add_data_options(table)
     table.add_argument("--source", choices=("qcew", "cbp", "import"), default="qcew",
                        help="data source (default qcew; import = files loaded with import)")

@@ -176,14 +176,18 @@ def _pay(frame: pd.DataFrame, prefix: str) -> pd.Series:
 
 
 def add_location_quotients(table: pd.DataFrame) -> pd.DataFrame:
-    """Add lq_employment and lq_establishments (and national_share) from the context columns."""
+    """Add lq_employment, lq_establishments and national_share where the table lacks them and
+    has their parts. National share needs us_employment, or base_employment on a US base."""
     out = table.copy()
     for value in ("employment", "establishments"):
         parts = [value, f"total_{value}", f"base_{value}", f"base_total_{value}"]
-        if set(parts) <= set(out.columns):
+        if f"lq_{value}" not in out.columns and set(parts) <= set(out.columns):
             out[f"lq_{value}"] = location_quotient(*(out[p] for p in parts))
-    if "us_employment" in out.columns:
-        out["national_share"] = _ratio(out["employment"], out["us_employment"])
+    us_base = "base_area" in out.columns and len(out) and (out["base_area"] == "us").all()
+    national = "us_employment" if "us_employment" in out.columns else (
+        "base_employment" if us_base and "base_employment" in out.columns else None)
+    if national and "national_share" not in out.columns:
+        out["national_share"] = _ratio(out["employment"], out[national])
     return out
 
 
@@ -259,12 +263,10 @@ def compare_periods(start_table: pd.DataFrame, end_table: pd.DataFrame, *,
     years = e_year - s_year
     if years <= 0:
         raise ConfigError(f"The start year ({s_year}) must be before the end year ({e_year}).")
-    for table in (start_table, end_table):
-        if "base" in table.columns and table["base"].nunique() > 1:
-            raise ConfigError("A table mixes base areas; compare tables built on one base.")
-    if "base" in start_table.columns and "base" in end_table.columns and \
-            set(start_table["base"].dropna()) != set(end_table["base"].dropna()):
-        raise ConfigError("The two years use different base areas; build both on the same base.")
+    bases = [set(t["base_area"].dropna()) for t in (start_table, end_table)
+             if "base_area" in t.columns]
+    if any(len(b) > 1 for b in bases) or (len(bases) == 2 and bases[0] != bases[1]):
+        raise ConfigError("The two tables use different base areas; build both on the same base.")
     start_table, end_table = add_location_quotients(start_table), add_location_quotients(end_table)
     keys = _key_columns(start_table, end_table)
     wanted = ["employment", "establishments", "payroll", "avg_annual_pay", "lq_employment",
@@ -321,9 +323,9 @@ def _notes(start_table, end_table, out, s_year, e_year, has_base) -> list[str]:
     if not has_base:
         notes.append("The tables carry no base-area figures, so shift-share and the "
                      "emerging-hub score are not computed.")
-    if len(out) and "region_type" in out.columns and "industry_code" in out.columns:
-        groups = out.groupby(["region_type", "industry_code"], observed=True).size()
-        if len(groups) and groups.min() < 20:
+    if len(out) and _group_keys(out):
+        groups = out.groupby(_group_keys(out), observed=True).size()
+        if groups.min() < 20:
             notes.append("Strong-cluster percentiles are taken among the regions in this table "
                          f"(as few as {int(groups.min())} for one industry); with a handful of "
                          "regions they say little.")

@@ -173,7 +173,7 @@ def test_compare_periods_rejects_bad_years_and_mixed_bases():
     with pytest.raises(ConfigError):
         metrics.compare_periods(END, START)
     with pytest.raises(ConfigError):
-        metrics.compare_periods(START.assign(base="us"), END.assign(base="state:01"))
+        metrics.compare_periods(START.assign(base_area="us"), END.assign(base_area="state:01"))
 
 
 def test_compare_periods_notes_naics_vintage_change():
