@@ -100,6 +100,8 @@ def import_path(path: str | Path, year: int | None = None) -> ImportReport:
         raise ConfigError(f"{path}: {exc.user_message}") from None
     except SchemaError as exc:
         raise SchemaError(f"{path}: {exc.user_message}") from None
+    except csv.Error as exc:
+        raise SchemaError(f"{path}: not a readable CSV file ({exc}).") from None
     report.kind = kind
     if not report.ok:
         return report
@@ -131,7 +133,8 @@ def _year_for(name: str, year: int | None, report: ImportReport) -> int:
     found = set(_YEAR_IN_NAME.findall(name))
     if year is not None:
         if found and found != {str(year)}:
-            report.notes.append(f"--year {year} used although the file name says {'/'.join(sorted(found))}")
+            report.notes.append(f"--year {year} used although the file name says "
+                                f"{'/'.join(sorted(found))}")
         return int(year)
     if len(found) == 1:
         (only,) = found
@@ -162,7 +165,7 @@ def _columns(header: list[str]) -> dict[str, int]:
 def _region(value: str, county: str | None) -> tuple[str, str]:
     """(region_type, region_code) of a CBP table's region cell; ValueError with the reason."""
     v = value.strip()
-    if county is not None and county.strip():
+    if county is not None and county.strip().isdigit() and len(county.strip()) <= 3:
         v = v.zfill(2) + county.strip().zfill(3)
     if v.upper() in ("US", "USA"):
         return "us", "US"
@@ -227,11 +230,13 @@ def _read_cbp_csv(text: str, name: str, year: int | None, report: ImportReport) 
             continue
         key = (row_year, rcode, naics)
         if key in seen:
-            report.rejected.append((line, f"{rcode} NAICS {naics} {row_year} repeats line {seen[key]}"))
+            report.rejected.append(
+                (line, f"{rcode} NAICS {naics} {row_year} repeats line {seen[key]}"))
             continue
         seen[key] = line
-        flag = next((m.strip("()") for m in (cell["establishments"], cell["employees"],
-                                             cell["payroll"]) if m.strip().upper() in SUPPRESSED_MARKERS), None)
+        markers = [v.strip().upper() for v in (cell["establishments"], cell["employees"],
+                                                cell["payroll"])]
+        flag = next((m.strip("()") for m in markers if m in SUPPRESSED_MARKERS), None)
         if estab > 0 and emp == 0 and pay == 0:
             emp = pay = math.nan
             flag = "withheld"

@@ -122,16 +122,17 @@ def _members(frame: pd.DataFrame, region_type: str, year: int) -> tuple[pd.DataF
     raise NoDataError(f"The data has no {region_type} rows and no finer rows to build them from.")
 
 
-def _at_level(frame: pd.DataFrame, totals: pd.DataFrame, region_type: str, year: int
-              ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rows and totals at a geography: the data's own, else rolled up from finer rows."""
+def _at_level(frame: pd.DataFrame, totals: pd.DataFrame, region_type: str, naics: str,
+              year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The industry's rows and the totals at a geography: the data's own, else rolled up
+    from finer rows."""
     own = frame[frame["region_type"] == region_type]
     if not own.empty:
-        return own.assign(members=1, member_type=region_type, expected_members=1,
-                          suppressed_members=0, employment_known=float("nan")), totals[
-            totals["region_type"] == region_type]
+        return own[own["industry_code"] == naics].assign(
+            members=1, member_type=region_type, expected_members=1, suppressed_members=0,
+            employment_known=float("nan")), totals[totals["region_type"] == region_type]
     members, member_type = _members(frame, region_type, year)
-    source_rows = frame[frame["region_type"] == member_type]
+    source_rows = frame[(frame["region_type"] == member_type) & (frame["industry_code"] == naics)]
     expected = (members.groupby("region_code").size() if region_type == "msa"
                 else pd.Series(dtype="float64"))
     rows = rollup(source_rows, members, region_type)
@@ -154,7 +155,7 @@ def _base(frame: pd.DataFrame, totals: pd.DataFrame, naics: str, base: str, year
         members, member_type = _members(frame, base_type, year)
         members = members[members["region_code"] == base_code]
         source_rows = frame[frame["region_type"] == member_type]
-        rows = rollup(source_rows, members, base_type)
+        rows = rollup(source_rows[source_rows["industry_code"] == naics], members, base_type)
         tot = _rollup_totals(totals[totals["region_type"] == member_type], members, base_type,
                              member_type)
         present = source_rows["region_code"].isin(members["county_fips"])
@@ -164,12 +165,15 @@ def _base(frame: pd.DataFrame, totals: pd.DataFrame, naics: str, base: str, year
                               "nor of regions inside it); choose another --base.")
         basis = f"derived: sum of the {_count(count, member_type)} in the data inside it"
     row = rows[rows["industry_code"] == naics]
-    pick = lambda df, col: float(df[col].iloc[0]) if len(df) else float("nan")  # noqa: E731
     return {"base_area": base, "base_basis": basis,
-            "base_employment": pick(row, "employment"),
-            "base_establishments": pick(row, "establishments"),
-            "base_total_employment": pick(tot, "total_employment"),
-            "base_total_establishments": pick(tot, "total_establishments")}
+            "base_employment": _first(row, "employment"),
+            "base_establishments": _first(row, "establishments"),
+            "base_total_employment": _first(tot, "total_employment"),
+            "base_total_establishments": _first(tot, "total_establishments")}
+
+
+def _first(frame: pd.DataFrame, column: str) -> float:
+    return float(frame[column].iloc[0]) if len(frame) else float("nan")
 
 
 def _state_of(region_type: str, code: str, name: object) -> str:
@@ -191,8 +195,8 @@ def _note(row: pd.Series) -> str:
                      f"{PLURAL[row['member_type']]} have a row for this industry in the data")
     if row["suppressed_members"] > 0:
         notes.append(f"{row['suppressed_members']} of {row['members']} member "
-                     f"{PLURAL[row['member_type']]} suppressed; the disclosed ones have {row['employment_known']:,.0f} employees "
-                     "(a lower bound)")
+                     f"{PLURAL[row['member_type']]} suppressed; the disclosed ones have "
+                     f"{row['employment_known']:,.0f} employees (a lower bound)")
     elif not row["disclosed"]:
         notes.append("withheld by the source (establishments but no employment published)"
                      if row["flag"] == "withheld" else
@@ -226,8 +230,7 @@ def build_table(obs: Observations, year: int, geo: str, naics: str, base: str = 
     comparable = frame.loc[at_level, ["region_type", "region_code"]].drop_duplicates()
     frame = frame.merge(comparable, on=["region_type", "region_code"])
     totals = region_totals(frame)
-    rows, level_totals = _at_level(frame, totals, geo, int(year))
-    rows = rows[rows["industry_code"] == naics]
+    rows, level_totals = _at_level(frame, totals, geo, naics, int(year))
     if rows.empty:
         raise NoDataError(f"The data has no {geo} rows for NAICS {naics} in {year}.")
     table = rows.merge(level_totals.drop(columns="region_type"), on="region_code", how="left")

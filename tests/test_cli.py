@@ -72,7 +72,8 @@ def test_table_csv_equals_the_download_and_the_file(capsys):
     assert printed.encode() == export.table_csv(table, about)
     rows = {r["region_code"]: r for r in _rows(printed)}
     # 4451: 900 + 2000 + 1000 = 3900 of derived totals 1000 + 4000 + 1000 = 6000
-    assert float(rows["10001"]["lq_employment"]) == pytest.approx(round((900 / 1000) / (3900 / 6000), 4))
+    lq = (900 / 1000) / (3900 / 6000)
+    assert float(rows["10001"]["lq_employment"]) == pytest.approx(round(lq, 4))
 
 
 def test_table_formats_and_output_file(tmp_path, capsys):

@@ -1,4 +1,4 @@
-"""Import: each layout on hand-made fixtures, rejected lines, whole file or nothing, withheld cells."""
+"""Import: every layout on hand-made fixtures, rejected lines, whole file or nothing, withheld."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import math
 import shutil
 
 import pytest
+import responses
 
 from conftest import FIXTURES
 from hubdata import cache
 from hubdata.errors import ConfigError, SchemaError
 from hubdata.importers import import_path
-from hubdata.sources.delineation import load_delineation, parse_delineation
+from hubdata.sources.delineation import (URLS, fetch_delineation, load_delineation,
+                                         parse_delineation)
 
 
 def _stored(kind: str):
@@ -159,3 +161,39 @@ def test_unrecognised_layout_and_empty_file(tmp_path):
         import_path(empty)
     with pytest.raises(ConfigError, match="no such file"):
         import_path(tmp_path / "absent.csv")
+
+
+def _list1_xlsx() -> bytes:
+    """The list1 rows of the CSV fixture as a workbook, the way Census publishes them."""
+    import csv
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    text = (FIXTURES / "import_delineation_list1.csv").read_text()
+    for row in csv.reader(io.StringIO(text)):
+        book.active.append([cell or None for cell in row])
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def test_list1_workbook_imports_like_the_csv(tmp_path):
+    path = tmp_path / "list1_2023.xlsx"
+    path.write_bytes(_list1_xlsx())
+    report = import_path(path)
+    assert report.ok and report.kind == "delineation" and report.rows == 4
+    assert load_delineation().set_index("county_fips").loc["10001", "cbsa_title"] == "Dover, DE"
+
+
+@responses.activate
+def test_fetch_delineation_downloads_once_and_never_expires():
+    responses.get(URLS[2023], body=_list1_xlsx())
+    first = fetch_delineation(2023)
+    assert len(first.frame) == 4 and not first.from_cache
+    assert fetch_delineation(2023).from_cache and len(responses.calls) == 1
+    assert first.meta["ttl_seconds"] is None
+    assert len(load_delineation(2024)) == 4
+    with pytest.raises(ConfigError, match="import"):
+        fetch_delineation(2013)

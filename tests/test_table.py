@@ -48,9 +48,11 @@ def test_lq_by_hand_with_derived_totals_and_a_base_built_from_counties():
 
 
 def test_published_total_and_base_row_are_used_when_present():
-    rows = TWO_COUNTIES + [("county", "10001", "00", 4000, 100), ("county", "10003", "00", 3000, 90),
+    rows = TWO_COUNTIES + [("county", "10001", "00", 4000, 100),
+                           ("county", "10003", "00", 3000, 90),
                            ("state", "10", "5221", 1000, 50), ("state", "10", "00", 20000, 900)]
-    table = build_table(_obs(rows), 2021, "county", "5221", base="state:10").set_index("region_code")
+    table = build_table(_obs(rows), 2021, "county", "5221", base="state:10")
+    table = table.set_index("region_code")
     assert table.loc["10001", "total_employment"] == 4000
     assert table.loc["10001", "total_basis"] == "published all-industry row"
     assert table.loc["10001", "base_basis"] == "published row"
