@@ -91,11 +91,11 @@ def shift_share(e_ri_s, e_ri_e, e_bi_s, e_bi_e, e_bt_s, e_bt_e) -> pd.DataFrame:
 def quadrant(lq_end, lq_change) -> pd.Series:
     """Star (LQ >= 1, rising), Mature (>= 1, not rising), Emerging (< 1, rising),
     Transforming (< 1, not rising); <NA> where either input is missing."""
-    lq, d = _num(lq_end), _num(lq_change)
-    known = ~(np.isnan(np.asarray(lq, dtype=float)) | np.isnan(np.asarray(d, dtype=float)))
-    high, rising = np.asarray(lq >= 1), np.asarray(d > 0)
-    labels = np.select([high & rising, high & ~rising, ~high & rising], QUADRANTS[:3], QUADRANTS[3])
-    cat = pd.Categorical(np.where(known, labels, None), categories=list(QUADRANTS))
+    lq, d = np.asarray(_num(lq_end), dtype=float), np.asarray(_num(lq_change), dtype=float)
+    # codes index QUADRANTS: 0 Star, 1 Mature, 2 Emerging, 3 Transforming; -1 unknown
+    codes = np.where(lq >= 1, 0, 2) + np.where(d > 0, 0, 1)
+    codes[np.isnan(lq) | np.isnan(d)] = -1
+    cat = pd.Categorical.from_codes(codes, categories=list(QUADRANTS))
     return pd.Series(cat, index=getattr(lq_end, "index", None), name="quadrant")
 
 
@@ -178,7 +178,7 @@ def _pay(frame: pd.DataFrame, prefix: str) -> pd.Series:
 def add_location_quotients(table: pd.DataFrame) -> pd.DataFrame:
     """Add lq_employment, lq_establishments and national_share where the table lacks them and
     has their parts. National share needs us_employment, or base_employment on a US base."""
-    out = table.copy()
+    out = table.copy(deep=False)  # copy-on-write: new columns never reach the caller's frame
     for value in ("employment", "establishments"):
         parts = [value, f"total_{value}", f"base_{value}", f"base_total_{value}"]
         if f"lq_{value}" not in out.columns and set(parts) <= set(out.columns):
@@ -263,7 +263,7 @@ def compare_periods(start_table: pd.DataFrame, end_table: pd.DataFrame, *,
     years = e_year - s_year
     if years <= 0:
         raise ConfigError(f"The start year ({s_year}) must be before the end year ({e_year}).")
-    bases = [set(t["base_area"].dropna()) for t in (start_table, end_table)
+    bases = [set(t["base_area"].dropna().unique()) for t in (start_table, end_table)
              if "base_area" in t.columns]
     if any(len(b) > 1 for b in bases) or (len(bases) == 2 and bases[0] != bases[1]):
         raise ConfigError("The two tables use different base areas; build both on the same base.")
@@ -372,15 +372,16 @@ def emerging_scores(frame: pd.DataFrame, start_year: int, end_year: int,
     score[eligible] = (ranks.mean(axis=1, skipna=True) * 100).round(1)
     rank = score.groupby(f["region_type"], observed=True).rank(ascending=False, method="min") \
         if "region_type" in f.columns else score.rank(ascending=False, method="min")
-    reason = pd.Series(np.select(
-        [missing, small_emp, small_est, flat_lq, slow],
-        [f"Suppressed or missing in {start_year} or {end_year}",
-         f"Below {min_employment:,.0f} jobs in {start_year}",
-         f"Fewer than {min_establishments:,.0f} establishments in {start_year}",
-         "Concentration (LQ) not rising",
-         "Employment not growing faster than the base area's industry"], ""),
-        index=f.index, dtype="string")
-    reason[eligible] = _reasons(f[eligible], start_year, end_year)
+    # the reason column is categorical: five fixed sentences plus one per eligible row
+    fixed = [f"Suppressed or missing in {start_year} or {end_year}",
+             f"Below {min_employment:,.0f} jobs in {start_year}",
+             f"Fewer than {min_establishments:,.0f} establishments in {start_year}",
+             "Concentration (LQ) not rising",
+             "Employment not growing faster than the base area's industry"]
+    codes = np.select([missing, small_emp, small_est, flat_lq, slow], range(5), -1)
+    row_codes, row_reasons = pd.factorize(_reasons(f[eligible], start_year, end_year))
+    codes[eligible] = row_codes + len(fixed)
+    reason = pd.Categorical.from_codes(codes, categories=fixed + list(row_reasons))
     return pd.DataFrame({"emerging_score": score, "emerging_rank": rank.astype("Int64"),
                          "emerging_reason": reason}, index=f.index)
 
