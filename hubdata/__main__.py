@@ -146,8 +146,7 @@ def table_bytes(table, provenance: list[dict], fmt: str, selection: dict) -> byt
     """The file for a table selection: hubdata.export's CSV/XLSX (as the app), or JSON."""
     from hubdata import export
 
-    about = export.table_about(table, provenance, **selection) + [
-        ("note", note) for note in table.attrs.get("notes", [])]
+    about = export.table_about(table, provenance, **selection)
     if fmt == "csv":
         return export.table_csv(table, about)
     if fmt == "xlsx":

@@ -63,10 +63,14 @@ def retrieved_text(provenance: list[dict]) -> str:
 def table_about(table: pd.DataFrame, provenance: list[dict], *, source: str, year: int,
                 geo: str, naics: str, state: str | None = None,
                 base: str = "us") -> list[tuple[str, str]]:
-    """The provenance block of one `table` selection, built the same way by CLI and app."""
+    """The provenance block of one `table` selection, built the same way by CLI and app
+    (a state given as UT, 49 or Utah is shown as UT; the table's attrs["notes"] are added)."""
+    from hubdata.regions import POSTAL_BY_FIPS, state_fips
+
     filters = {"source": source, "year": year, "geo": geo, "naics": naics,
-               "state": state or "", "base": base}
-    return about_rows(table, filters, retrieved=retrieved_text(provenance))
+               "state": POSTAL_BY_FIPS[state_fips(state)] if state else "", "base": base}
+    notes = [("note", note) for note in table.attrs.get("notes", [])]
+    return about_rows(table, filters, retrieved=retrieved_text(provenance)) + notes
 
 
 def table_csv(table: pd.DataFrame, about: list[tuple[str, str]]) -> bytes:

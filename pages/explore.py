@@ -8,7 +8,7 @@ state.require_shell("pages/explore.py")
 industries = data.industry_options()
 GEO = state.Param("geo", state.choice(data.GEOS), "county")
 INDUSTRY = state.Param("naics", state.choice(industries), "339920")
-STATE = state.Param("state", state.parse_optional_state, "")
+STATE = state.Param("state", state.parse_optional_state, "", text=state.state_text)
 METRIC = state.Param("metric", state.choice(charts.METRICS), "lq")
 MIN_SIZE = state.Param("min", state.int_parser(0, 10_000_000), 0)
 
@@ -74,10 +74,10 @@ def render() -> None:
                    "they are blank, not zero, and sort last.")
     ranked = shown.sort_values(chart_metric.column, ascending=False, na_position="last")
     components.data_table(ranked, key="explore_table")
-    about = export.table_about(ranked, provenance, source=source, year=year, geo=geo,
+    about = export.table_about(shown, provenance, source=source, year=year, geo=geo,
                                naics=industry, state=region_state)
     name = export.stem(industry.replace("theme:", ""), geo, region_state, year)
-    components.table_downloads(ranked, about, name, key="explore")
+    components.table_downloads(shown, about, name, key="explore")
     if fig is not None:
         components.figure_downloads(fig, name, key="explore")
     components.share_control()

@@ -7,8 +7,6 @@ caption inside the figure, so a PNG pasted into a slide still says where the num
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -41,7 +39,7 @@ class Metric:
         return f"{self.label} ({self.unit})"
 
     def format(self, value: float) -> str:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        if value is None or pd.isna(value):
             return "suppressed"
         return format(value, self.fmt) + (" %" if self.unit == "%" else "")
 
@@ -79,13 +77,14 @@ def _finish(fig: go.Figure, title: str, caption: str, *, height: int = 560,
 def _hover(frame: pd.DataFrame, metric: Metric) -> list[str]:
     lines = []
     for _, row in frame.iterrows():
-        parts = [f"<b>{row.get('region_name') or row.get('region_code')}</b>",
+        name = row.get("region_name")
+        parts = [f"<b>{row.get('region_code') if pd.isna(name) else name}</b>",
                  f"{metric.label}: {metric.format(row.get(metric.column))}"]
         for column, m in (("employment", METRICS["employment"]), ("lq_employment", METRICS["lq"]),
                           ("establishments", METRICS["establishments"])):
             if column != metric.column and column in row:
                 parts.append(f"{m.label}: {m.format(row[column])}")
-        if row.get("disclosed") is False or row.get("disclosed") == 0:
+        if not pd.isna(row.get("disclosed", True)) and not bool(row.get("disclosed", True)):
             parts.append("Some values suppressed by the source")
         lines.append("<br>".join(parts))
     return lines

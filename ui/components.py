@@ -121,3 +121,16 @@ def data_table(frame: pd.DataFrame, key: str, height: int = 420) -> None:
     order += [c for c in frame.columns if c not in order]
     st.dataframe(frame, hide_index=True, width="stretch", height=height, column_order=order,
                  column_config=COLUMN_CONFIG, key=key)
+
+
+def program_table(frame: pd.DataFrame, key: str) -> None:
+    """Registry rows: program, hub, lead, award, date and the source link."""
+    columns = ["program", "hub_name", "lead_organization", "focus", "award_usd", "announced",
+               "source_url"]
+    st.dataframe(frame[[c for c in columns if c in frame.columns]], hide_index=True,
+                 width="stretch", key=key, column_config={
+                     "program": "Program", "hub_name": "Hub", "lead_organization": "Lead",
+                     "focus": "Focus",
+                     "award_usd": st.column_config.NumberColumn("Award (US$)", format="dollar"),
+                     "announced": "Announced",
+                     "source_url": st.column_config.LinkColumn("Source", display_text="link")})

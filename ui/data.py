@@ -233,9 +233,18 @@ def combine_codes(tables: list[pd.DataFrame], industry: str, title: str) -> pd.D
 def selection_table(source: str, year: int, geo: str, industry: str, state: str | None = None,
                     base: str = "us") -> tuple[pd.DataFrame, list[dict], list[str]]:
     """The table behind a view: one NAICS code (the CLI's `table`) or a theme's codes summed."""
+    if not industry.startswith("theme:"):
+        return table(source, year, geo, industry, state, base)
     codes = industry_codes(industry, year, source)
-    if len(codes) == 1 and not industry.startswith("theme:"):
-        return table(source, year, geo, codes[0], state, base)
+    return codes_table(source, year, geo, codes, industry,
+                       themes()[industry.partition(":")[2]].name, state, base)
+
+
+def codes_table(source: str, year: int, geo: str, codes: tuple[str, ...], industry: str,
+                title: str, state: str | None = None, base: str = "us"
+                ) -> tuple[pd.DataFrame, list[dict], list[str]]:
+    """Several NAICS codes summed per region (combine_codes); codes without rows are named
+    in the warnings rather than failing the whole view."""
     from hubdata.errors import NoDataError
 
     parts, provenance, warnings = [], [], []
@@ -249,10 +258,9 @@ def selection_table(source: str, year: int, geo: str, industry: str, state: str 
         provenance += [p for p in prov if p not in provenance]
         warnings += warns
     if not parts:
-        raise NoDataError(f"None of the theme's codes ({', '.join(codes)}) has {geo} rows in "
-                          f"{year}.", source=source)
-    name = themes()[industry.partition(":")[2]].name
-    return combine_codes(parts, industry, name), provenance, list(dict.fromkeys(warnings))
+        raise NoDataError(f"None of the codes {', '.join(codes)} has {geo} rows in {year}.",
+                          source=source)
+    return combine_codes(parts, industry, title), provenance, list(dict.fromkeys(warnings))
 
 
 @st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner="Loading map shapes…")
@@ -304,3 +312,172 @@ def map_figure(frame: pd.DataFrame, metric: str, geo: str, *, title: str, captio
                                               caption=caption)
     return charts.build_choropleth_figure(frame, metric, geo, title=title, caption=caption,
                                           geojson=geojson("county") if geo == "county" else None)
+
+
+def slug(text: str) -> str:
+    """'Ogden sporting goods / outdoor products hub' -> 'ogden-sporting-goods-outdoor-products-hub'."""
+    words = "".join(ch.lower() if ch.isalnum() else " " for ch in str(text)).split()
+    return "-".join(words)
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def hubs() -> pd.DataFrame:
+    """One row per hub (registry rows grouped by hub and anchor county): its newest program
+    (for colour), every program, total award, focus NAICS codes, matching theme, map position."""
+    reg = registry().sort_values(["announced", "line"], na_position="first")
+    reg = reg.assign(key=reg["hub_name"].map(slug))
+    grouped = reg.groupby(["key", "anchor_county_fips"], sort=False)
+    out = grouped.agg(
+        hub_name=("hub_name", "last"), program=("program", "last"),
+        programs=("program", lambda s: "; ".join(dict.fromkeys(s))),
+        award_usd=("award_usd", lambda s: s.sum(min_count=1)), focus=("focus", "last"),
+        naics=("naics", lambda s: " ".join(dict.fromkeys(c for v in s for c in v.split(";")))),
+        anchor_place=("anchor_place", "last"), states=("states", "last"),
+        source_url=("source_url", "last")).reset_index()
+    out = out.drop_duplicates("key", keep="last")
+    out["theme_id"] = [_theme_for(county, codes.split()) for county, codes in
+                       zip(out["anchor_county_fips"], out["naics"])]
+    points = centroids("county").rename(columns={"region_code": "anchor_county_fips"})
+    return out.merge(points[["anchor_county_fips", "lat", "lon"]], on="anchor_county_fips",
+                     how="left").reset_index(drop=True)
+
+
+def _theme_for(county: str, codes: list[str]) -> str | None:
+    """The hub theme whose focus counties hold this county and whose codes overlap the hub's."""
+    for theme in themes().values():
+        if county in theme.focus_counties and set(codes) & set(theme.naics_2017 + theme.naics_2022):
+            return theme.theme_id
+    return None
+
+
+def hub_industry(hub: pd.Series) -> str:
+    """The industry pick of a hub: its theme, or its single code, or 'codes:a+b' for a list."""
+    if hub["theme_id"]:
+        return f"theme:{hub['theme_id']}"
+    codes = hub["naics"].split()
+    return codes[0] if len(codes) == 1 else "codes:" + "+".join(codes)
+
+
+def industry_table(source: str, year: int, geo: str, industry: str, state: str | None = None,
+                   base: str = "us") -> tuple[pd.DataFrame, list[dict], list[str]]:
+    """selection_table, also for an ad-hoc code list 'codes:a+b' (a hub's focus industries)."""
+    if industry.startswith("codes:"):
+        codes = tuple(industry.partition(":")[2].split("+"))
+        return codes_table(source, year, geo, codes, industry, "focus industries", state, base)
+    return selection_table(source, year, geo, industry, state, base)
+
+
+def hub_metrics(source: str, year: int, keys: tuple[str, ...]) -> pd.DataFrame:
+    """Employment, LQ, establishments and pay of each hub's focus industries in its anchor
+    county (rows only for hubs with data; the rest are left out, not zero)."""
+    from hubdata.errors import HubDataError
+
+    table_hubs = hubs().set_index("key").loc[list(keys)]
+    rows = []
+    for key, hub in table_hubs.iterrows():
+        try:
+            frame, _, _ = industry_table(source, year, "county", hub_industry(hub))
+        except HubDataError:
+            continue
+        match = frame[frame["region_code"] == hub["anchor_county_fips"]]
+        if len(match):
+            rows.append({"key": key, **match.iloc[0][["employment", "lq_employment",
+                                                      "establishments", "avg_annual_pay",
+                                                      "disclosed"]].to_dict()})
+    return pd.DataFrame(rows, columns=["key", "employment", "lq_employment", "establishments",
+                                       "avg_annual_pay", "disclosed"])
+
+
+def hub_trend(source: str, years: tuple[int, ...], key: str
+              ) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], list[str]]:
+    """A hub's focus industries in its anchor county over years: (one row per year, the
+    per-code detail rows of the newest year with data, provenance, warnings). Years without
+    data are left out and named in the warnings."""
+    from hubdata.errors import HubDataError, NoDataError
+
+    hub = hubs().set_index("key").loc[key]
+    county, industry = hub["anchor_county_fips"], hub_industry(hub)
+    rows, provenance, warnings, detail = [], [], [], pd.DataFrame()
+    for year in sorted(years):
+        try:
+            frame, prov, warns = industry_table(source, year, "county", industry)
+        except NoDataError:
+            warnings.append(f"No {SOURCE_SHORT[source]} data for {year}.")
+            continue
+        except HubDataError as exc:
+            warnings.append(f"{year}: {exc.user_message}")
+            continue
+        match = frame[frame["region_code"] == county]
+        if match.empty:
+            continue
+        rows.append(match.iloc[0])
+        provenance += [p for p in prov if p not in provenance]
+        warnings += warns
+        detail = _code_rows(source, year, industry, county)
+    if not rows:
+        raise NoDataError(f"No {SOURCE_SHORT[source]} rows for {hub['hub_name']}'s focus "
+                          f"industries in county {county} ({', '.join(map(str, years))}).",
+                          source=source)
+    return pd.DataFrame(rows).reset_index(drop=True), detail, provenance, list(
+        dict.fromkeys(warnings))
+
+
+def _code_rows(source: str, year: int, industry: str, county: str) -> pd.DataFrame:
+    """The county's row for each NAICS code behind an industry pick (the theme's detail)."""
+    from hubdata.errors import NoDataError
+
+    if industry.startswith("codes:"):
+        codes = tuple(industry.partition(":")[2].split("+"))
+    else:
+        codes = industry_codes(industry, year, source)
+    rows = []
+    for code in codes:
+        try:
+            frame, _, _ = table(source, year, "county", code)
+        except NoDataError:
+            continue
+        rows.append(frame[frame["region_code"] == county])
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def explore_industry(hub: pd.Series) -> str:
+    """The Explore page's industry for a hub: its theme, else its first focus code."""
+    industry = hub_industry(hub)
+    return industry.partition(":")[2].split("+")[0] if industry.startswith("codes:") else industry
+
+
+@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
+def programs_touching(county: str) -> pd.DataFrame:
+    """Registry rows whose hub is anchored in the county."""
+    from hubdata.programs import programs_touching as touching
+
+    return touching([county], "county", registry=registry())
+
+
+def import_upload(name: str, content: bytes, year: int | None = None):
+    """Import one uploaded file as the CLI would: saved under its own name in a temp folder
+    (the importer takes the year from the name and keys the cache by it). Returns the
+    ImportReport, or the error sentence when the file could not be read at all."""
+    import tempfile
+    from pathlib import Path
+
+    from hubdata.errors import HubDataError
+    from hubdata.importers import import_path
+
+    safe = Path(name).name or "upload.csv"
+    with tempfile.TemporaryDirectory(prefix="hubatlas-import-") as folder:
+        path = Path(folder) / safe
+        path.write_bytes(content)
+        try:
+            return import_path(path, year=int(year) if year else None)
+        except HubDataError as exc:
+            return exc.user_message
+
+
+def drop_cached(sources: list[str]) -> int:
+    """Delete the cached files of these live sources, so pages fetch them again."""
+    from hubdata import cache
+
+    removed = sum(cache.clear(source) for source in sources)
+    clear_memory()
+    return removed

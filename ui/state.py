@@ -44,8 +44,11 @@ class Param:
     parse: Callable[[str], Any]
     default: Any
     many: int = 0
+    text: Callable[[Any], str] | None = None  # how a value is written in the URL
 
     def to_url(self, value: Any) -> str:
+        if self.text:
+            return self.text(value)
         if self.many:
             return LIST_SEPARATOR.join(str(v) for v in value)
         return str(value).lower() if isinstance(value, bool) else str(value)
@@ -85,6 +88,13 @@ def parse_state(text: str) -> str:
     if re.fullmatch(r"\d{2}", value) and value in POSTAL_BY_FIPS:
         return value
     raise ValueError("not a state postal code or 2-digit FIPS code")
+
+
+def state_text(fips: str) -> str:
+    """How a state is written in a link: its postal code (UT), '' for none."""
+    from hubdata.regions import POSTAL_BY_FIPS
+
+    return POSTAL_BY_FIPS.get(fips, "")
 
 
 def parse_optional_state(text: str) -> str:

@@ -1,0 +1,115 @@
+"""Data and sources: what is cached and how old, refresh, import of files, key status, method."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from ui import data, state
+
+state.require_shell("pages/data.py")
+METHODOLOGY = Path(__file__).resolve().parents[1] / "docs" / "methodology.md"
+
+
+def cached_files() -> None:
+    st.subheader("What is cached")
+    manifest = data.cache_manifest()
+    if manifest.empty:
+        st.info("Nothing is cached yet. Pages fetch BLS QCEW on first use (no key needed), or "
+                "import files below (or run `python -m hubdata import FILE`).",
+                icon=":material/inbox:")
+        return
+    st.caption(f"{len(manifest):,} cached files. Live sources are kept 30 days and then fetched "
+               "again; a stale copy is still shown, with its age, when a source cannot be "
+               "reached. Imported files never expire.")
+    st.dataframe(manifest[["source", "params", "rows", "fetched_at", "age", "stale", "url"]],
+                 hide_index=True, width="stretch", key="manifest", column_config={
+                     "source": "Source", "params": "Request", "fetched_at": "Retrieved (UTC)",
+                     "age": "Age", "stale": st.column_config.CheckboxColumn("Stale"),
+                     "rows": st.column_config.NumberColumn("Rows", format="localized"),
+                     "url": st.column_config.LinkColumn("URL")})
+    left, right = st.columns(2)
+    if left.button("Reload pages from the disk cache", icon=":material/refresh:",
+                   help="Forget the in-memory copies; pages read the cached files again."):
+        data.clear_memory()
+        st.toast("Pages will read the cached files again.")
+    live = sorted(s for s in manifest["source"].dropna().unique() if not s.startswith("import"))
+    if live and right.button("Refetch live sources now", icon=":material/cloud_download:",
+                             help="Drop cached " + ", ".join(live) + " files; pages fetch "
+                                  "them again on next use.", disabled=data.offline()):
+        removed = data.drop_cached(live)
+        st.toast(f"Removed {removed} cached files; pages fetch them again when opened.")
+        st.rerun()
+
+
+def importer() -> None:
+    st.subheader("Import files")
+    st.caption("Same rules as `python -m hubdata import`: BLS QCEW annual CSV slices, saved "
+               "Census CBP API JSON, CBP-style CSV tables (region, NAICS, establishments, "
+               "employees, payroll in $1,000), and the OMB county → CBSA delineation. Each file "
+               "is imported whole or not at all.")
+    with st.form("import_form", clear_on_submit=True):
+        files = st.file_uploader("Files", accept_multiple_files=True,
+                                 type=["csv", "json", "xlsx", "txt"], key="import_files")
+        year = st.number_input("Year, when the file has no year column or year in its name",
+                               min_value=1986, max_value=2100, value=None, step=1)
+        submitted = st.form_submit_button("Import", icon=":material/upload:")
+    if submitted and files:
+        for upload in files:
+            show_report(upload.name, data.import_upload(upload.name, upload.getvalue(), year))
+        data.clear_memory()
+
+
+def show_report(name: str, report) -> None:
+    """One line per file; rejected lines with their reasons in a table."""
+    if isinstance(report, str):
+        st.error(f"{name}: {report}", icon=":material/error:")
+    elif report.ok:
+        st.success(report.summary().replace(report.path, name), icon=":material/check_circle:")
+    else:
+        st.error(report.summary().replace(report.path, name), icon=":material/block:")
+        st.dataframe([{"line": line, "reason": reason} for line, reason in report.rejected[:200]],
+                     hide_index=True, width="stretch")
+
+
+def key_status() -> None:
+    st.subheader("Census API key")
+    if data.has_census_key():
+        st.success("A Census API key is configured (its value is never shown).",
+                   icon=":material/key:")
+    else:
+        st.info("No Census API key is configured. County Business Patterns needs one: get it "
+                "free at api.census.gov/data/key_signup.html, then set CENSUS_API_KEY in the "
+                "server's environment or in .streamlit/secrets.toml. BLS QCEW needs no key.",
+                icon=":material/key_off:")
+
+
+def methodology() -> None:
+    st.subheader("Methods and formulas")
+    if METHODOLOGY.exists():
+        with st.expander("Methodology (docs/methodology.md)", expanded=False):
+            st.markdown(METHODOLOGY.read_text(encoding="utf-8"))
+    st.markdown(
+        r"""
+- **Location quotient**: $LQ = \dfrac{E(r,i)/E(r,T)}{E(B,i)/E(B,T)}$, where $E(r,i)$ is
+  employment of industry $i$ in region $r$, $T$ all industries and $B$ the base area (the US
+  unless another is chosen). LQ > 1: more concentrated than the base.
+- **Growth**: $CAGR = (V_{end}/V_{start})^{1/years} - 1$.
+- **Shift-share** over $[s, e]$: national $= E(r,i,s)\,g(B,T)$; industry mix
+  $= E(r,i,s)\,(g(B,i) - g(B,T))$; competitive $= E(r,i,s)\,(g(r,i) - g(B,i))$.
+""")
+    st.subheader("Suppressed cells")
+    st.markdown(
+        "Both sources withhold cells that would reveal a single employer. Hub Atlas keeps such "
+        "a cell **empty (never zero)** and flagged: QCEW rows with disclosure code N, CBP "
+        "rows with establishments but no employees or payroll. Every table says how many of "
+        "its rows are suppressed, sums that include one are empty with the disclosed part "
+        "given as a lower bound, and downloads carry the same note. CBP figures from 2017 on "
+        "are noise-infused (flag G/H/J) for the same reason.")
+
+
+st.title("Data and sources")
+st.caption(data.source_note(st.session_state["source"]))
+cached_files()
+importer()
+key_status()
+methodology()

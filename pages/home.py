@@ -1,0 +1,151 @@
+"""Hub map (home): the classic and federal program hubs on a map; pick one to see its profile."""
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from ui import charts, components, data, export, state
+
+state.require_shell("pages/home.py")
+
+SIZES = {"award": "Award (US$)", "employment": "Employment", "lq": "Location quotient"}
+DEFAULT_HUB = "ogden-sporting-goods-outdoor-products-hub"
+TREND_YEARS = 6
+
+
+def hub_frame(source: str, year: int):
+    """Hubs with map radius and tooltip text for the chosen size measure."""
+    hubs = data.hubs().dropna(subset=["lat", "lon"])
+    size = st.session_state["size"]
+    if size == "award":
+        values = pd.to_numeric(hubs["award_usd"], errors="coerce").astype(float)
+        tips = [f"Award: US${v:,.0f}" if pd.notna(v) else "No award amount listed"
+                for v in values]
+    else:
+        measured = components.attempt(data.hub_metrics, source, year, tuple(hubs["key"]),
+                                      context=f"{data.SOURCE_SHORT[source]} {year} hub figures",
+                                      key="hub_metrics")
+        if measured is not None:
+            hubs = hubs.merge(measured, on="key", how="left")
+        column = "employment" if size == "employment" else "lq_employment"
+        values = hubs[column] if column in hubs else pd.Series(float("nan"), index=hubs.index)
+        tips = [_tip(row, year, source) for _, row in hubs.iterrows()]
+    return hubs.assign(radius=charts.hub_marker_sizes(values).to_numpy(), tip=tips)
+
+
+def _tip(row, year: int, source: str) -> str:
+    if pd.isna(row.get("employment")):
+        return f"No {data.SOURCE_SHORT[source]} {year} figures for its focus industries here"
+    return (f"Employment {charts.METRICS['employment'].format(row['employment'])} · "
+            f"LQ {charts.METRICS['lq'].format(row['lq_employment'])} · "
+            f"{year} · {data.SOURCE_SHORT[source]}")
+
+
+def legend(colours: dict[str, str]) -> None:
+    st.markdown(" &nbsp; ".join(f"<span style='color:{c}'>●</span> {html.escape(p)}"
+                                for p, c in colours.items()), unsafe_allow_html=True)
+
+
+def apply_map_selection() -> None:
+    """A click on a hub (pydeck selection) selects it, once per click."""
+    event = st.session_state.get("hub_map")
+    objects = (event or {}).get("selection", {}).get("objects", {}).get("hubs", [])
+    clicked = objects[0]["key"] if objects else None
+    if clicked and clicked != st.session_state.get("_hub_map_clicked"):
+        st.session_state["hub"] = clicked
+    st.session_state["_hub_map_clicked"] = clicked
+
+
+def profile(hub, source: str, year: int) -> None:
+    st.header(hub["hub_name"])
+    st.caption(f"{hub['anchor_place']} (anchor county {hub['anchor_county_fips']}) · "
+               f"{hub['programs']} · focus: {hub['focus']} · NAICS {hub['naics']} · "
+               f"[source]({hub['source_url']})")
+    years = tuple(y for y in data.year_options(source) if y <= year)[:TREND_YEARS]
+    loaded = components.attempt(data.hub_trend, source, years, hub["key"],
+                                context=f"{data.SOURCE_SHORT[source]} figures for this hub",
+                                key="hub_trend")
+    if loaded is None:
+        st.info("To see this hub's employment and concentration, choose BLS QCEW (live) in the "
+                "sidebar with a network connection, or import CBP or QCEW files on the Data "
+                "page (or `python -m hubdata import FILE`).", icon=":material/download:")
+    else:
+        trend, detail, provenance, warnings = loaded
+        latest = trend.iloc[-1]
+        shown_year = int(latest["year"])
+        if shown_year != year:
+            st.info(f"No {year} figures for this hub; showing {shown_year}.")
+        kpis = st.columns(4)
+        for column, (key, label) in zip(kpis, [("employment", "Employment"),
+                                               ("lq", "Location quotient (vs US)"),
+                                               ("establishments", "Establishments"),
+                                               ("wages", "Average annual pay")]):
+            metric = charts.METRICS[key]
+            value = metric.format(latest[metric.column])
+            column.metric(f"{label}, {shown_year}",
+                          ("US$" if metric.unit == "US$" and value != "suppressed" else "") + value,
+                          border=True)
+        components.provenance_caption(provenance, warnings)
+        caption = charts.caption_text(data.SOURCE_SHORT[source], shown_year,
+                                      extra=f"county {hub['anchor_county_fips']}")
+        left, right = st.columns(2)
+        with left:
+            fig = charts.build_trend_figure(
+                trend, "employment", title=f"Employment in focus industries, {latest['region_name']}",
+                caption=caption)
+            components.plotly(fig, key="hub_trend_chart")
+        with right:
+            lq_fig = charts.build_trend_figure(
+                trend, "lq", title="Concentration (location quotient vs US)", caption=caption)
+            components.plotly(lq_fig, key="hub_lq_chart")
+        if not detail.empty:
+            st.subheader("Industries inside the theme")
+            components.data_table(detail, key="hub_detail", height=220)
+    st.subheader("Federal programs touching this county")
+    touching = components.attempt(data.programs_touching, hub["anchor_county_fips"],
+                                  context="the program registry", key="hub_programs")
+    if touching is not None:
+        components.program_table(touching, key="hub_programs_table")
+    if st.button("Explore this industry nationally", icon=":material/travel_explore:"):
+        st.switch_page("pages/explore.py", query_params={
+            "source": source, "year": str(year), "naics": data.explore_industry(hub),
+            "geo": "county", "metric": "lq"})
+
+
+def render() -> None:
+    source, year = st.session_state["source"], st.session_state["year"]
+    hubs_all = components.attempt(data.hubs, context="the hub registry", key="hubs")
+    if hubs_all is None:
+        return
+    keys = list(hubs_all["key"])
+    state.bind([state.Param("hub", state.choice(keys), DEFAULT_HUB if DEFAULT_HUB in keys
+                            else keys[0]),
+                state.Param("size", state.choice(SIZES), "award")])
+    apply_map_selection()
+    st.title("US industry hubs")
+    st.caption("Classic hubs and the places federal cluster programs designated. Click a hub "
+               "or pick it below to see its profile.")
+    names = dict(zip(hubs_all["key"], hubs_all["hub_name"] + " — " + hubs_all["anchor_place"]))
+    top = st.columns([3, 2])
+    top[0].selectbox("Hub", keys, key="hub", format_func=names.get)
+    top[1].segmented_control("Size hubs by", list(SIZES), key="size", format_func=SIZES.get,
+                             required=True)
+    frame = hub_frame(source, year)
+    colours = charts.program_colours(list(dict.fromkeys(frame["program"])))
+    deck = charts.build_hub_deck(frame, colours, selected=st.session_state["hub"])
+    st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="hub_map",
+                    height=520)
+    legend(colours)
+    map_fig = charts.build_hub_map_figure(
+        frame, colours, title=f"US industry hubs, sized by {SIZES[st.session_state['size']].lower()}",
+        caption="Source: Hub Atlas registry (EDA, NSF, SBA announcements; classic hubs)"
+                + ("" if st.session_state["size"] == "award"
+                   else f"; {data.SOURCE_SHORT[source]} {year}"))
+    with st.expander("Map image for slides"):
+        components.figure_downloads(map_fig, export.stem("hub-map", year), key="hub_map")
+    profile(frame[frame["key"] == st.session_state["hub"]].iloc[0], source, year)
+    components.share_control()
+
+
+render()
