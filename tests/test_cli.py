@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import subprocess
 import sys
@@ -132,3 +133,37 @@ def test_subprocess_failure_has_no_traceback(cache_dir):
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
     assert "offline" in done.stderr
+
+
+def _cbp_answer(request):
+    """Made-up CBP API answers for 2021: county (DE), and the US row, per NAICS code."""
+    from urllib.parse import parse_qs, urlparse
+
+    query = {k: v[0] for k, v in parse_qs(urlparse(request.url).query).items()}
+    code = query["NAICS2017"]
+    emp = {"5221": ("2000", "300"), "00": ("40000", "10000")}[code]
+    header = ["NAICS2017", "ESTAB", "EMP", "PAYANN", "EMP_F", "EMPSZES", "LFO"]
+    if query["for"] == "us:1":
+        us = {"5221": "2000000", "00": "130000000"}[code]
+        return 200, {}, json.dumps([header + ["us"], [code, "9", us, "1", "", "001", "001", "1"]])
+    rows = [[code, "9", e, "1", "", "001", "001", "10", c] for e, c in zip(emp, ("003", "005"))]
+    return 200, {}, json.dumps([header + ["state", "county"], *rows])
+
+
+@responses.activate
+def test_fetch_cbp_then_table_keeps_the_key_out(capsys, monkeypatch):
+    key = "abcdef0123456789secret"
+    monkeypatch.setenv("CENSUS_API_KEY", key)
+    responses.add_callback(responses.GET, "https://api.census.gov/data/2021/cbp",
+                           callback=_cbp_answer)
+    assert main(["fetch", "cbp", "--years", "2021", "--naics", "5221", "--geo", "county",
+                 "--state", "DE"]) == 0
+    fetched = capsys.readouterr()
+    assert main(["table", "--source", "cbp", "--year", "2021", "--naics", "5221",
+                 "--state", "DE"]) == 0
+    tabled = capsys.readouterr()
+    assert key not in fetched.out + fetched.err + tabled.out + tabled.err
+    rows = {r["region_code"]: r for r in _rows(tabled.out)}
+    # New Castle: (2,000 / 40,000) / (2,000,000 / 130,000,000) = 0.05 / 0.0153846 = 3.25
+    assert float(rows["10003"]["lq_employment"]) == pytest.approx(3.25)
+    assert rows["10003"]["base_basis"] == "published row"
