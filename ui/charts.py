@@ -53,6 +53,12 @@ METRICS = {
 }
 
 
+def metric_of(metric: str | Metric) -> Metric:
+    """A Metric from its METRICS key, or the Metric itself (measures pages define for their own
+    tables, e.g. award dollars, without offering them in the Explore page's list)."""
+    return metric if isinstance(metric, Metric) else METRICS[metric]
+
+
 def caption_text(source: str, vintage: object, base: str = "US", extra: str = "") -> str:
     """'Source: BLS QCEW 2023, private ownership; LQ vs US' (the in-figure caption)."""
     text = f"Source: {source} {vintage}, private ownership; LQ vs {base}"
@@ -101,7 +107,7 @@ def build_choropleth_figure(table: pd.DataFrame, metric_key: str, geo: str, *, t
                             featureidkey: str = "id") -> go.Figure:
     """Counties (with geojson) or states (USA-states) coloured by the metric; suppressed
     regions in grey so they are not mistaken for zero."""
-    metric = METRICS[metric_key]
+    metric = metric_of(metric_key)
     frame = table.copy()
     values = pd.to_numeric(frame[metric.column], errors="coerce")
     if geo == "state":
@@ -133,7 +139,7 @@ def build_bubble_map_figure(table: pd.DataFrame, metric_key: str, points: pd.Dat
                             title: str, caption: str) -> go.Figure:
     """Regions as bubbles at their centroids (points: region_code, lat, lon): area = the
     metric, colour = LQ when present."""
-    metric = METRICS[metric_key]
+    metric = metric_of(metric_key)
     frame = table.merge(points, on="region_code", how="inner")
     values = pd.to_numeric(frame[metric.column], errors="coerce")
     size = np.sqrt(values.clip(lower=0).fillna(0))
@@ -153,7 +159,7 @@ def build_bubble_map_figure(table: pd.DataFrame, metric_key: str, points: pd.Dat
 def build_ranking_figure(table: pd.DataFrame, metric_key: str, *, title: str, caption: str,
                          top: int = 15) -> go.Figure:
     """The top regions by the metric as horizontal bars (largest at the top)."""
-    metric = METRICS[metric_key]
+    metric = metric_of(metric_key)
     frame = table.assign(_v=pd.to_numeric(table[metric.column], errors="coerce"))
     frame = frame.dropna(subset=["_v"]).nlargest(top, "_v").iloc[::-1]
     fig = go.Figure(go.Bar(x=frame["_v"], y=frame["region_name"].fillna(frame["region_code"]),
@@ -170,7 +176,7 @@ def build_trend_figure(frame: pd.DataFrame, metric_key: str, *, title: str, capt
                        indexed: bool = False) -> go.Figure:
     """One line per region over years; an optional reference line (the nation) dashed.
     indexed: each line divided by its first year's value x 100."""
-    metric = METRICS[metric_key]
+    metric = metric_of(metric_key)
 
     def prepared(part: pd.DataFrame) -> pd.Series:
         values = pd.to_numeric(part[metric.column], errors="coerce")
@@ -251,3 +257,86 @@ def build_hub_map_figure(hubs: pd.DataFrame, colours: dict[str, str], *, title: 
                     bgcolor="white")
     fig.update_layout(legend={"orientation": "h", "y": -0.02, "x": 0})
     return _finish(fig, title, caption, height=620, bottom=120)
+
+
+# --- Trends, Compare regions, Emerging hubs, Federal programs --------------------------------
+
+AWARDS = Metric("amount_usd", "Federal award obligations", "US$", ",.0f")
+SCORE = Metric("emerging_score", "Emerging-hub score", "0-100", ",.1f")
+SHIFT_PARTS = {"shift_national": ("National growth", OKABE_ITO[0]),
+               "shift_industry_mix": ("Industry mix", OKABE_ITO[1]),
+               "shift_competitive": ("Competitive (local)", OKABE_ITO[2])}
+QUADRANT_NOTES = {"Star": "LQ ≥ 1 and rising", "Mature": "LQ ≥ 1, not rising",
+                  "Emerging": "LQ < 1 and rising", "Transforming": "LQ < 1, not rising"}
+
+
+def add_year_markers(fig: go.Figure, marks: dict[int, str]) -> go.Figure:
+    """A dotted vertical line with a label at each year where a series changes definition
+    (a NAICS revision, Connecticut's planning regions)."""
+    for year, label in marks.items():
+        fig.add_vline(x=year - 0.5, line={"color": "#777777", "width": 1.5, "dash": "dot"},
+                      annotation={"text": label, "font": {"size": 12, "color": "#555"},
+                                  "textangle": -90, "xanchor": "right", "yanchor": "top"},
+                      annotation_position="top left")
+    return fig
+
+
+def build_shift_share_figure(frame: pd.DataFrame, *, label: str, stacked: bool, title: str,
+                             caption: str, axis: str) -> go.Figure:
+    """Shift-share per region: national growth, industry mix and competitive effect as bars
+    (stacked: they add up to the actual change; grouped: side by side), the actual change as a
+    black diamond."""
+    fig = go.Figure()
+    for column, (name, colour) in SHIFT_PARTS.items():
+        fig.add_trace(go.Bar(x=frame[label], y=frame[column], name=name, marker_color=colour,
+                             hovertemplate="%{x}<br>" + name + ": %{y:+,.0f} jobs<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        x=frame[label], y=frame["employment_change"], name="Actual change", mode="markers",
+        marker={"symbol": "diamond", "size": 15, "color": "#000000",
+                "line": {"color": "white", "width": 1.5}},
+        hovertemplate="%{x}<br>Actual change: %{y:+,.0f} jobs<extra></extra>"))
+    fig.update_layout(barmode="relative" if stacked else "group",
+                      legend={"orientation": "h", "y": -0.2, "x": 0})
+    fig.update_yaxes(title_text=axis, tickformat=",.0f", gridcolor="#E5E5E5",
+                     zeroline=True, zerolinecolor="#555555", zerolinewidth=1.5)
+    fig.update_xaxes(title_text=None, automargin=True)
+    return _finish(fig, title, caption, bottom=120)
+
+
+def build_quadrant_figure(frame: pd.DataFrame, *, label: str, title: str, caption: str,
+                          x_axis: str, y_axis: str) -> go.Figure:
+    """The specialization bubble chart: x = change in LQ, y = LQ at the end year, area =
+    employment; lines at LQ = 1 and change = 0, the four quadrants named in their corners."""
+    x = pd.to_numeric(frame["lq_employment_change"], errors="coerce")
+    y = pd.to_numeric(frame["lq_employment"], errors="coerce")
+    size = pd.to_numeric(frame["employment"], errors="coerce").clip(lower=0).fillna(0)
+    known = x.notna() & y.notna()
+    x, y, size, shown = x[known], y[known], size[known], frame[known]
+    sizeref = 2.0 * float(size.max() or 1) / 60 ** 2
+    colours = [OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(shown))]
+    fig = go.Figure(go.Scatter(
+        x=x, y=y, mode="markers+text", text=shown[label], textposition="top center",
+        marker={"size": size, "sizemode": "area", "sizeref": sizeref, "sizemin": 8,
+                "color": colours, "opacity": 0.8, "line": {"width": 1, "color": "#333"}},
+        customdata=np.stack([size, shown["quadrant"].astype(str)], axis=-1) if len(shown)
+        else None,
+        hovertemplate="<b>%{text}</b><br>LQ %{y:.2f}, change %{x:+.2f}<br>"
+                      "Employment %{customdata[0]:,.0f}<br>%{customdata[1]}<extra></extra>",
+        showlegend=False))
+    reach = max(float(x.abs().max()) * 1.3 if len(x) else 0.0, 0.1)
+    top = max(float(y.max()) * 1.2 if len(y) else 0.0, 1.5)
+    fig.add_vline(x=0, line={"color": "#555555", "width": 1.5})
+    fig.add_hline(y=1, line={"color": "#555555", "width": 1.5, "dash": "dash"})
+    corners = {"Star": (reach, top, "right", "top"), "Mature": (-reach, top, "left", "top"),
+               "Emerging": (reach, 0, "right", "bottom"),
+               "Transforming": (-reach, 0, "left", "bottom")}
+    for name, (cx, cy, xanchor, yanchor) in corners.items():
+        fig.add_annotation(x=cx, y=cy, xanchor=xanchor, yanchor=yanchor, showarrow=False,
+                           text=f"<b>{name}</b><br><span style='font-size:11px'>"
+                                f"{QUADRANT_NOTES[name]}</span>",
+                           font={"size": 15, "color": "#666666"}, align=xanchor)
+    fig.update_xaxes(title_text=x_axis, range=[-reach, reach], tickformat="+.2f",
+                     gridcolor="#EEEEEE", zeroline=False)
+    fig.update_yaxes(title_text=y_axis, range=[0, top], tickformat=".1f", gridcolor="#EEEEEE",
+                     zeroline=False)
+    return _finish(fig, title, caption, height=600)

@@ -264,19 +264,35 @@ def codes_table(source: str, year: int, geo: str, codes: tuple[str, ...], indust
 
 
 @st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner="Loading map shapes…")
-def geojson(level: str) -> dict:
+def geojson(level: str, ct_planning_regions: bool = False) -> dict:
     """County or state polygons (offline, from plotly-geo via hubdata.geometry)."""
     from hubdata import geometry
 
-    return geometry.geojson(level)
+    if level == "county":
+        return geometry.county_geojson(ct_planning_regions=ct_planning_regions)
+    return geometry.state_geojson()
 
 
 @st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
 def centroids(level: str) -> pd.DataFrame:
-    """region_code, lat, lon for counties, states or metros."""
+    """region_code, lat, lon of every county, state or metro (metros need the delineation)."""
     from hubdata import geometry
 
-    return geometry.centroids(level)
+    if level == "county":
+        points = geometry.county_centroids()
+    elif level == "state":
+        points = geometry.centroids(geometry.state_geojson())
+    else:
+        from hubdata.regions import cbsa_members
+        from hubdata.sources.delineation import load_delineation
+
+        points = geometry.centroids(geometry.cbsa_geojson(cbsa_members(load_delineation())))
+    return points.rename(columns={"id": "region_code"})[["region_code", "lat", "lon"]]
+
+
+def ct_planning_regions(source: str, year: int) -> bool:
+    """Connecticut's planning regions replaced its counties in CBP 2022 and QCEW 2024 data."""
+    return year >= (2024 if source == "qcew" else 2022)
 
 
 def growth_table(source: str, start: int, year: int, geo: str, industry: str,
@@ -303,15 +319,17 @@ def filter_min(frame: pd.DataFrame, minimum: int) -> pd.DataFrame:
     return frame[(employment >= minimum) | employment.isna()].reset_index(drop=True)
 
 
-def map_figure(frame: pd.DataFrame, metric: str, geo: str, *, title: str, caption: str):
+def map_figure(frame: pd.DataFrame, metric: str, geo: str, *, title: str, caption: str,
+               ct_regions: bool = False):
     """The map of a table: county or state choropleth, metro bubbles."""
     from ui import charts
 
     if geo == "msa":
         return charts.build_bubble_map_figure(frame, metric, centroids("msa"), title=title,
                                               caption=caption)
+    shapes = geojson("county", ct_regions) if geo == "county" else None
     return charts.build_choropleth_figure(frame, metric, geo, title=title, caption=caption,
-                                          geojson=geojson("county") if geo == "county" else None)
+                                          geojson=shapes)
 
 
 def slug(text: str) -> str:
@@ -481,3 +499,444 @@ def drop_cached(sources: list[str]) -> int:
     removed = sum(cache.clear(source) for source in sources)
     clear_memory()
     return removed
+
+
+# --- Trends, Compare regions, Emerging hubs, Federal programs ---------------------------------
+
+GEO_SHORT = {"county": "county", "msa": "metro", "state": "state", "custom": "custom region",
+             "us": "nation"}
+METHODOLOGY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs",
+                           "methodology.md")
+
+
+def region_options(source: str, year: int, industry: str) -> dict[str, str]:
+    """Region token -> label for every county, metro and state with a row for the industry in
+    the year (what the region pickers offer); a level that cannot be loaded is left out."""
+    from hubdata.errors import HubDataError
+
+    options: dict[str, str] = {}
+    for geo in GEOS:
+        try:
+            frame, _, _ = industry_table(source, year, geo, industry)
+        except HubDataError:
+            continue
+        for code, name in zip(frame["region_code"], frame["region_name"]):
+            label = name if isinstance(name, str) and name else code
+            options[f"{geo}:{code}"] = f"{label} ({GEO_SHORT[geo]})"
+    return options
+
+
+def region_label(token: str, options: dict[str, str]) -> str:
+    """A region token as people read it (custom regions: their name and size)."""
+    from hubdata.regions import parse_custom_region
+
+    kind, _, code = token.partition(":")
+    if kind == "custom":
+        region = parse_custom_region(code)
+        return f"{region.name} (custom, {len(region.counties)} counties)"
+    if kind == "state" and token not in options:
+        return f"{STATE_NAMES.get(code, code)} (state)"
+    return options.get(token, f"{GEO_SHORT.get(kind, kind)} {code}")
+
+
+def county_totals(source: str, year: int, industry: str, base: str = "us") -> pd.DataFrame:
+    """All-industry employment and establishments of every county in the data (published row
+    or derived, as hubdata.table.region_totals does), indexed by county FIPS: the totals a
+    custom region sums, including members with no row for the industry."""
+    from hubdata import industries
+    from hubdata.table import region_totals
+
+    codes = industry_codes(industry, year, source)
+    obs = observations(source, (int(year),), tuple(codes), "county", None, base)
+    frame = obs.frame[(obs.frame["year"] == int(year)) & (obs.frame["region_type"] == "county")]
+    at_level = frame["industry_code"].map(industries.level) == industries.level(codes[0])
+    frame = frame[frame["region_code"].isin(frame.loc[at_level, "region_code"].unique())]
+    return region_totals(frame).set_index("region_code")
+
+
+def custom_row(county_table: pd.DataFrame, totals: pd.DataFrame, region) -> dict | None:
+    """One table row for a custom region: its member counties' rows summed, LQ recomputed.
+
+    A suppressed member makes a sum empty (the disclosed part is given as a lower bound); the
+    region's all-industry total sums every member in the data, also those without a row for
+    the industry (as a metro's does in hubdata.table). None when no member has a row."""
+    import numpy as np
+
+    from hubdata.metrics import location_quotient
+    from hubdata.regions import POSTAL_BY_FIPS
+
+    members = list(region.counties)
+    rows = county_table[county_table["region_code"].isin(members)]
+    if rows.empty:
+        return None
+
+    def total(frame: pd.DataFrame, column: str) -> float:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        return float(values.sum()) if len(values) and values.notna().all() else np.nan
+
+    in_data = totals.loc[totals.index.intersection(members)]
+    first = rows.iloc[0]
+    employment, payroll = total(rows, "employment"), total(rows, "payroll")
+    row = {column: np.nan for column in county_table.columns}
+    row.update({
+        "region_code": region.code, "region_name": region.name,
+        "state": "-".join(sorted({POSTAL_BY_FIPS.get(c[:2], "") for c in members})),
+        "industry_code": first["industry_code"], "industry_title": first["industry_title"],
+        "year": first["year"], "employment": employment,
+        "establishments": total(rows, "establishments"), "payroll": payroll,
+        "avg_annual_pay": round(payroll / employment) if employment > 0 else np.nan,
+        "total_employment": total(in_data, "total_employment"),
+        "total_establishments": total(in_data, "total_establishments"),
+        "total_basis": f"sum of {len(in_data)} member counties' all-industry totals",
+        "base_area": first["base_area"], "base_basis": first["base_basis"],
+        "base_employment": first["base_employment"],
+        "base_total_employment": first["base_total_employment"],
+        "source": first["source"], "vintage": first["vintage"]})
+    row["lq_employment"] = round(float(location_quotient(
+        employment, row["total_employment"], first["base_employment"],
+        first["base_total_employment"])), 4)
+    suppressed = ~rows["disclosed"].astype(bool)
+    row.update(disclosed=not suppressed.any(), suppressed_members=int(suppressed.sum()))
+    notes = []
+    if len(rows) < len(members):
+        notes.append(f"partial: {len(rows)} of its {len(members)} counties have a row for this "
+                     "industry in the data")
+    if suppressed.any():
+        notes.append(f"{int(suppressed.sum())} of {len(rows)} member counties suppressed; the "
+                     f"disclosed ones have {rows['employment'].sum():,.0f} employees (a lower "
+                     "bound)")
+    if len(in_data) < len(members):
+        notes.append(f"{len(members) - len(in_data)} of its counties are not in the data at all")
+    row["suppressed_note"] = "; ".join(notes)
+    return row
+
+
+def region_rows(source: str, year: int, regions: tuple[str, ...], industry: str,
+                base: str = "us") -> tuple[pd.DataFrame, list[dict], list[str]]:
+    """One table row per region token (county:…, msa:…, state:…, custom:…), in the order asked,
+    with region_token and region_type; regions without a row are named in the warnings.
+    NoDataError when none of them has one."""
+    from hubdata.errors import NoDataError
+    from hubdata.regions import parse_custom_region
+
+    loaded: dict[str, tuple | NoDataError] = {}
+
+    def level(geo: str):
+        if geo not in loaded:
+            try:
+                loaded[geo] = industry_table(source, year, geo, industry, None, base)
+            except NoDataError as exc:
+                loaded[geo] = exc
+        return loaded[geo]
+
+    rows, provenance, warnings = [], [], []
+    for token in regions:
+        kind, _, code = token.partition(":")
+        got = level("county" if kind == "custom" else kind)
+        if isinstance(got, NoDataError):
+            warnings.append(f"{year}: no {GEO_SHORT[kind]} data ({got.user_message})")
+            continue
+        frame, prov, warns = got
+        if kind == "custom":
+            row = custom_row(frame, county_totals(source, year, industry, base),
+                             parse_custom_region(code))
+        else:
+            match = frame[frame["region_code"] == code]
+            row = match.iloc[0].to_dict() if len(match) else None
+        if row is None:
+            warnings.append(f"{year}: no row for {region_label(token, {})} in the data")
+            continue
+        rows.append({**row, "region_token": token, "region_type": kind})
+        provenance += [p for p in prov if p not in provenance]
+        warnings += [w for w in warns if w not in warnings]
+    if not rows:
+        raise NoDataError(f"None of the chosen regions has data for this industry in {year}.",
+                          source=source)
+    return pd.DataFrame(rows), provenance, warnings
+
+
+def series_rows(source: str, years: tuple[int, ...], regions: tuple[str, ...], industry: str,
+                base: str = "us") -> tuple[pd.DataFrame, list[dict], list[str]]:
+    """region_rows for every year (long format); years without data are named in the warnings."""
+    from hubdata.errors import NoDataError
+
+    frames, provenance, warnings = [], [], []
+    for year in sorted(years):
+        try:
+            frame, prov, warns = region_rows(source, year, regions, industry, base)
+        except NoDataError as exc:
+            warnings.append(f"{year}: {exc.user_message}")
+            continue
+        frames.append(frame)
+        provenance += [p for p in prov if p not in provenance]
+        warnings += [w for w in warns if w not in warnings]
+    if not frames:
+        raise NoDataError(f"No data for the chosen regions in {', '.join(map(str, years))}.",
+                          source=source)
+    return pd.concat(frames, ignore_index=True), provenance, warnings
+
+
+def base_token(base: str) -> str:
+    """The region token of a base area: us -> us:US, state:49 -> state:49."""
+    return "us:US" if base == "us" else base
+
+
+def reference_rows(source: str, years: tuple[int, ...], industry: str, base: str = "us"
+                   ) -> pd.DataFrame:
+    """The base area's own row per year (its LQ is 1 by definition), for a reference line;
+    empty when the data cannot give it."""
+    from hubdata.errors import HubDataError
+
+    kind, _, code = base_token(base).partition(":")
+    rows = []
+    for year in sorted(years):
+        try:
+            frame, _, _ = industry_table(source, year, kind, industry, None, base)
+        except HubDataError:
+            continue
+        rows += frame[frame["region_code"] == code].to_dict("records")
+    return pd.DataFrame(rows)
+
+
+def compare_rows(source: str, start: int, end: int, regions: tuple[str, ...], industry: str,
+                 base: str = "us") -> tuple[pd.DataFrame, list[dict], list[str]]:
+    """The chosen regions in the end year with growth, shift-share and quadrant since the start
+    year (hubdata.metrics.compare_periods); the frame's attrs carry its notes."""
+    from hubdata.metrics import compare_periods
+
+    first, prov_s, warn_s = region_rows(source, start, regions, industry, base)
+    last, prov_e, warn_e = region_rows(source, end, regions, industry, base)
+    out = compare_periods(first, last, start_year=start, end_year=end)
+    out["employment_cagr_pct"] = (out["employment_cagr"] * 100).round(2)
+    notes = list(out.attrs.get("notes", []))
+    return out, prov_s + [p for p in prov_e if p not in prov_s], list(
+        dict.fromkeys(warn_s + warn_e + notes))
+
+
+def series_notes(frame: pd.DataFrame, source: str) -> list[str]:
+    """Plain sentences where a series crosses a NAICS revision or Connecticut's county change."""
+    from hubdata.industries import vintage_notes
+    from hubdata.regions import connecticut_notes
+
+    if frame.empty:
+        return []
+    years = sorted(frame["year"].astype(int).unique())
+    first, last = frame[frame["year"] == years[0]], frame[frame["year"] == years[-1]]
+    return (vintage_notes(first["industry_code"], last["industry_code"], years[0], years[-1],
+                          source)
+            + connecticut_notes(first["region_code"], last["region_code"], years[0], years[-1]))
+
+
+def vintage_changes(years: list[int], source: str) -> dict[int, str]:
+    """Year -> label of each NAICS revision inside a year range (for markers on a chart)."""
+    from hubdata.industries import naics_vintage
+
+    marks = {}
+    for before, year in zip(years, years[1:]):
+        if naics_vintage(before, source) != naics_vintage(year, source):
+            marks[year] = f"NAICS {naics_vintage(year, source)}"
+    return marks
+
+
+def about(table: pd.DataFrame, provenance: list[dict], filters: dict, *, title: str,
+          source: str | None = None) -> list[tuple[str, str]]:
+    """The provenance block of a page's table (hubdata.export.about_rows), with its title and,
+    for tables that are not source rows (the registry), where they come from."""
+    from hubdata.export import about_rows, retrieved_text
+
+    rows = about_rows(table, filters, retrieved=retrieved_text(provenance))
+    fixed = {"title": title, **({"source": source} if source else {})}
+    return [(key, fixed.get(key, value)) for key, value in rows]
+
+
+def methodology_section(*headings: str) -> str | None:
+    """The sections of docs/methodology.md whose heading contains one of the words, or None."""
+    import re
+
+    try:
+        with open(METHODOLOGY, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError:
+        return None
+    parts = re.split(r"(?m)^(?=#{2,3} )", text)
+    found = [p.strip() for p in parts
+             if p.startswith("#") and any(h.lower() in p.splitlines()[0].lower() for h in headings)]
+    return "\n\n".join(found) or None
+
+
+def formula_help(*names: str) -> str:
+    """The docstrings of hubdata.metrics functions: the formulas as the code computes them."""
+    import inspect
+
+    from hubdata import metrics
+
+    return "\n\n".join(f"**{name}**: {inspect.getdoc(getattr(metrics, name))}" for name in names)
+
+
+def missing_national_files(years: tuple[int, ...]) -> list[int]:
+    """Years whose BLS QCEW national file (every area x industry) is not in the disk cache:
+    the page asks before that large download."""
+    import json
+
+    from hubdata import cache
+
+    manifest = cache.manifest()
+    have = {json.loads(p).get("year") for s, p in zip(manifest["source"], manifest["params"])
+            if s == "qcew" and json.loads(p).get("slice") == "singlefile"}
+    return [y for y in years if y not in have]
+
+
+def fetch_national_files(years: list[int]) -> None:
+    """Download (or reuse) the QCEW national files, one spinner per year."""
+    from hubdata.sources.qcew import fetch_qcew_singlefile
+
+    for year in years:
+        with st.spinner(f"Downloading the BLS QCEW {year} national file (tens of MB)…"):
+            fetch_qcew_singlefile(year)
+
+
+def _national_frame(source: str, years: tuple[int, ...]) -> tuple[pd.DataFrame, list[dict]]:
+    """Every region x industry the source holds for the years: QCEW's national files, or every
+    imported file. Census CBP's API answers one industry per request, so it is refused."""
+    from hubdata.dataset import _provenance
+    from hubdata.errors import ConfigError
+    from hubdata.sources.qcew import fetch_qcew_singlefile
+
+    if source == "import":
+        obs = observations("import", years, ("00",), "county")
+        return obs.frame, obs.provenance
+    if source != "qcew":
+        raise ConfigError("A national ranking needs every industry in every region: use BLS "
+                          "QCEW (two national files) or imported CBP/QCEW files. The Census CBP "
+                          "API answers one industry per request.", source=source)
+    frames, provenance = [], []
+    for year in years:
+        hit = fetch_qcew_singlefile(year)
+        vintage = f"QCEW {year} annual averages (national file)"
+        frames.append(hit.frame.assign(vintage=vintage))
+        provenance.append(_provenance("qcew", hit, year, "us, states, metros, counties",
+                                      vintage=vintage))
+    return pd.concat(frames, ignore_index=True), provenance
+
+
+def _ranking_observations(frame: pd.DataFrame, geo: str, level: int
+                          ) -> tuple[pd.DataFrame, list[str]]:
+    """OBS rows ready for hubdata.metrics.compare_observations at one geography and NAICS level.
+
+    What a file lacks is built the way hubdata.table builds it, and said: all-industry totals
+    from the finest detail rows (region_totals), metros and states from counties (rollup), and
+    the base "US" as the sum of the regions in the data when there is no US row."""
+    from hubdata import industries
+    from hubdata.regions import NAME_BY_FIPS, cbsa_members, rollup
+    from hubdata.schema import ALL_INDUSTRIES, OBS_COLUMNS
+    from hubdata.sources.delineation import load_delineation
+    from hubdata.table import PUBLISHED_TOTAL, region_totals
+
+    codes = frame["industry_code"].astype("string")
+    frame = frame[~codes.str.fullmatch(r"10\d*").fillna(False)]  # QCEW domains, supersectors
+    level_of = {c: industries.level(c) for c in frame["industry_code"].unique()}
+    level_of[ALL_INDUSTRIES] = 0
+    notes, parts = [], []
+    places = frame[["year", "region_type", "region_code"]].drop_duplicates()
+    every_year = places.groupby(["region_type", "region_code"])["year"].transform("nunique") == \
+        frame["year"].nunique()
+    if not every_year.all():  # a base area or total must not change with the files present
+        keep = places.loc[every_year, ["region_type", "region_code"]].drop_duplicates()
+        frame = frame.merge(keep, on=["region_type", "region_code"])
+        notes.append(f"{places.loc[~every_year, 'region_code'].nunique():,} regions are in the "
+                     "data for only one of the years and are left out.")
+    for year, part in frame.groupby("year"):
+        totals = region_totals(part)
+        derived = totals[totals["total_basis"] != PUBLISHED_TOTAL]
+        if len(derived):
+            first = part.drop_duplicates(["region_type", "region_code"]).set_index(
+                ["region_type", "region_code"])
+            at = pd.MultiIndex.from_frame(derived[["region_type", "region_code"]])
+            part = pd.concat([part, pd.DataFrame({
+                "source": first["source"].reindex(at).to_numpy(), "year": year,
+                "region_type": derived["region_type"].to_numpy(),
+                "region_code": derived["region_code"].to_numpy(),
+                "region_name": first["region_name"].reindex(at).to_numpy(),
+                "industry_code": ALL_INDUSTRIES, "own_code": first["own_code"].reindex(at).to_numpy(),
+                "employment": derived["total_employment"].to_numpy(),
+                "establishments": derived["total_establishments"].to_numpy(),
+                "disclosed": True, "vintage": first["vintage"].reindex(at).to_numpy()})],
+                ignore_index=True)
+            notes.append(f"{year}: all-industry totals of {len(derived):,} regions are sums of "
+                         "their detail rows (the files have no total row); withheld rows are "
+                         "left out, so those totals are lower bounds.")
+        part = part[part["industry_code"].map(level_of).isin([0, level])]
+        counties = part[part["region_type"] == "county"]
+        if geo not in set(part["region_type"]) and geo != "county" and len(counties):
+            if geo == "msa":
+                members = cbsa_members(load_delineation(int(year)))
+            else:
+                codes = counties["region_code"].drop_duplicates()
+                members = pd.DataFrame({"county_fips": codes, "region_code": codes.str[:2],
+                                        "region_name": codes.str[:2].map(NAME_BY_FIPS)})
+            part = pd.concat([part, rollup(counties, members, geo)], ignore_index=True)
+        if "us" not in set(part["region_type"]):
+            inner = part[part["region_type"] == ("state" if geo == "state" else "county")]
+            codes = inner["region_code"].drop_duplicates()
+            members = pd.DataFrame({"county_fips": codes, "region_code": "US",
+                                    "region_name": "United States"})
+            part = pd.concat([part, rollup(inner, members, "us")], ignore_index=True)
+            notes.append(f"{year}: the data has no US rows, so the base area is the sum of the "
+                         f"{len(codes):,} {GEO_SHORT[inner['region_type'].iloc[0]]} rows in it; LQs compare against that area, not the "
+                         "nation.")
+        parts.append(part[part["region_type"].isin([geo, "us"])])
+    out = pd.concat(parts, ignore_index=True)
+    return out[[c for c in [*OBS_COLUMNS, "vintage"] if c in out.columns]], list(
+        dict.fromkeys(notes))
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner="Ranking every region and industry…")
+def leaderboard(source: str, start: int, end: int, geo: str, level: int, min_employment: int,
+                min_establishments: int) -> tuple[pd.DataFrame, dict, list[dict], list[str]]:
+    """The emerging-hub ranking (hubdata.metrics.emerging_scores via compare_observations):
+    (eligible rows, best first; counts of the pairs left out by reason; provenance; notes)."""
+    from hubdata import industries
+    from hubdata.errors import NoDataError
+    from hubdata.metrics import compare_observations
+
+    frame, provenance = _national_frame(source, (int(start), int(end)))
+    obs, notes = _ranking_observations(frame, geo, int(level))
+    detail = obs[(obs["region_type"] == geo) & (obs["industry_code"] != "00")]
+    if detail.empty or set(detail["year"]) != {int(start), int(end)}:
+        raise NoDataError(f"The data has no {level}-digit {GEO_SHORT[geo]} rows for both "
+                          f"{start} and {end}.", source=source)
+    out = compare_observations(obs, int(start), int(end), base="us",
+                               min_employment=min_employment,
+                               min_establishments=min_establishments)
+    out = out[out["region_type"] == geo]
+    counts = out.loc[out["emerging_score"].isna(), "emerging_reason"].astype(str).value_counts()
+    left_out = {reason: int(n) for reason, n in counts.items() if n}
+    ranked = out[out["emerging_score"].notna()].sort_values(
+        ["emerging_score", "shift_competitive"], ascending=False).reset_index(drop=True)
+    vintage = industries.naics_vintage(int(end), source)
+    ranked["industry_title"] = ranked["industry_title"].fillna(
+        industries.titles(ranked["industry_code"], vintage))
+    ranked["region_name"] = ranked["region_name"].fillna(
+        ranked["region_code"].map(_region_names(geo)))
+    ranked["employment_cagr_pct"] = (ranked["employment_cagr"] * 100).round(2)
+    summary = {"pairs": len(out), "eligible": len(ranked), "left_out": left_out}
+    return ranked, summary, provenance, list(dict.fromkeys(notes + out.attrs.get("notes", [])))
+
+
+def _region_names(geo: str) -> dict[str, str]:
+    """Names for region codes when the source file has none (QCEW's national file): states
+    from hubdata.regions, counties and metros from a cached delineation when there is one."""
+    from hubdata.errors import HubDataError
+    from hubdata.regions import POSTAL_BY_FIPS
+    from hubdata.sources.delineation import load_delineation
+
+    if geo == "state":
+        return dict(STATE_NAMES)
+    try:
+        d = load_delineation()
+    except HubDataError:
+        return {}
+    if geo == "msa":
+        return dict(zip(d["cbsa_code"], d["cbsa_title"]))
+    return dict(zip(d["county_fips"], d["county_name"] + ", " + d["state_fips"].map(
+        POSTAL_BY_FIPS)))
