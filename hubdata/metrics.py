@@ -113,14 +113,17 @@ def percentile_rank(frame: pd.DataFrame, column: str) -> pd.Series:
     return ranked * 100
 
 
-def _group_quantile(frame: pd.DataFrame, column: str, q: float) -> pd.Series:
-    """The q-quantile of column within each group, aligned back to the rows (NaN ignored)."""
+def _group_quantiles(frame: pd.DataFrame, wanted: list[tuple[str, float]]) -> list[np.ndarray]:
+    """Each (column, q): the q-quantile of column within the row's group (NaN ignored),
+    aligned back to the rows; the groups are found once for all of them."""
     keys = _group_keys(frame)
-    values = pd.to_numeric(frame[column], errors="coerce")
+    values = frame[list(dict.fromkeys(c for c, _ in wanted))].apply(pd.to_numeric,
+                                                                    errors="coerce")
     if not keys:
-        return pd.Series(values.quantile(q), index=frame.index)
-    return values.groupby([frame[k] for k in keys], sort=False, observed=True).transform(
-        "quantile", q)
+        return [np.full(len(frame), values[c].quantile(q)) for c, q in wanted]
+    grouped = values.groupby([frame[k] for k in keys], sort=False, observed=True, dropna=False)
+    ids = grouped.ngroup().to_numpy()
+    return [grouped[c].quantile(q).to_numpy()[ids] for c, q in wanted]
 
 
 def _known(condition, *inputs) -> pd.Series:
@@ -144,9 +147,8 @@ def cluster_flags(frame: pd.DataFrame, lq_column: str = "lq_employment") -> pd.D
     lq = pd.to_numeric(frame[lq_column], errors="coerce")
     emp = pd.to_numeric(frame["employment"], errors="coerce")
     est = pd.to_numeric(frame["establishments"], errors="coerce")
-    q = {name: _group_quantile(frame, col, p).to_numpy() for name, col, p in [
-        ("lq75", lq_column, 0.75), ("lq90", lq_column, 0.90),
-        ("emp25", "employment", 0.25), ("est25", "establishments", 0.25)]}
+    q = dict(zip(["lq75", "lq90", "emp25", "est25"], _group_quantiles(frame, [
+        (lq_column, 0.75), (lq_column, 0.90), ("employment", 0.25), ("establishments", 0.25)])))
     lq_ok = _known(lq.to_numpy() >= 1, lq)
     size_ok = _known(emp.to_numpy() > q["emp25"], emp) & _known(est.to_numpy() > q["est25"], est)
     strong = _known(lq.to_numpy() >= q["lq75"], lq) & lq_ok & size_ok
@@ -323,6 +325,9 @@ def _notes(start_table, end_table, out, s_year, e_year, has_base) -> list[str]:
     if not has_base:
         notes.append("The tables carry no base-area figures, so shift-share and the "
                      "emerging-hub score are not computed.")
+    if out["wage_premium_vs_base"].isna().all() and out["employment"].notna().any():
+        notes.append("Wage premiums need payroll for the base area and for all industries in "
+                     "each region; this table does not carry them.")
     if len(out) and _group_keys(out):
         groups = out.groupby(_group_keys(out), observed=True).size()
         if groups.min() < 20:

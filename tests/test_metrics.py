@@ -307,3 +307,10 @@ def test_delaware_lq_against_independent_computation():
             assert lq == pytest.approx(expected[(fips, code)], rel=1e-12), (fips, code)
         else:
             assert pd.isna(lq)
+
+
+def test_wage_premium_without_payroll_context_is_blank_and_noted():
+    out = metrics.compare_periods(START.drop(columns=["base_payroll", "total_payroll"]),
+                                  END.drop(columns=["base_payroll", "total_payroll"]))
+    assert out["wage_premium_vs_base"].isna().all()
+    assert any("Wage premiums need payroll" in n for n in out.attrs["notes"])
