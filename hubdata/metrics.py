@@ -7,7 +7,7 @@ E(r,i,t): employment of industry i in region r, year t; T = all industries; B = 
 
 Two input shapes, one set of formulas:
 - a per-year *table* (what table.build_table returns: one row per region x industry) with
-  the columns named in TABLE_COLUMNS below (region totals, base-area figures, US figures);
+  the columns named in CONTEXT_COLUMNS below (region totals, base-area figures, US figures);
 - the tidy OBS frame (schema.OBS_COLUMNS); `with_context(obs, base)` turns it into tables.
 Suppressed cells are NaN (never zero); every result propagates NaN and counts them.
 """
@@ -24,7 +24,7 @@ from hubdata.schema import ALL_INDUSTRIES
 # Columns of a per-year table (besides region_code, industry_code, employment, establishments,
 # payroll, avg_annual_pay). Region totals are the all-industry row ("00") of the same region;
 # base_* are the base area (US unless another is chosen); us_employment the nation.
-TABLE_COLUMNS = {
+CONTEXT_COLUMNS = {
     "total_employment": "E(r,T)", "total_establishments": "establishments, all industries",
     "total_payroll": "payroll, all industries",
     "base_employment": "E(B,i)", "base_establishments": "establishments of i in B",
@@ -257,7 +257,7 @@ def compare_periods(start_table: pd.DataFrame, end_table: pd.DataFrame, *,
     """The end-year table plus growth, shift-share, national share change, wage premium,
     quadrant, strong/top-10% flags and the emerging-hub score, for one pair of years.
 
-    Both tables have the per-year shape (TABLE_COLUMNS) and the same base area. The result's
+    Both tables have the per-year shape (CONTEXT_COLUMNS) and the same base area. The result's
     `attrs` carry `suppressed_cells` {"start": n, "end": n} and `notes` (plain sentences:
     suppression, NAICS vintage changes, Connecticut's 2022 county change).
     """
