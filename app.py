@@ -25,7 +25,6 @@ ROOT = Path(__file__).resolve().parent
 
 page = st.navigation([st.Page(path, title=title, icon=icon, default=(path == PAGES[0][0]))
                       for path, title, icon in PAGES if (ROOT / path).exists()])
-state.return_to_requested_page()
 state.begin()
 notice = st.empty()
 
@@ -51,5 +50,9 @@ with st.sidebar:
         st.info("No imported files yet: add some on the Data page.", icon=":material/upload:")
     st.caption(data.source_note(source))
 
-page.run()
-state.finish(notice)
+st.session_state["_shell_running"] = True  # pages check it: see state.require_shell
+try:
+    page.run()
+    state.finish(notice)
+finally:
+    st.session_state["_shell_running"] = False

@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui import data, state
 
-state.require_shell("pages/data.py")
+state.require_shell()
 METHODOLOGY = Path(__file__).resolve().parents[1] / "docs" / "methodology.md"
 
 
@@ -109,7 +109,9 @@ def methodology() -> None:
 
 st.title("Data and sources")
 st.caption(data.source_note(st.session_state["source"]))
-cached_files()
+listing = st.container()  # filled after the importer, so it includes what was just imported
 importer()
+with listing:
+    cached_files()
 key_status()
 methodology()

@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui import charts, components, data, export, state
 
-state.require_shell("pages/explore.py")
+state.require_shell()
 industries = data.industry_options()
 GEO = state.Param("geo", state.choice(data.GEOS), "county")
 INDUSTRY = state.Param("naics", state.choice(industries), "339920")
@@ -63,6 +63,7 @@ def render() -> None:
                                            if region_state else ""))
     title = f"{industries[industry].split(' · ')[-1]}: {chart_metric.label.lower()}, {year}"
     fig = components.attempt(data.map_figure, shown, metric, geo, title=title, caption=caption,
+                             ct_regions=data.ct_planning_regions(source, year),
                              context="the map", key="explore_map")
     if fig is not None:
         components.plotly(fig, key="explore_map_chart")

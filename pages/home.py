@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui import charts, components, data, export, state
 
-state.require_shell("pages/home.py")
+state.require_shell()
 
 SIZES = {"award": "Award (US$)", "employment": "Employment", "lq": "Location quotient"}
 DEFAULT_HUB = "ogden-sporting-goods-outdoor-products-hub"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import warnings
 
 from hubdata import export as _export
 
@@ -55,7 +56,9 @@ def figure_bytes(fig, fmt: str) -> bytes:
         raise ValueError(f"unsupported image format {fmt!r}")
     _start_server()
     scale = PNG_SCALE if fmt == "png" else 1
-    return fig.to_image(format=fmt, scale=scale, **IMAGE_SIZE)
+    with warnings.catch_warnings():  # plotly warns that its kaleido options go unused
+        warnings.simplefilter("ignore", UserWarning)
+        return fig.to_image(format=fmt, scale=scale, **IMAGE_SIZE)
 
 
 def stem(*parts: object) -> str:

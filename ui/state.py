@@ -183,6 +183,14 @@ def parse_bool(text: str) -> bool:
     raise ValueError("not true or false")
 
 
+def parse_text(text: str) -> str:
+    """A short free-text filter (search words): printable, no markup, at most 60 characters."""
+    value = text.strip()
+    if len(value) > 60 or value != shown(value, 60):
+        raise ValueError("not a plain search text of up to 60 characters")
+    return value
+
+
 def shown(text: str, limit: int = 40) -> str:
     """A URL value made safe to quote in a notice: printable, no markdown, cut to limit."""
     clean = "".join(ch for ch in str(text) if ch.isprintable() and ch not in "`\\<>[]*_|#")
@@ -245,25 +253,20 @@ def _url() -> dict[str, list[str]]:
     return {key: qp.get_all(key) for key in qp}
 
 
-def require_shell(page_path: str) -> None:
-    """First line of every page: make sure app.py (sidebar, deep links) ran around it.
+def require_shell() -> None:
+    """First line of every page: make sure app.py (sidebar, deep links) runs around it.
 
-    Streamlit's legacy pages/ folder handling can run a page file on its own in the very
-    first run of a fresh server (a deep link to a page). Then go through app.py once and come
-    back to the same page with the same query parameters."""
+    Streamlit's legacy handling of a pages/ folder runs a page file on its own in the first
+    run of a fresh server (and in every AppTest run after a page switch). Then run app.py
+    here instead, which renders this page inside the shell, and stop the outer run."""
+    import runpy
+    from pathlib import Path
+
     st = _st()
-    if "_filters_run" in st.session_state:
+    if st.session_state.get("_shell_running"):
         return
-    st.session_state["_return_to"] = (page_path, st.query_params.to_dict())
-    st.switch_page("app.py")
-
-
-def return_to_requested_page() -> None:
-    """app.py, after st.navigation: finish a detour started by require_shell."""
-    st = _st()
-    target = st.session_state.pop("_return_to", None)
-    if target:
-        st.switch_page(target[0], query_params=target[1])
+    runpy.run_path(str(Path(__file__).resolve().parents[1] / "app.py"))
+    st.stop()
 
 
 def begin() -> None:

@@ -1,0 +1,233 @@
+"""The dashboard under streamlit.testing.v1.AppTest, offline, on hand-made fixture imports.
+
+The fixtures tests/fixtures/app_cbp_*.csv are made-up numbers in the CBP-table layout (Utah's
+Ogden counties plus a few other hub counties, 2019 and 2021, and states + US for 2021).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+APP = str(ROOT / "app.py")
+PAGES = sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))
+OGDEN = "ogden-sporting-goods-outdoor-products-hub"
+
+
+@pytest.fixture(scope="session")
+def shapes(tmp_path_factory) -> Path:
+    """Map shapes built once (hubdata.geometry caches them under the cache root)."""
+    import os
+
+    from hubdata import geometry
+
+    root = tmp_path_factory.mktemp("shapes")
+    old = os.environ.get("HUBDATA_CACHE_DIR")
+    os.environ["HUBDATA_CACHE_DIR"] = str(root)
+    try:
+        geometry.county_geojson()
+        geometry.county_geojson(ct_planning_regions=True)
+        geometry.state_geojson()
+    finally:
+        os.environ["HUBDATA_CACHE_DIR"] = old or ""
+    return root / "geometry"
+
+
+@pytest.fixture
+def offline(cache_dir, shapes, monkeypatch) -> Path:
+    """Offline, no key, an empty cache except the map shapes, no in-memory leftovers."""
+    monkeypatch.setenv("HUBDATA_OFFLINE", "1")
+    monkeypatch.delenv("CENSUS_API_KEY", raising=False)
+    shutil.copytree(shapes, cache_dir / "geometry", dirs_exist_ok=True)
+    st.cache_data.clear()
+    yield cache_dir
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def imported(offline) -> Path:
+    from hubdata.importers import import_path
+
+    for path in sorted(FIXTURES.glob("app_cbp_*.csv")):
+        assert import_path(path).ok
+    return offline
+
+
+@pytest.fixture
+def media(monkeypatch) -> dict[str, bytes]:
+    """Bytes of every download button, by media file id (AppTest keeps no runtime after a run)."""
+    files: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        files[file_id] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    return files
+
+
+def run(page: str | None = None, **query: str) -> AppTest:
+    """Open the app (home first, as a browser would), then the page, with query params."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(query)
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.query_params.update(query)
+        at.run()
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def first_table(at: AppTest) -> pd.DataFrame:
+    """The page's main table (AppTest does not expose a dataframe's key)."""
+    return at.dataframe[0].value
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders(imported, page):
+    at = run(page, source="import")
+    assert_clean(at)
+    assert at.title, f"{page} shows no title"
+
+
+def test_home_opens_on_ogden_with_its_figures(imported):
+    at = run()
+    assert_clean(at)
+    assert at.selectbox(key="hub").value == OGDEN
+    assert at.header[0].value.startswith("Ogden sporting goods")
+    assert len(at.get("deck_gl_json_chart")) == 1
+    kpis = {m.label: m.value for m in at.metric}
+    # theme sporting goods = 339920 + 423910 in Weber County (49057), 2021 fixture rows
+    jobs = 1500 + 600
+    lq = (jobs / 95000) / ((50000 + 60000) / 130_000_000)
+    assert kpis["Employment, 2021"] == f"{jobs:,}"
+    assert kpis["Location quotient (vs US), 2021"] == f"{lq:.2f}"
+    assert kpis["Establishments, 2021"] == "57"
+
+
+def test_changing_the_industry_changes_the_table(imported):
+    at = run("pages/explore.py", source="import", year="2021", geo="county")
+    assert set(first_table(at)["industry_code"]) == {"339920"}
+    at.selectbox(key="naics").set_value("3361").run()
+    assert_clean(at)
+    table = first_table(at)
+    assert set(table["industry_code"]) == {"3361"}
+    assert set(table["region_code"]) == {"06037", "26163"}
+    assert at.query_params["naics"] == "3361"
+
+
+def test_query_params_select_the_view(imported):
+    at = run("pages/explore.py", source="import", year="2021", geo="state", naics="334413",
+             metric="employment")
+    assert_clean(at)
+    assert at.selectbox(key="naics").value == "334413"
+    assert at.selectbox(key="year").value == 2021
+    assert at.selectbox(key="metric").value == "employment"
+    table = first_table(at)
+    assert table.set_index("region_code")["employment"].to_dict() == {"06": 40000, "36": 6000}
+
+
+def test_bad_params_fall_back_with_one_notice(imported):
+    at = run("pages/explore.py", source="import", year="1700", naics="<script>alert(1)",
+             geo="planet", foo="bar")
+    assert_clean(at)
+    notices = [w.value for w in at.warning if "ignored" in w.value]
+    assert len(notices) == 1
+    for part in ("year=", "naics=", "geo=", "unknown parameter 'foo'"):
+        assert part in notices[0]
+    assert "<script>" not in notices[0]
+    assert at.selectbox(key="naics").value == "339920"
+    assert at.get("segmented_control")[0].value == "county"
+
+
+def test_a_deep_link_opened_first_keeps_its_page_and_filters(imported):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(source="import", year="2021", naics="3361", geo="county")
+    at.switch_page("pages/explore.py")
+    at.run()
+    assert_clean(at)
+    assert at.title[0].value == "Explore an industry"
+    assert at.selectbox(key="naics").value == "3361"
+
+
+def cli_table(cache_dir: Path, *args: str) -> bytes:
+    env = {"HUBDATA_CACHE_DIR": str(cache_dir), "HUBDATA_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-m", "hubdata", "table", *args], cwd=ROOT, env=env,
+                          capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout
+
+
+def test_downloads_equal_the_cli_table(imported, media, tmp_path):
+    at = run("pages/explore.py", source="import", year="2021", geo="county", naics="339920")
+    assert_clean(at)
+    urls = {b.proto.label: b.proto.url for b in at.get("download_button")}
+    csv = media[Path(urls["Download CSV"]).stem]
+    selection = ["--source", "import", "--year", "2021", "--geo", "county", "--naics", "339920"]
+    assert csv == cli_table(imported, *selection, "--format", "csv")
+    assert b"# suppression: " in csv
+    cli_xlsx = tmp_path / "cli.xlsx"
+    cli_table(imported, *selection, "--format", "xlsx", "-o", str(cli_xlsx))
+    ui_book = openpyxl.load_workbook(io.BytesIO(media[Path(urls["Download Excel"]).stem]))
+    cli_book = openpyxl.load_workbook(cli_xlsx)
+    for sheet in ("Table", "About"):
+        assert list(ui_book[sheet].values) == list(cli_book[sheet].values)
+
+
+def test_offline_with_an_empty_cache_still_renders_and_says_what_to_do(offline):
+    at = run()
+    assert_clean(at)
+    assert len(at.get("deck_gl_json_chart")) == 1  # the registry map
+    assert any("import" in i.value for i in at.info)
+    at.switch_page("pages/explore.py").run()
+    assert_clean(at)
+    assert at.error and "BLS QCEW" in at.error[0].value
+    assert any(b.label == "Retry" for b in at.button)
+
+
+def test_share_control_gives_link_and_iframe(imported):
+    at = run("pages/explore.py", source="import", year="2021", naics="3361")
+    codes = [c.value for c in at.code]
+    assert any("naics=3361" in c and "embed" not in c for c in codes)
+    assert any(c.startswith("<iframe") and "embed=true" in c and "naics=3361" in c
+               for c in codes)
+
+
+def test_data_page_imports_an_upload_and_reports_rejected_lines(offline):
+    at = run("pages/data.py")
+    good = (FIXTURES / "app_cbp_counties_2021.csv").read_bytes()
+    bad = b"Fips,Naics,Establishments,Employees,Payroll\n49057,339920,many,1,1\n"
+    at.file_uploader[0].set_value([("ut_2021.csv", good, "text/csv"),
+                                   ("broken_2021.csv", bad, "text/csv")])
+    at.button[0].click().run()
+    assert_clean(at)
+    assert any("ut_2021.csv: imported 26 rows" in s.value for s in at.success)
+    assert any("broken_2021.csv: NOT imported" in e.value for e in at.error)
+    assert first_table(at)["rows"].tolist() == [26]
+
+
+def test_census_key_is_reported_but_never_shown(offline, monkeypatch):
+    secret = "abcdef0123456789secret"
+    monkeypatch.setenv("CENSUS_API_KEY", secret)
+    at = run("pages/data.py", source="cbp")
+    assert_clean(at)
+    assert any("key is configured" in s.value for s in at.success)
+    assert secret not in str(at)
