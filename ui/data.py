@@ -830,7 +830,7 @@ def _ranking_observations(frame: pd.DataFrame, geo: str, level: int
     from hubdata.regions import NAME_BY_FIPS, cbsa_members, rollup
     from hubdata.schema import ALL_INDUSTRIES, OBS_COLUMNS
     from hubdata.sources.delineation import load_delineation
-    from hubdata.table import PUBLISHED_TOTAL, region_totals
+    from hubdata.table import PLURAL, PUBLISHED_TOTAL, region_totals
 
     codes = frame["industry_code"].astype("string")
     frame = frame[~codes.str.fullmatch(r"10\d*").fillna(False)]  # QCEW domains, supersectors
@@ -882,8 +882,8 @@ def _ranking_observations(frame: pd.DataFrame, geo: str, level: int
                                     "region_name": "United States"})
             part = pd.concat([part, rollup(inner, members, "us")], ignore_index=True)
             notes.append(f"{year}: the data has no US rows, so the base area is the sum of the "
-                         f"{len(codes):,} {GEO_SHORT[inner['region_type'].iloc[0]]} rows in it; LQs compare against that area, not the "
-                         "nation.")
+                         f"{len(codes):,} {PLURAL[inner['region_type'].iloc[0]]} in it; LQs compare "
+                         "against that area, not the nation.")
         parts.append(part[part["region_type"].isin([geo, "us"])])
     out = pd.concat(parts, ignore_index=True)
     return out[[c for c in [*OBS_COLUMNS, "vintage"] if c in out.columns]], list(
@@ -930,13 +930,190 @@ def _region_names(geo: str) -> dict[str, str]:
     from hubdata.regions import POSTAL_BY_FIPS
     from hubdata.sources.delineation import load_delineation
 
+    from hubdata import geometry
+
     if geo == "state":
         return dict(STATE_NAMES)
+    names = {}
+    if geo == "county":
+        shapes = geometry.county_centroids()
+        names = dict(zip(shapes["id"], shapes["name"] + ", " + shapes["id"].str[:2].map(
+            POSTAL_BY_FIPS).fillna("")))
     try:
         d = load_delineation()
     except HubDataError:
-        return {}
+        return names
     if geo == "msa":
         return dict(zip(d["cbsa_code"], d["cbsa_title"]))
-    return dict(zip(d["county_fips"], d["county_name"] + ", " + d["state_fips"].map(
+    return names | dict(zip(d["county_fips"], d["county_name"] + ", " + d["state_fips"].map(
         POSTAL_BY_FIPS)))
+
+
+def trend_table(series: pd.DataFrame, reference: pd.DataFrame, columns: list[str]
+                ) -> pd.DataFrame:
+    """The rows behind a trend chart: every region's years, then the base area's."""
+    out = pd.concat([series, reference], ignore_index=True) if len(reference) else series
+    return out[[c for c in columns if c in out.columns]].reset_index(drop=True)
+
+
+def find_rows(frame: pd.DataFrame, text: str, columns: list[str]) -> pd.DataFrame:
+    """Rows where every word of text appears in one of the columns (case-insensitive); a code
+    matches by its start (3399 finds 339920)."""
+    keep = pd.Series(True, index=frame.index)
+    for word in str(text).lower().split():
+        hit = pd.Series(False, index=frame.index)
+        for column in columns:
+            values = frame[column].astype("string").str.lower().fillna("")
+            hit |= values.str.startswith(word) if column.endswith("_code") else \
+                values.str.contains(word, regex=False)
+        keep &= hit
+    return frame[keep]
+
+
+def emerging_map(frame: pd.DataFrame, geo: str, *, title: str, caption: str):
+    """The top of the ranking as bubbles at region centroids (area = jobs, colour = LQ); each
+    bubble is labelled with its region, industry and score."""
+    from ui import charts
+
+    labelled = frame.assign(region_name=frame["region_name"].fillna(frame["region_code"])
+                            + " · " + frame["industry_code"] + " " + frame["industry_title"]
+                            .fillna("") + " · score " + frame["emerging_score"].map("{:.1f}".format))
+    return charts.build_bubble_map_figure(labelled, "employment", centroids(geo), title=title,
+                                          caption=caption)
+
+
+def program_keys() -> dict[str, str]:
+    """URL-safe key -> registry program name, in the registry's order."""
+    from hubdata.registry import PROGRAMS
+
+    return {slug(p): p for p in PROGRAMS}
+
+
+def filter_registry(frame: pd.DataFrame, programs: list[str], state: str, confidence: list[str],
+                    text: str) -> pd.DataFrame:
+    """Registry (or overlay) rows of the chosen programs (program_keys() keys), state (FIPS; the
+    hub spans it), anchor confidence and search words; empty lists mean every value."""
+    from hubdata.regions import POSTAL_BY_FIPS
+
+    out = frame
+    if programs:
+        out = out[out["program"].isin([program_keys()[p] for p in programs])]
+    if state:
+        out = out[out["states"].str.split(";").map(lambda s: POSTAL_BY_FIPS[state] in s)]
+    if confidence:
+        out = out[out["anchor_confidence"].isin(confidence)]
+    return find_rows(out, text, ["hub_name", "focus", "anchor_place", "lead_organization",
+                                 "naics", "anchor_county_fips"]).reset_index(drop=True)
+
+
+def registry_points(frame: pd.DataFrame) -> pd.DataFrame:
+    """Registry rows placed at their anchor county's centroid, sized by award, with a tooltip
+    line; rows whose county has no shape are left out."""
+    from ui import charts
+
+    points = frame.merge(centroids("county"), left_on="anchor_county_fips",
+                         right_on="region_code", how="inner")
+    award = points["award_usd"].astype("Float64")
+    tips = [f"{place} · " + (f"award US${a:,.0f}" if pd.notna(a) else "no award listed")
+            + f" · anchor {conf}" for place, a, conf in
+            zip(points["anchor_place"], award, points["anchor_confidence"])]
+    return points.assign(radius=charts.hub_marker_sizes(award.astype("float64")).to_numpy(),
+                         tip=tips)
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def cached_awards() -> pd.DataFrame:
+    """Every USAspending frame fetched or imported into the disk cache (county and state)."""
+    from hubdata.sources.usaspending import cached_awards as cached
+
+    return cached()
+
+
+def fetch_awards(fiscal_years: list[int], layers: list[str], programs: list[str]) -> int:
+    """Fetch award dollars from USAspending (cached on disk), one request per year and layer;
+    a year without obligations is skipped. Forgets in-memory copies afterwards; returns how
+    many requests had data."""
+    from hubdata.errors import NoDataError
+    from hubdata.sources.usaspending import fetch_awards as fetch
+
+    bar = _Progress("Fetching USAspending")
+    jobs = [(y, layer) for y in fiscal_years for layer in layers]
+    found = 0
+    try:
+        for done, (year, layer) in enumerate(jobs, start=1):
+            try:
+                fetch(year, layer, programs)
+                found += 1
+            except NoDataError:
+                pass
+            bar(done, len(jobs), f"FY{year} {layer}")
+    finally:
+        bar.close()
+        clear_memory()
+    return found
+
+
+def award_totals(awards: pd.DataFrame, programs: str, fiscal_years: list[int],
+                 layer: str) -> pd.DataFrame:
+    """Dollars per county or state summed over the fiscal years, for one set of listings
+    ('11.020;47.084' as stored); places USAspending could not locate are kept, code empty."""
+    part = awards[(awards["program_numbers"] == programs) & (awards["geo_layer"] == layer)
+                  & awards["fiscal_year"].isin(fiscal_years)]
+    part = part.drop_duplicates(["fiscal_year", "region_code"], keep="last")
+    out = part.groupby("region_code", dropna=False, sort=False).agg(
+        region_name=("region_name", "first"), amount_usd=("amount_usd", "sum"),
+        fiscal_years=("fiscal_year", lambda s: ", ".join(f"FY{y}" for y in sorted(s))),
+        retrieved_at=("retrieved_at", "max"), source_url=("source_url", "first")).reset_index()
+    out.insert(2, "program_numbers", programs)
+    return out.sort_values("amount_usd", ascending=False).reset_index(drop=True)
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner="Measuring every hub's focus industries…")
+def overlay_metrics(source: str, start: int, end: int) -> tuple[pd.DataFrame, list[dict],
+                                                                  list[str]]:
+    """Growth, LQ, strong and emerging flags of every hub's focus industries (and their parent
+    codes) in every county, metro and state of the data, start -> end."""
+    from hubdata import industries
+    from hubdata.errors import HubDataError, NoDataError
+    from hubdata.metrics import compare_observations
+
+    frame, provenance = _national_frame(source, (int(start), int(end)))
+    codes = {c[:n] for value in registry()["naics"] for c in value.split(";")
+             for n in range(2, len(c) + 1)}
+    if source == "qcew":  # published totals: the other industries are not needed
+        frame = frame[frame["industry_code"].isin(codes | {"00"})]
+    parts, notes = [], []
+    for geo in ("county", "msa", "state"):
+        for level in sorted({industries.level(c) for c in codes}):
+            try:
+                obs, found = _ranking_observations(frame, geo, level)
+            except HubDataError as exc:  # metros need a delineation; counties still count
+                notes.append(f"No {GEO_SHORT[geo]} figures: {exc.user_message}")
+                continue
+            obs = obs[obs["industry_code"].isin(codes | {"00"})]
+            if obs.loc[obs["region_type"] == geo, "industry_code"].ne("00").any():
+                out = compare_observations(obs, int(start), int(end), base="us")
+                parts.append(out[out["region_type"] == geo])
+                notes += found
+    if not parts:
+        raise NoDataError(f"The data has no rows for the hubs' focus industries in both {start} "
+                          f"and {end}.", source=source)
+    return pd.concat(parts, ignore_index=True), provenance, list(dict.fromkeys(notes))
+
+
+def program_overlay(metrics: pd.DataFrame | None, programs: str | None,
+                    fiscal_years: list[int]) -> pd.DataFrame:
+    """hubdata.programs.hub_overlay on the registry, the given metrics, the cached award
+    dollars of one set of listings and fiscal years, and a cached delineation if any."""
+    from hubdata.errors import HubDataError
+    from hubdata.programs import hub_overlay
+    from hubdata.sources.delineation import load_delineation
+
+    try:
+        delineation = load_delineation()
+    except HubDataError:
+        delineation = None
+    awards = cached_awards()
+    return hub_overlay(registry(), metrics, awards if len(awards) else None, delineation,
+                       programs=programs.split(";") if programs else None,
+                       fiscal_years=fiscal_years or None)

@@ -1,0 +1,129 @@
+"""Compare regions: KPIs, shift-share and the specialization quadrants for up to 10 regions."""
+
+import streamlit as st
+
+from ui import charts, components, data, export, pickers, state
+
+state.require_shell()
+
+BARS = {"stacked": "Stacked", "grouped": "Side by side"}
+BAR_MODE = state.Param("bars", state.choice(BARS), "stacked")
+KPI_COLUMNS = ["region", "region_type", "region_code", "industry_code", "employment_start",
+               "employment", "employment_change", "employment_cagr_pct", "lq_employment_start",
+               "lq_employment", "lq_employment_change", "quadrant", "establishments_start",
+               "establishments", "avg_annual_pay", "shift_national", "shift_industry_mix",
+               "shift_competitive", "base_employment_cagr", "strong_cluster", "base_area",
+               "base_basis", "disclosed", "suppressed_note", "source", "vintage"]
+KPI_CONFIG = {
+    "region": st.column_config.TextColumn("Region", pinned=True),
+    "employment_start": st.column_config.NumberColumn("Jobs, start", format="localized"),
+    "employment": st.column_config.NumberColumn("Jobs, end", format="localized"),
+    "employment_change": st.column_config.NumberColumn("Job change", format="localized"),
+    "employment_cagr_pct": st.column_config.NumberColumn("Growth (% a year)", format="%.1f"),
+    "lq_employment_start": st.column_config.NumberColumn("LQ, start", format="%.2f"),
+    "lq_employment": st.column_config.NumberColumn("LQ, end", format="%.2f"),
+    "lq_employment_change": st.column_config.NumberColumn("LQ change", format="%+.2f"),
+    "establishments_start": st.column_config.NumberColumn("Establishments, start",
+                                                          format="localized"),
+    "establishments": st.column_config.NumberColumn("Establishments, end", format="localized"),
+    "avg_annual_pay": st.column_config.NumberColumn("Avg. annual pay (US$)", format="dollar"),
+    "shift_national": st.column_config.NumberColumn("National growth (jobs)", format="%+.0f"),
+    "shift_industry_mix": st.column_config.NumberColumn("Industry mix (jobs)", format="%+.0f"),
+    "shift_competitive": st.column_config.NumberColumn("Competitive (jobs)", format="%+.0f"),
+    "base_employment_cagr": st.column_config.NumberColumn("Base growth (share a year)",
+                                                          format="%.3f"),
+    "strong_cluster": st.column_config.CheckboxColumn("Strong cluster"),
+    "disclosed": st.column_config.CheckboxColumn("Published"),
+}
+
+
+def method() -> None:
+    with st.expander("How these are computed", icon=":material/function:"):
+        st.markdown(data.methodology_section("location quotient", "shift", "quadrant")
+                    or data.formula_help("location_quotient", "cagr", "shift_share", "quadrant"))
+
+
+def render() -> None:
+    source, year = st.session_state["source"], st.session_state["year"]
+    earlier = [y for y in data.year_options(source) if y < year]
+    if not earlier:
+        st.title("Compare regions")
+        st.info(f"Comparing needs two years of {data.SOURCE_SHORT[source]}; only {year} is "
+                "available. Import another year on the Data page.", icon=":material/info:")
+        return
+    start = state.Param("start", state.year_parser(), earlier[min(4, len(earlier) - 1)])
+    state.bind([pickers.industry_param(), pickers.BASE, pickers.REGIONS, BAR_MODE, start])
+    state.keep_valid("start", earlier, start.default)
+    st.title("Compare regions")
+    st.caption("Up to 10 regions side by side: what they have, how it changed, and why "
+               "(shift-share). The end year is the sidebar's year.")
+    top = st.columns([3, 2, 1])
+    industry = pickers.industry_picker(top[0])
+    base = pickers.base_picker(top[1])
+    top[2].selectbox("From", earlier, key="start")
+    options = data.region_options(source, year, industry)
+    regions = pickers.region_picker(options)
+    if not regions:
+        st.info("Pick at least one region above.", icon=":material/info:")
+        return
+    first, label = st.session_state["start"], data.industry_options()[industry]
+    loaded = components.attempt(data.compare_rows, source, first, year, tuple(regions), industry,
+                                base, key="compare",
+                                context=f"{data.SOURCE_SHORT[source]} {first} and {year}, {label}")
+    if loaded is None:
+        method()
+        return
+    frame, provenance, warnings = loaded
+    frame["region"] = [data.region_label(t, options) for t in frame["region_token"]]
+    name = label.split(" · ")[-1]
+    caption = charts.caption_text(data.SOURCE_SHORT[source], f"{first}-{year}",
+                                  base=pickers.BASES[base])
+    table = frame[[c for c in KPI_COLUMNS if c in frame.columns]]
+    st.subheader(f"{name}, {first} to {year}")
+    st.dataframe(table, hide_index=True, width="stretch", column_config=KPI_CONFIG,
+                 key="compare_table")
+    about = data.about(table, provenance, {"source": source, "start": first, "year": year,
+                                           "naics": industry, "regions": ";".join(regions),
+                                           "base": base}, title="Hub Atlas region comparison")
+    stem = export.stem("compare", industry.replace("theme:", ""), f"{first}-{year}")
+    components.table_downloads(table, about, stem, key="compare")
+    components.provenance_caption(provenance, warnings)
+
+    st.subheader("Where the change came from")
+    st.segmented_control("Bars", list(BARS), key="bars", format_func=BARS.get, required=True)
+    shares = frame.dropna(subset=["shift_national", "shift_industry_mix", "shift_competitive"])
+    if shares.empty:
+        st.info("No region has shift-share figures: a start or end value, or the base area's, "
+                "is suppressed or missing.", icon=":material/info:")
+    else:
+        share_fig = charts.build_shift_share_figure(
+            shares, label="region", stacked=st.session_state["bars"] == "stacked",
+            title=f"{name}: job change {first}-{year} split by shift-share", caption=caption,
+            axis=f"Change in employment, {first}-{year} (jobs)")
+        components.plotly(share_fig, key="compare_shift_chart")
+        components.figure_downloads(share_fig, stem + "_shift-share", key="compare_shift")
+    missing = sorted(set(frame["region"]) - set(shares["region"]))
+    if missing:
+        st.caption("Not shown (a value is suppressed or missing): " + "; ".join(missing))
+
+    st.subheader("Specialization")
+    if frame["quadrant"].isna().all():
+        st.info("No region has a location quotient in both years, so none can be placed in a "
+                "quadrant.", icon=":material/info:")
+        method()
+        components.share_control()
+        return
+    bubble = charts.build_quadrant_figure(
+        frame, label="region", title=f"{name}: concentration {year} and its change since {first}",
+        caption=caption, x_axis=f"Change in location quotient, {first}-{year} (ratio points)",
+        y_axis=f"Location quotient, {year} (ratio to {pickers.BASES[base]})")
+    components.plotly(bubble, key="compare_quadrant_chart")
+    unplotted = frame.loc[frame["quadrant"].isna(), "region"].tolist()
+    if unplotted:
+        st.caption("Not plotted (LQ suppressed or missing in a year): " + "; ".join(unplotted))
+    components.figure_downloads(bubble, stem + "_quadrants", key="compare_quadrant")
+    method()
+    components.share_control()
+
+
+render()

@@ -1,0 +1,157 @@
+"""Emerging hubs: the national ranking of (region, industry) pairs whose concentration and jobs
+rise faster than the base area's, each with the components and a plain-English reason."""
+
+import streamlit as st
+
+from ui import charts, components, data, export, state
+
+state.require_shell()
+
+LEVELS = [2, 3, 4, 5, 6]
+GEO = state.Param("geo", state.choice(data.GEOS), "county")
+LEVEL = state.Param("level", state.int_parser(2, 6), 6)
+MIN_EMPLOYMENT = state.Param("minemp", state.int_parser(0, 1_000_000), 100)
+MIN_ESTABLISHMENTS = state.Param("minest", state.int_parser(0, 100_000), 5)
+TOP = state.Param("top", state.int_parser(5, 100), 25)
+FIND = state.Param("find", state.parse_text, "")
+COLUMNS = ["emerging_rank", "emerging_score", "region_name", "region_code", "industry_code",
+           "industry_title", "employment_start", "employment", "employment_cagr_pct",
+           "base_employment_cagr", "lq_employment_start", "lq_employment", "lq_employment_change",
+           "establishments_start", "establishments", "establishments_cagr", "shift_competitive",
+           "emerging_reason", "source", "vintage"]
+CONFIG = {
+    "emerging_rank": st.column_config.NumberColumn("Rank", pinned=True),
+    "emerging_score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100,
+                                                      format="%.1f"),
+    "region_name": st.column_config.TextColumn("Region"),
+    "industry_code": st.column_config.TextColumn("NAICS"),
+    "industry_title": st.column_config.TextColumn("Industry"),
+    "employment_start": st.column_config.NumberColumn("Jobs, start", format="localized"),
+    "employment": st.column_config.NumberColumn("Jobs, end", format="localized"),
+    "employment_cagr_pct": st.column_config.NumberColumn("Job growth (% a year)", format="%.1f"),
+    "base_employment_cagr": st.column_config.NumberColumn("Base growth (share a year)",
+                                                          format="%.3f"),
+    "lq_employment_start": st.column_config.NumberColumn("LQ, start", format="%.2f"),
+    "lq_employment": st.column_config.NumberColumn("LQ, end", format="%.2f"),
+    "lq_employment_change": st.column_config.NumberColumn("LQ change", format="%+.2f"),
+    "establishments_start": st.column_config.NumberColumn("Establishments, start",
+                                                          format="localized"),
+    "establishments": st.column_config.NumberColumn("Establishments, end", format="localized"),
+    "establishments_cagr": st.column_config.NumberColumn("Establishment growth (share a year)",
+                                                         format="%.3f"),
+    "shift_competitive": st.column_config.NumberColumn("Jobs beyond the base trend",
+                                                       format="%+.0f"),
+    "emerging_reason": st.column_config.TextColumn("Why it ranks", width="large"),
+}
+
+
+def method() -> None:
+    with st.expander("How the score works, and its weaknesses", icon=":material/function:"):
+        st.markdown(data.methodology_section("emerging") or data.formula_help("emerging_scores"))
+
+
+def national_files(source: str, years: tuple[int, int]) -> bool:
+    """QCEW: True when both national files are cached; otherwise ask before downloading."""
+    if source != "qcew":
+        return True
+    missing = data.missing_national_files(years)
+    if not missing:
+        return True
+    wanted = " and ".join(map(str, missing))
+    if data.offline():
+        st.info(f"The BLS QCEW national files for {wanted} are not in this server's cache, and "
+                "it is offline. Run the app with a network connection once, or choose "
+                "imported files in the sidebar.", icon=":material/cloud_off:")
+        return False
+    st.warning(f"Ranking every region and industry needs BLS QCEW's national file for each "
+               f"year (every area x industry, tens of MB each). They are downloaded once and "
+               "cached.", icon=":material/download:")
+    if st.button(f"Fetch national files for {wanted} (~tens of MB each)", type="primary",
+                 key="fetch_national"):
+        if components.attempt(data.fetch_national_files, missing, key="national",
+                              context=f"BLS QCEW national files {wanted}") is not None:
+            st.rerun()
+    return False
+
+
+def render() -> None:
+    source, year = st.session_state["source"], st.session_state["year"]
+    earlier = [y for y in data.year_options(source) if y < year]
+    st.title("Emerging hubs")
+    st.caption("Places where an industry is concentrating and growing faster than the base area "
+               "from a real base. The end year is the sidebar's year.")
+    if not earlier:
+        st.info(f"The ranking needs two years of {data.SOURCE_SHORT[source]}; only {year} is "
+                "available. Import another year on the Data page.", icon=":material/info:")
+        return
+    start = state.Param("start", state.year_parser(), earlier[min(4, len(earlier) - 1)])
+    state.bind([GEO, LEVEL, MIN_EMPLOYMENT, MIN_ESTABLISHMENTS, TOP, FIND, start])
+    state.keep_valid("start", earlier, start.default)
+    top = st.columns([2, 3, 1, 2, 2])
+    top[0].segmented_control("Regions", list(data.GEOS), key="geo", format_func=data.GEOS.get,
+                             required=True)
+    top[1].segmented_control("NAICS level (digits)", LEVELS, key="level", required=True)
+    top[2].selectbox("From", earlier, key="start")
+    top[3].number_input("Min. jobs at start", min_value=0, step=50, key="minemp")
+    top[4].number_input("Min. establishments at start", min_value=0, step=1, key="minest")
+    method()
+    if source == "cbp":
+        st.info("A national ranking needs every industry in every region. The Census CBP API "
+                "answers one industry per request, so use BLS QCEW (two national files) or "
+                "import CBP county files on the Data page.", icon=":material/info:")
+        return
+    first, geo = st.session_state["start"], st.session_state["geo"]
+    if not national_files(source, (first, year)):
+        return
+    loaded = components.attempt(
+        data.leaderboard, source, first, year, geo, st.session_state["level"],
+        st.session_state["minemp"], st.session_state["minest"], key="emerging",
+        context=f"{data.SOURCE_SHORT[source]} {first} and {year}")
+    if loaded is None:
+        return
+    ranked, summary, provenance, notes = loaded
+    counts = st.columns(3)
+    counts[0].metric("Pairs compared", f"{summary['pairs']:,}", border=True)
+    counts[1].metric("Ranked (eligible)", f"{summary['eligible']:,}", border=True)
+    counts[2].metric("Left out", f"{summary['pairs'] - summary['eligible']:,}", border=True,
+                     help="; ".join(f"{reason}: {n:,}" for reason, n in
+                                    summary["left_out"].items()))
+    components.provenance_caption(provenance)
+    with st.expander(f"Notes on this ranking ({len(notes)})", icon=":material/info:"):
+        st.markdown("\n".join(f"- {note}" for note in notes))
+    if ranked.empty:
+        st.info("No pair qualifies with these filters. Lower the minimum jobs or "
+                "establishments, pick another level or years.", icon=":material/info:")
+        return
+    st.text_input("Filter by industry or region (code or words)", key="find",
+                  placeholder="3399, sporting, Weber")
+    shown = data.find_rows(ranked, st.session_state["find"],
+                           ["industry_code", "industry_title", "region_name", "region_code"])
+    table = shown[[c for c in COLUMNS if c in shown.columns]]
+    st.subheader(f"{len(table):,} emerging {data.GEOS[geo].lower()} x industry pairs, "
+                 f"{first}-{year}")
+    st.dataframe(table, hide_index=True, width="stretch", height=420, column_config=CONFIG,
+                 key="emerging_table")
+    filters = {"source": source, "start": first, "year": year, "geo": geo,
+               "level": st.session_state["level"], "min_employment": st.session_state["minemp"],
+               "min_establishments": st.session_state["minest"],
+               "find": st.session_state["find"]}
+    about = data.about(table, provenance, filters, title="Hub Atlas emerging-hub ranking")
+    stem = export.stem("emerging", geo, f"{first}-{year}")
+    components.table_downloads(table, about, stem, key="emerging")
+
+    st.slider("Map the top", 5, 100, key="top")
+    best = table.head(st.session_state["top"])
+    caption = charts.caption_text(data.SOURCE_SHORT[source], f"{first}-{year}",
+                                  extra="emerging-hub score (docs/methodology.md)")
+    fig = components.attempt(data.emerging_map, best, geo, key="emerging_map",
+                             title=f"Top {len(best)} emerging hubs, {first}-{year} "
+                                   "(area = jobs, colour = LQ)",
+                             caption=caption, context="the map")
+    if fig is not None:
+        components.plotly(fig, key="emerging_map_chart")
+        components.figure_downloads(fig, stem + "_map", key="emerging_map")
+    components.share_control()
+
+
+render()

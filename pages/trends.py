@@ -1,0 +1,84 @@
+"""Trends: one industry or theme in up to 10 regions over the years, with the base area's line."""
+
+import streamlit as st
+
+from ui import charts, components, data, export, pickers, state
+
+state.require_shell()
+
+MEASURES = {k: charts.METRICS[k] for k in ("employment", "establishments", "lq", "wages")}
+MEASURE = state.Param("measure", state.choice(MEASURES), "employment")
+INDEXED = state.Param("index", state.parse_bool, False)
+TABLE_COLUMNS = ["region", "region_type", "region_code", "year", "industry_code", "industry_title",
+                 "employment", "establishments", "avg_annual_pay", "lq_employment",
+                 "total_employment", "base_area", "base_basis", "disclosed", "suppressed_note",
+                 "source", "vintage"]
+
+
+def render() -> None:
+    source, year = st.session_state["source"], st.session_state["year"]
+    earlier = [y for y in data.year_options(source) if y < year] or [year]
+    start = state.Param("start", state.year_parser(), earlier[min(4, len(earlier) - 1)])
+    state.bind([pickers.industry_param(), pickers.BASE, pickers.REGIONS, MEASURE, INDEXED, start])
+    state.keep_valid("start", earlier, start.default)
+    st.title("Trends")
+    st.caption("How an industry has moved in up to 10 regions, next to the base area. Years "
+               "end at the sidebar's year.")
+    top = st.columns([3, 3, 2, 1])
+    industry = pickers.industry_picker(top[0])
+    top[1].segmented_control("Measure", list(MEASURES), key="measure", required=True,
+                             format_func=lambda m: MEASURES[m].label)
+    base = pickers.base_picker(top[2])
+    top[3].selectbox("From", earlier, key="start")
+    options = data.region_options(source, year, industry)
+    regions = pickers.region_picker(options)
+    st.toggle("Index each line to its first year = 100", key="index",
+              help="Shows growth rather than size, so small and large regions can be compared.")
+    if not regions:
+        st.info("Pick at least one region above.", icon=":material/info:")
+        return
+    first = st.session_state["start"]
+    years = tuple(y for y in data.year_options(source) if first <= y <= year)
+    label = data.industry_options()[industry]
+    loaded = components.attempt(data.series_rows, source, years, tuple(regions), industry, base,
+                                context=f"{data.SOURCE_SHORT[source]} {first}-{year}, {label}",
+                                key="trends")
+    if loaded is None:
+        return
+    series, provenance, warnings = loaded
+    series["region"] = [data.region_label(t, options) for t in series["region_token"]]
+    reference = data.reference_rows(source, years, industry, base)
+    if not reference.empty:
+        basis = str(series["base_basis"].iloc[0])
+        reference["region"] = pickers.BASES[base] + (
+            f" (base: {basis.removeprefix('derived: ')})" if basis.startswith("derived") else
+            " (base)")
+        reference["region_type"] = "base"
+    measure, indexed = st.session_state["measure"], st.session_state["index"]
+    metric = MEASURES[measure]
+    caption = charts.caption_text(data.SOURCE_SHORT[source], f"{years[0]}-{years[-1]}",
+                                  base=pickers.BASES[base])
+    title = (f"{label.split(' · ')[-1]}: {metric.label.lower()}"
+             + (" (index, first year = 100)" if indexed else "") + f", {years[0]}-{years[-1]}")
+    fig = charts.build_trend_figure(series, measure, title=title, caption=caption, label="region",
+                                    reference=reference if not reference.empty else None,
+                                    indexed=indexed)
+    charts.add_year_markers(fig, data.vintage_changes(list(years), source))
+    components.plotly(fig, key="trends_chart")
+    for note in data.series_notes(series, source):
+        st.info(note, icon=":material/published_with_changes:")
+    components.provenance_caption(provenance, warnings)
+    table = data.trend_table(series, reference, TABLE_COLUMNS)
+    st.subheader(f"{len(table):,} rows: {len(regions)} regions x {len(years)} years"
+                 + ("" if reference.empty else ", and the base area"))
+    components.data_table(table, key="trends_table", height=360)
+    filters = {"source": source, "years": f"{years[0]}-{years[-1]}", "naics": industry,
+               "regions": ";".join(regions), "base": base, "measure": measure}
+    about = data.about(table, provenance, filters, title="Hub Atlas trends table")
+    name = export.stem("trends", industry.replace("theme:", ""), f"{years[0]}-{years[-1]}")
+    components.table_downloads(table, about, name, key="trends")
+    components.figure_downloads(fig, name, key="trends")
+    components.share_control()
+
+
+render()
