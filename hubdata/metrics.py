@@ -179,13 +179,16 @@ def _pay(frame: pd.DataFrame, prefix: str) -> pd.Series:
 
 def add_location_quotients(table: pd.DataFrame) -> pd.DataFrame:
     """Add lq_employment, lq_establishments and national_share where the table lacks them and
-    has their parts. National share needs us_employment, or base_employment on a US base."""
+    has their parts. National share needs us_employment, or base_employment on a US base that
+    is the nation (not a "partial" sum of the few states or counties an import covers)."""
     out = table.copy(deep=False)  # copy-on-write: new columns never reach the caller's frame
     for value in ("employment", "establishments"):
         parts = [value, f"total_{value}", f"base_{value}", f"base_total_{value}"]
         if f"lq_{value}" not in out.columns and set(parts) <= set(out.columns):
             out[f"lq_{value}"] = location_quotient(*(out[p] for p in parts))
-    us_base = "base_area" in out.columns and len(out) and (out["base_area"] == "us").all()
+    us_base = ("base_area" in out.columns and len(out) and (out["base_area"] == "us").all()
+               and not out.get("base_basis", pd.Series("", index=out.index)).astype(str)
+               .str.startswith("partial").any())
     national = "us_employment" if "us_employment" in out.columns else (
         "base_employment" if us_base and "base_employment" in out.columns else None)
     if national and "national_share" not in out.columns:

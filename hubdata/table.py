@@ -97,6 +97,14 @@ def _rollup_totals(totals: pd.DataFrame, members: pd.DataFrame, region_type: str
 PLURAL = {"county": "counties", "state": "states"}
 
 
+US_STATE_COUNT = 51  # 50 states and DC: fewer than this is not a national base
+
+
+def _state_list(fips_codes: list[str]) -> str:
+    names = [POSTAL_BY_FIPS.get(code, code) for code in fips_codes]
+    return ", ".join(names) if len(names) <= 8 else f"{len(names)} states"
+
+
 def _count(n: int, member_type: str) -> str:
     return f"{n} {member_type if n == 1 else PLURAL[member_type]}"
 
@@ -164,6 +172,11 @@ def _base(frame: pd.DataFrame, totals: pd.DataFrame, naics: str, base: str, year
             raise NoDataError(f"The data has no rows for the base area {base} (neither its own "
                               "nor of regions inside it); choose another --base.")
         basis = f"derived: sum of the {_count(count, member_type)} in the data inside it"
+        if base_type == "us":
+            covered = sorted({code[:2] for code in source_rows.loc[present, "region_code"]})
+            if len(covered) < US_STATE_COUNT:
+                basis = (f"partial: not the nation; sum of the {_count(count, member_type)} in "
+                         f"the data, covering only {_state_list(covered)}")
     row = rows[rows["industry_code"] == naics]
     return {"base_area": base, "base_basis": basis,
             "base_employment": _first(row, "employment"),

@@ -79,8 +79,11 @@ def test_us_base_from_state_rows_and_finer_rows_of_other_levels_do_not_join():
             ("state", "49", "52", 10, 1), ("state", "49", "44-45", 90, 9),
             ("county", "49057", "339920", 5, 1), ("county", "49057", "339930", 5, 1)]
     table = build_table(_obs(rows), 2021, "state", "52", base="us").set_index("region_code")
-    assert table.loc["10", "base_basis"] == "derived: sum of the 2 states in the data inside it"
+    assert table.loc["10", "base_basis"] == ("partial: not the nation; sum of the 2 states in "
+                                             "the data, covering only DE, UT")
     assert table.loc["10", "lq_employment"] == pytest.approx((30 / 100) / (40 / 200))
+    # two states are not the nation: no "national" share may be shown
+    assert "national_share" not in table.columns or table["national_share"].isna().all()
     assert table.loc["10", "total_basis"] == "derived: sum of 2-digit rows"
 
 
