@@ -90,7 +90,8 @@ def registry_section(registry) -> None:
     if points is None or points.empty:
         return
     colours = charts.program_colours(list(PROGRAM_KEYS.values()))
-    st.pydeck_chart(charts.build_hub_deck(points, colours), height=480, key="programs_map")
+    st.pydeck_chart(charts.build_hub_deck(points, colours, outlines=data.geojson("state")),
+                    height=480, key="programs_map")
     shown = dict.fromkeys(points["program"])
     st.markdown(" &nbsp; ".join(f"<span style='color:{colours[p]}'>●</span> {html.escape(p)}"
                                 for p in shown), unsafe_allow_html=True)

@@ -311,6 +311,16 @@ def growth_table(source: str, start: int, year: int, geo: str, industry: str,
         dict.fromkeys(warn_s + warn_e + notes))
 
 
+def named(frame: pd.DataFrame, geo: str) -> pd.DataFrame:
+    """For display: region names filled in where the source had none (CBP tables). Downloads
+    keep the table as `python -m hubdata table` gives it."""
+    missing = frame["region_name"].isna()
+    if not missing.any():
+        return frame
+    names = frame["region_code"].map(_region_names(geo)).fillna(frame["region_code"])
+    return frame.assign(region_name=frame["region_name"].where(~missing, names))
+
+
 def filter_min(frame: pd.DataFrame, minimum: int) -> pd.DataFrame:
     """Rows with at least `minimum` jobs; suppressed rows (unknown size) are kept, flagged."""
     if not minimum:
@@ -324,12 +334,13 @@ def map_figure(frame: pd.DataFrame, metric: str, geo: str, *, title: str, captio
     """The map of a table: county or state choropleth, metro bubbles."""
     from ui import charts
 
+    states = geojson("state")
     if geo == "msa":
         return charts.build_bubble_map_figure(frame, metric, centroids("msa"), title=title,
-                                              caption=caption)
-    shapes = geojson("county", ct_regions) if geo == "county" else None
+                                              caption=caption, outlines=states)
+    shapes = geojson("county", ct_regions) if geo == "county" else states
     return charts.build_choropleth_figure(frame, metric, geo, title=title, caption=caption,
-                                          geojson=shapes)
+                                          geojson=shapes, outlines=states)
 
 
 def slug(text: str) -> str:
@@ -431,12 +442,12 @@ def hub_trend(source: str, years: tuple[int, ...], key: str
         rows.append(match.iloc[0])
         provenance += [p for p in prov if p not in provenance]
         warnings += warns
-        detail = _code_rows(source, year, industry, county)
+        detail = named(_code_rows(source, year, industry, county), "county")
     if not rows:
         raise NoDataError(f"No {SOURCE_SHORT[source]} rows for {hub['hub_name']}'s focus "
                           f"industries in county {county} ({', '.join(map(str, years))}).",
                           source=source)
-    return pd.DataFrame(rows).reset_index(drop=True), detail, provenance, list(
+    return named(pd.DataFrame(rows).reset_index(drop=True), "county"), detail, provenance, list(
         dict.fromkeys(warnings))
 
 
@@ -1018,7 +1029,7 @@ def registry_points(frame: pd.DataFrame) -> pd.DataFrame:
             + f" · anchor {conf}" for place, a, conf in
             zip(points["anchor_place"], award, points["anchor_confidence"])]
     return points.assign(radius=charts.hub_marker_sizes(award.astype("float64")).to_numpy(),
-                         tip=tips)
+                         tip=tips, key=points["hub_name"].map(slug))
 
 
 @st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)

@@ -226,7 +226,8 @@ def parse_query(raw: Mapping[str, str | Sequence[str]], params: Sequence[Param],
             if len(good) > param.many:
                 notes.append(f"{key}: only the first {param.many} of {len(good)} were kept")
                 good = good[:param.many]
-            values[key] = good
+            if good or not parts:  # nothing valid left: keep the default, as the notice says
+                values[key] = good
             continue
         text = items[-1] if items else ""
         try:
