@@ -90,7 +90,8 @@ def _write_parquet(frame: pd.DataFrame, meta: dict) -> Callable[[str], None]:
 def _read_meta(path: Path) -> dict | None:
     """The manifest row stored in a cache file's footer (reads the footer only)."""
     try:
-        footer = pq.read_schema(path).metadata or {}
+        with open(path, "rb") as handle:
+            footer = pq.read_schema(handle).metadata or {}
         return json.loads(footer[META_KEY]) if META_KEY in footer else None
     except (OSError, ValueError, pa.ArrowException):
         return None
@@ -108,7 +109,10 @@ def read(source: str, params: dict) -> CachedFrame | None:
     """Return the cached entry (fresh or stale) or None."""
     data_path, _ = _paths(source, entry_key(source, params))
     try:
-        table = pq.read_table(data_path)
+        # One open file handle: size and bytes come from the same inode even if a writer
+        # os.replace()s the path meanwhile (pyarrow's own path reader stats, then reopens).
+        with open(data_path, "rb") as handle:
+            table = pq.read_table(handle)
         meta = json.loads((table.schema.metadata or {})[META_KEY])
         frame = table.to_pandas()
     except (OSError, ValueError, KeyError, pa.ArrowException):

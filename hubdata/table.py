@@ -2,7 +2,7 @@
 
 The CLI (`python -m hubdata table`) and the dashboard downloads both call build_table (and
 hubdata.export for the file), so a downloaded CSV equals the CLI's. Rules:
-- total_employment / total_establishments: the region's all-industry row ("published
+- total_employment / total_establishments / total_payroll: the region's all-industry row ("published
   all-industry row"). When the data set (one source's rows at one geography) has no
   all-industry rows at all, the sum of the region's rows at the finest NAICS level present
   ("derived: sum of 4-digit rows"); withheld rows are left out of that sum, so it is a lower
@@ -35,13 +35,14 @@ from hubdata.schema import ALL_INDUSTRIES
 TABLE_COLUMNS = [
     "region_code", "region_name", "state", "industry_code", "industry_title", "year",
     "employment", "establishments", "payroll", "avg_annual_pay", "total_employment",
-    "total_establishments", "total_basis", "total_withheld_rows", "base_area", "base_basis",
-    "base_employment", "base_total_employment", "lq_employment", "lq_establishments",
+    "total_establishments", "total_payroll", "total_basis", "total_withheld_rows", "base_area",
+    "base_basis", "base_employment", "base_payroll", "base_total_employment", "lq_employment",
+    "lq_establishments",
     "disclosed", "flag", "suppressed_members", "suppressed_note", "source", "vintage",
 ]
 PUBLISHED_TOTAL = "published all-industry row"
 _TOTAL_COLUMNS = ["region_type", "region_code", "total_employment", "total_establishments",
-                  "total_basis", "total_withheld_rows"]
+                  "total_payroll", "total_basis", "total_withheld_rows"]
 
 
 def region_totals(frame: pd.DataFrame) -> pd.DataFrame:
@@ -52,6 +53,7 @@ def region_totals(frame: pd.DataFrame) -> pd.DataFrame:
         "region_type": published["region_type"], "region_code": published["region_code"],
         "total_employment": published["employment"],
         "total_establishments": published["establishments"],
+        "total_payroll": published["payroll"],
         "total_basis": PUBLISHED_TOTAL, "total_withheld_rows": 0})]
     with_totals = set(zip(published["source"], published["region_type"]))
     rest = frame[~is_total & ~pd.Series(list(zip(frame["source"], frame["region_type"])),
@@ -67,6 +69,7 @@ def region_totals(frame: pd.DataFrame) -> pd.DataFrame:
         derived = pd.DataFrame({
             "total_employment": grouped["employment"].sum(),
             "total_establishments": grouped["establishments"].sum(),
+            "total_payroll": grouped["payroll"].sum(),
             "total_basis": grouped["industry_code"].first().map(
                 lambda c: f"derived: sum of {industries.level(c)}-digit rows"),
             "total_withheld_rows": grouped["employment"].agg(lambda s: int(s.isna().sum())),
@@ -88,6 +91,8 @@ def _rollup_totals(totals: pd.DataFrame, members: pd.DataFrame, region_type: str
             grouped["total_employment"].count() == grouped.size()),
         "total_establishments": grouped["total_establishments"].sum(min_count=1).where(
             grouped["total_establishments"].count() == grouped.size()),
+        "total_payroll": grouped["total_payroll"].sum(min_count=1).where(
+            grouped["total_payroll"].count() == grouped.size()),
         "total_basis": grouped["total_basis"].agg(
             lambda s: f"{' + '.join(sorted(set(s)))}, summed over {_count(len(s), member_type)}"),
         "total_withheld_rows": grouped["total_withheld_rows"].sum(),
@@ -181,6 +186,7 @@ def _base(frame: pd.DataFrame, totals: pd.DataFrame, naics: str, base: str, year
     return {"base_area": base, "base_basis": basis,
             "base_employment": _first(row, "employment"),
             "base_establishments": _first(row, "establishments"),
+            "base_payroll": _first(row, "payroll"),
             "base_total_employment": _first(tot, "total_employment"),
             "base_total_establishments": _first(tot, "total_establishments")}
 
