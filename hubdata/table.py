@@ -14,6 +14,8 @@ hubdata.export for the file), so a downloaded CSV equals the CLI's. Rules:
   the disclosed ones as a lower bound.
 - Base area (us | state:SS | cbsa:NNNNN): its own row when the data has one ("published row"),
   else the sum of the regions in the data that lie inside it (`base_basis` says how many).
+  A member's withheld cell is left out of that base sum, which is then a lower bound and
+  `base_basis` says so; a "US" summed from only some states is labelled "partial".
 - Only regions whose data has rows at the industry's NAICS level take part (a county known
   only at 6 digits says nothing about a 4-digit code, and must not enlarge a base total).
 - LQ = (E(r,i)/E(r,T)) / (E(B,i)/E(B,T)) (hubdata.metrics.location_quotient), for
@@ -183,8 +185,16 @@ def _base(frame: pd.DataFrame, totals: pd.DataFrame, naics: str, base: str, year
                 basis = (f"partial: not the nation; sum of the {_count(count, member_type)} in "
                          f"the data, covering only {_state_list(covered)}")
     row = rows[rows["industry_code"] == naics]
+    base_employment = _first(row, "employment")
+    if pd.isna(base_employment) and "employment_known" in row.columns:
+        # A large base with a few withheld member cells: the disclosed sum is a lower bound,
+        # used as the base (and said so) rather than leaving every LQ blank.
+        base_employment = _first(row, "employment_known")
+        withheld = int(_first(row, "suppressed_members") or 0)
+        basis += (f"; {_count(withheld, member_type)} with withheld cells left out "
+                  "(lower bound)")
     return {"base_area": base, "base_basis": basis,
-            "base_employment": _first(row, "employment"),
+            "base_employment": base_employment,
             "base_establishments": _first(row, "establishments"),
             "base_payroll": _first(row, "payroll"),
             "base_total_employment": _first(tot, "total_employment"),
@@ -217,9 +227,11 @@ def _note(row: pd.Series) -> str:
                      f"{PLURAL[row['member_type']]} suppressed; the disclosed ones have "
                      f"{row['employment_known']:,.0f} employees (a lower bound)")
     elif not row["disclosed"]:
+        flag = row["flag"] if isinstance(row["flag"], str) else ""
         notes.append("withheld by the source (establishments but no employment published)"
-                     if row["flag"] == "withheld" else
-                     f"not disclosed by the source (flag {row['flag']})")
+                     if flag == "withheld" else
+                     f"not disclosed by the source (flag {flag})" if flag else
+                     "not disclosed by the source")
     if row["total_withheld_rows"] > 0:
         notes.append(f"derived total leaves out {row['total_withheld_rows']} withheld rows "
                      "(a lower bound)")

@@ -95,8 +95,10 @@ def test_withheld_member_is_never_summed_as_zero():
     assert math.isnan(sussex["employment"]) and not sussex["disclosed"]
     assert "withheld" in sussex["suppressed_note"]
     assert sussex["total_employment"] == 1000 and sussex["total_withheld_rows"] == 1
-    assert math.isnan(county.loc["10001", "base_employment"])  # the base has a withheld member
-    assert math.isnan(county.loc["10001", "lq_employment"])
+    # the base has a withheld member: the disclosed sum is used and called a lower bound
+    assert county.loc["10001", "base_basis"].endswith("withheld cells left out (lower bound)")
+    assert county.loc["10001", "base_employment"] == (
+        county["employment"].sum(skipna=True))
     state = build_table(obs, 2021, "state", "5221", base="state:DE").iloc[0]
     assert math.isnan(state["employment"]) and state["suppressed_members"] == 1
     assert state["establishments"] == 65  # all three counties report establishments
@@ -142,3 +144,14 @@ def test_missing_industry_year_and_base_are_no_data():
         build_table(obs, 2021, "county", "5221", base="state:UT")
     with pytest.raises(ConfigError, match="base area"):
         build_table(obs, 2021, "county", "5221", base="planet")
+
+
+def test_base_with_a_withheld_member_uses_the_disclosed_sum_as_a_stated_lower_bound():
+    rows = TWO_COUNTIES + [("county", "10005", "5221", None, 4), ("county", "10005", "4451", 500, 9)]
+    table = build_table(_obs(rows), 2021, "county", "5221", base="state:DE").set_index(
+        "region_code")
+    a = table.loc["10001"]
+    assert a["base_employment"] == 400  # 100 + 300; Sussex's withheld cell is not a zero
+    assert a["base_basis"].endswith("1 county with withheld cells left out (lower bound)")
+    assert a["lq_employment"] == pytest.approx(round((100 / 1000) / (400 / 2500), 4))
+    assert math.isnan(table.loc["10005", "employment"])

@@ -121,13 +121,15 @@ def test_real_utah_period_table_against_independent_computation(capsys):
 @pytest.mark.skipif(not all(p.exists() for p in UTAH),
                     reason="../shared/data/cbp_counties is not present")
 def test_real_utah_withheld_cells_stay_blank(capsys):
-    """423910 in 2017: Weber's cell is withheld, so Weber has no growth, and Utah's base (and
-    with it every 2017 LQ and shift-share) is blank rather than a sum that counts it as zero."""
+    """423910 in 2017: Weber's cell is withheld, so Weber has no growth and no 2017 LQ (never
+    a zero); Utah's 2017 base is the disclosed counties' sum, used as a stated lower bound."""
     for path in UTAH:
         assert import_path(path).ok
     table, out, _ = _run_naics(capsys, "423910", "--start", "2017", "--year", "2021")
     weber = table.loc["49057"]
     assert weber["employment"] == _independent("423910")[2021][0]["49057"]
     assert pd.isna(weber["employment_start"]) and pd.isna(weber["employment_change"])
-    assert table["lq_employment_start"].isna().all() and table["shift_competitive"].isna().all()
+    assert pd.isna(weber["lq_employment_start"]) and pd.isna(weber["shift_competitive"])
+    disclosed = table["employment_start"].notna()
+    assert table.loc[disclosed, "lq_employment_start"].notna().all()
     assert "cells are suppressed in 2017" in out
