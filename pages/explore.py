@@ -22,7 +22,7 @@ def render() -> None:
     st.title("Explore an industry")
     st.caption("Where is an industry concentrated? Pick a hub theme or any NAICS code (type a "
                "code or words of its title), a geography and a measure.")
-    top = st.columns([3, 2, 2, 2])
+    top = st.columns([3, 3, 2, 2])
     top[0].selectbox("Industry or hub theme", list(industries), key="naics",
                      format_func=industries.get)
     top[1].segmented_control("Geography", list(data.GEOS), key="geo",
@@ -56,13 +56,14 @@ def render() -> None:
         return
     frame, provenance, warnings = loaded
     shown = data.filter_min(frame, st.session_state["min"])
+    display = data.named(shown, geo)
     chart_metric = charts.METRICS[metric]
     caption = charts.caption_text(data.SOURCE_SHORT[source], year,
                                   extra=f"{data.GEOS[geo].lower()}"
                                         + (f" in {data.STATE_NAMES[region_state]}"
                                            if region_state else ""))
     title = f"{industries[industry].split(' · ')[-1]}: {chart_metric.label.lower()}, {year}"
-    fig = components.attempt(data.map_figure, shown, metric, geo, title=title, caption=caption,
+    fig = components.attempt(data.map_figure, display, metric, geo, title=title, caption=caption,
                              ct_regions=data.ct_planning_regions(source, year),
                              context="the map", key="explore_map")
     if fig is not None:
@@ -73,7 +74,7 @@ def render() -> None:
     if suppressed:
         st.caption(f"{suppressed} of {len(shown)} rows have values the source suppressed; "
                    "they are blank, not zero, and sort last.")
-    ranked = shown.sort_values(chart_metric.column, ascending=False, na_position="last")
+    ranked = display.sort_values(chart_metric.column, ascending=False, na_position="last")
     components.data_table(ranked, key="explore_table")
     about = export.table_about(shown, provenance, source=source, year=year, geo=geo,
                                naics=industry, state=region_state)

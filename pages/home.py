@@ -133,12 +133,13 @@ def render() -> None:
                              required=True)
     frame = hub_frame(source, year)
     colours = charts.program_colours(list(dict.fromkeys(frame["program"])))
-    deck = charts.build_hub_deck(frame, colours, selected=st.session_state["hub"])
+    deck = charts.build_hub_deck(frame, colours, selected=st.session_state["hub"],
+                                 outlines=data.geojson("state"))
     st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="hub_map",
                     height=520)
     legend(colours)
     map_fig = charts.build_hub_map_figure(
-        frame, colours, title=f"US industry hubs, sized by {SIZES[st.session_state['size']].lower()}",
+        frame, colours, outlines=data.geojson("state"), title=f"US industry hubs, sized by {SIZES[st.session_state['size']].lower()}",
         caption="Source: Hub Atlas registry (EDA, NSF, SBA announcements; classic hubs)"
                 + ("" if st.session_state["size"] == "award"
                    else f"; {data.SOURCE_SHORT[source]} {year}"))

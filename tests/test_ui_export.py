@@ -72,22 +72,32 @@ def test_xlsx_has_table_and_about_sheets():
     assert about_rows["filters"].endswith("state=UT; base=us")
 
 
+def square(fid: str, lon: float, lat: float) -> dict:
+    ring = [[lon, lat], [lon + 1, lat], [lon + 1, lat + 1], [lon, lat + 1], [lon, lat]]
+    return {"type": "Feature", "id": fid, "properties": {},
+            "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+
+SHAPES = {"type": "FeatureCollection", "features": [
+    square("49057", -112, 41), square("49011", -112, 40), square("49029", -111, 41),
+    square("06037", -118, 34)]}
+
+
 def test_choropleth_has_title_units_caption_and_grey_suppressed_regions():
-    fig = charts.build_choropleth_figure(
-        TABLE.assign(region_code=["49", "06", "26"]), "lq", "state", title="Sporting goods",
-        caption=charts.caption_text("BLS QCEW", 2023))
+    fig = charts.build_choropleth_figure(TABLE, "lq", "county", title="Sporting goods",
+                                         caption=charts.caption_text("BLS QCEW", 2023),
+                                         geojson=SHAPES, outlines=SHAPES)
     assert fig.layout.title.text == "Sporting goods"
     captions = [a.text for a in fig.layout.annotations]
     assert captions == ["Source: BLS QCEW 2023, private ownership; LQ vs US"]
     suppressed, main = fig.data
-    assert list(suppressed.locations) == ["CA"] and suppressed.showscale is False
-    assert list(main.locations) == ["UT", "MI"] and "ratio to base" in main.colorbar.title.text
+    assert list(suppressed.locations) == ["49011"] and suppressed.showscale is False
+    assert list(main.locations) == ["49057", "49029"] and "ratio to base" in main.colorbar.title.text
     assert fig.layout.separators == ".,"
-
-
-def test_county_choropleth_needs_shapes():
-    with pytest.raises(ValueError):
-        charts.build_choropleth_figure(TABLE, "employment", "county", title="t", caption="c")
+    # a blank MapLibre style: no tiles or CDN files, so the map draws offline
+    assert fig.layout.map.style == "white-bg" and fig.layout.map.layers[0].type == "line"
+    # the view fits the three Utah squares (-112..-110, 40..42), not the nation
+    assert -112 < fig.layout.map.center.lon < -110 and fig.layout.map.zoom > 5
 
 
 def test_ranking_and_trend_axes_carry_units():
@@ -107,7 +117,7 @@ def test_hub_deck_colours_by_program_and_rings_the_selection():
                          "focus": ["x", "y"], "lat": [41.2, 42.6], "lon": [-111.9, -73.8],
                          "radius": [10.0, 20.0], "tip": ["", ""]})
     colours = charts.program_colours(["P1", "P2"])
-    deck = charts.build_hub_deck(hubs, colours, selected="B")
+    deck = charts.build_hub_deck(hubs, colours, selected="b")
     layer = deck.layers[0]
     data = pd.DataFrame(layer.data)
     assert data["fill"].tolist()[0][:3] == [0, 114, 178]  # Okabe-Ito blue

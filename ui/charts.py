@@ -12,7 +12,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
 
-from hubdata.regions import POSTAL_BY_FIPS
 
 # Okabe & Ito (2008), distinguishable with every common colour-vision deficiency
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
@@ -102,41 +101,66 @@ def _colorbar(metric: Metric) -> dict:
             else ".1f", "thickness": 14, "len": 0.75}
 
 
+def _view(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> dict:
+    """Map centre and zoom that fit a lon/lat box in a ~1000 x 480 px map (Web Mercator)."""
+    lon_span = max(max_lon - min_lon, 0.5)
+    lat_span = max(max_lat - min_lat, 0.5)
+    zoom = min(np.log2(1000 * 360 / (512 * lon_span)), np.log2(480 * 170 / (512 * lat_span * 1.3)))
+    return {"center": {"lon": (min_lon + max_lon) / 2, "lat": (min_lat + max_lat) / 2},
+            "zoom": float(np.clip(zoom, 2.2, 9))}
+
+
+US_VIEW = _view(-125, 24.5, -66.9, 49.4)  # the lower 48
+
+
+def _shape_bounds(geojson: dict, ids: set[str]) -> tuple[float, float, float, float] | None:
+    """The lon/lat box around the features with these ids (None when there are none)."""
+    from shapely.geometry import shape
+
+    boxes = [shape(f["geometry"]).bounds for f in geojson["features"] if str(f["id"]) in ids]
+    if not boxes:
+        return None
+    box = np.array(boxes)
+    return box[:, 0].min(), box[:, 1].min(), box[:, 2].max(), box[:, 3].max()
+
+
+def _map_layout(fig: go.Figure, view: dict, outlines: dict | None) -> None:
+    """A MapLibre map with a blank style: it needs no tiles, fonts or CDN files, so it draws
+    offline and in kaleido; state outlines (GeoJSON) give the reader their bearings."""
+    layers = ([{"source": outlines, "type": "line", "color": "#9A9A9A", "line": {"width": 0.7},
+                "below": "traces"}] if outlines else [])
+    fig.update_layout(map={"style": "white-bg", **view, "layers": layers})
+
+
 def build_choropleth_figure(table: pd.DataFrame, metric_key: str, geo: str, *, title: str,
-                            caption: str, geojson: dict | None = None,
+                            caption: str, geojson: dict, outlines: dict | None = None,
                             featureidkey: str = "id") -> go.Figure:
-    """Counties (with geojson) or states (USA-states) coloured by the metric; suppressed
-    regions in grey so they are not mistaken for zero."""
+    """Regions coloured by the metric (geojson: their shapes, ids = region codes), suppressed
+    regions in grey so they are not mistaken for zero; the view fits the regions shown."""
     metric = metric_of(metric_key)
     frame = table.copy()
     values = pd.to_numeric(frame[metric.column], errors="coerce")
-    if geo == "state":
-        locations = frame["region_code"].map(POSTAL_BY_FIPS)
-        where = {"locationmode": "USA-states"}
-    else:
-        if geojson is None:
-            raise ValueError("a county choropleth needs geojson")
-        locations = frame["region_code"]
-        where = {"geojson": geojson, "featureidkey": featureidkey}
+    locations = frame["region_code"].astype(str)
+    where = {"geojson": geojson, "featureidkey": featureidkey, "marker_line_color": "white",
+             "marker_line_width": 0.4}
     known = values.notna()
     fig = go.Figure()
     if (~known).any():
-        fig.add_trace(go.Choropleth(
+        fig.add_trace(go.Choroplethmap(
             locations=locations[~known], z=np.zeros(int((~known).sum())),
             colorscale=[[0, SUPPRESSED_COLOUR], [1, SUPPRESSED_COLOUR]], showscale=False,
-            text=_hover(frame[~known], metric), hoverinfo="text", name="suppressed",
-            marker_line_color="white", marker_line_width=0.3, **where))
-    fig.add_trace(go.Choropleth(
+            text=_hover(frame[~known], metric), hoverinfo="text", name="suppressed", **where))
+    fig.add_trace(go.Choroplethmap(
         locations=locations[known], z=values[known], colorscale=SEQUENTIAL,
         text=_hover(frame[known], metric), hoverinfo="text", colorbar=_colorbar(metric),
-        marker_line_color="white", marker_line_width=0.3, name=metric.label, **where))
-    fig.update_geos(scope="usa", fitbounds="locations" if geo == "county" else False,
-                    showlakes=False, bgcolor="white")
+        name=metric.label, **where))
+    box = _shape_bounds(geojson, set(locations)) if geo != "state" else None
+    _map_layout(fig, _view(*box) if box else US_VIEW, outlines)
     return _finish(fig, title, caption)
 
 
 def build_bubble_map_figure(table: pd.DataFrame, metric_key: str, points: pd.DataFrame, *,
-                            title: str, caption: str) -> go.Figure:
+                            title: str, caption: str, outlines: dict | None = None) -> go.Figure:
     """Regions as bubbles at their centroids (points: region_code, lat, lon): area = the
     metric, colour = LQ when present."""
     metric = metric_of(metric_key)
@@ -145,14 +169,13 @@ def build_bubble_map_figure(table: pd.DataFrame, metric_key: str, points: pd.Dat
     size = np.sqrt(values.clip(lower=0).fillna(0))
     sizeref = 2.0 * float(size.max() or 1) / 40 ** 2
     colour = frame["lq_employment"] if "lq_employment" in frame else values
-    fig = go.Figure(go.Scattergeo(
+    fig = go.Figure(go.Scattermap(
         lat=frame["lat"], lon=frame["lon"], text=_hover(frame, metric), hoverinfo="text",
-        marker={"size": size ** 2, "sizemode": "area", "sizeref": sizeref, "sizemin": 3,
-                "color": colour, "colorscale": SEQUENTIAL, "line": {"width": 0.5, "color": "#333"},
+        marker={"size": size ** 2, "sizemode": "area", "sizeref": sizeref, "sizemin": 4,
+                "color": colour, "colorscale": SEQUENTIAL, "opacity": 0.85,
                 "colorbar": _colorbar(METRICS["lq"] if "lq_employment" in frame else metric)},
         name=metric.label))
-    fig.update_geos(scope="usa", showland=True, landcolor="#F2F2F2", subunitcolor="#FFFFFF",
-                    bgcolor="white")
+    _map_layout(fig, US_VIEW, outlines)
     return _finish(fig, title, caption)
 
 
@@ -214,50 +237,54 @@ def _rgb(hex_colour: str) -> list[int]:
     return [int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]
 
 
-def hub_marker_sizes(values: pd.Series, *, smallest: float = 6, largest: float = 40) -> pd.Series:
+def hub_marker_sizes(values: pd.Series, *, smallest: float = 6, largest: float = 28) -> pd.Series:
     """Marker radii in pixels, area proportional to values; missing values get the smallest."""
     v = pd.to_numeric(values, errors="coerce").clip(lower=0)
     top = float(v.max()) if v.notna().any() and v.max() > 0 else 1.0
     return (smallest + (largest - smallest) * np.sqrt(v / top)).fillna(smallest)
 
 
-def build_hub_deck(hubs: pd.DataFrame, colours: dict[str, str], *,
-                   selected: str | None = None) -> pdk.Deck:
-    """Hubs as circles (hubs: hub_name, program, lat, lon, radius, tooltip fields); the
-    selected hub gets a black ring."""
+def build_hub_deck(hubs: pd.DataFrame, colours: dict[str, str], *, selected: str | None = None,
+                   outlines: dict | None = None) -> pdk.Deck:
+    """Hubs as circles (hubs: key, hub_name, program, focus, lat, lon, radius in pixels, tip);
+    the selected hub gets a black ring. outlines: state GeoJSON drawn underneath, so the map
+    reads without basemap tiles (offline)."""
     frame = hubs.assign(
-        fill=[_rgb(colours.get(p, "#777777")) + [210] for p in hubs["program"]],
-        line=[[0, 0, 0, 255] if h == selected else [255, 255, 255, 255]
-              for h in hubs["hub_name"]],
-        line_width=[3 if h == selected else 1 for h in hubs["hub_name"]],
+        fill=[_rgb(colours.get(p, "#777777")) + [190] for p in hubs["program"]],
+        line=[[0, 0, 0, 255] if k == selected else [255, 255, 255, 255] for k in hubs["key"]],
+        line_width=[3 if k == selected else 1 for k in hubs["key"]],
     )
-    layer = pdk.Layer(
+    # pydeck turns plain strings into expressions: quote literal values ("'pixels'")
+    layers = []
+    if outlines is not None:
+        layers.append(pdk.Layer(
+            "GeoJsonLayer", data=outlines, id="states", stroked=True, filled=True,
+            get_fill_color=[242, 242, 242, 255], get_line_color=[170, 170, 170, 255],
+            line_width_units="'pixels'", get_line_width=1, pickable=False))
+    layers.append(pdk.Layer(
         "ScatterplotLayer", data=frame, id="hubs", get_position=["lon", "lat"],
-        get_radius="radius", radius_units="pixels", get_fill_color="fill",
-        get_line_color="line", get_line_width="line_width", line_width_units="pixels",
-        stroked=True, pickable=True, auto_highlight=True)
+        get_radius="radius", radius_units="'pixels'", get_fill_color="fill",
+        get_line_color="line", get_line_width="line_width", line_width_units="'pixels'",
+        stroked=True, pickable=True, auto_highlight=True))
     tooltip = {"html": "<b>{hub_name}</b><br/>{program}<br/>{focus}<br/>{tip}",
                "style": {"fontSize": "13px"}}
-    view = pdk.ViewState(latitude=38.5, longitude=-96.5, zoom=3.1)
-    return pdk.Deck(layers=[layer], initial_view_state=view, tooltip=tooltip,
-                    map_style="light")
+    view = pdk.ViewState(latitude=38.2, longitude=-96.0, zoom=3.4)
+    return pdk.Deck(layers=layers, initial_view_state=view, tooltip=tooltip, map_style="light")
 
 
 def build_hub_map_figure(hubs: pd.DataFrame, colours: dict[str, str], *, title: str,
-                         caption: str) -> go.Figure:
+                         caption: str, outlines: dict | None = None) -> go.Figure:
     """The hub map as a Plotly figure, for a static image of the map view."""
     fig = go.Figure()
     for program, part in hubs.groupby("program", sort=False):
-        fig.add_trace(go.Scattergeo(
+        fig.add_trace(go.Scattermap(
             lat=part["lat"], lon=part["lon"], name=str(program), text=part["hub_name"],
             hovertemplate="%{text}<extra>" + str(program) + "</extra>",
-            marker={"size": part["radius"] * 0.8, "color": colours.get(program, "#777777"),
-                    "line": {"width": 0.8, "color": "white"}, "opacity": 0.85}))
-    fig.update_geos(scope="usa", showland=True, landcolor="#F2F2F2", subunitcolor="#FFFFFF",
-                    bgcolor="white")
+            marker={"size": part["radius"] * 1.6, "color": colours.get(program, "#777777"),
+                    "opacity": 0.8}))
+    _map_layout(fig, US_VIEW, outlines)
     fig.update_layout(legend={"orientation": "h", "y": -0.02, "x": 0})
     return _finish(fig, title, caption, height=620, bottom=120)
-
 
 # --- Trends, Compare regions, Emerging hubs, Federal programs --------------------------------
 
@@ -340,3 +367,11 @@ def build_quadrant_figure(frame: pd.DataFrame, *, label: str, title: str, captio
     fig.update_yaxes(title_text=y_axis, range=[0, top], tickformat=".1f", gridcolor="#EEEEEE",
                      zeroline=False)
     return _finish(fig, title, caption, height=600)
+
+
+def legend_beside(fig: go.Figure, width: int = 250) -> go.Figure:
+    """Move the legend to the right of the plot (many long region names would otherwise wrap
+    under the axis and cover the source caption)."""
+    fig.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1,
+                              "yanchor": "top"}, margin={"r": width})
+    return fig

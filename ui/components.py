@@ -100,6 +100,9 @@ LEADING_COLUMNS = ["region_name", "state", "region_code", "industry_code", "empl
 COLUMN_CONFIG = {
     "region_name": st.column_config.TextColumn("Region", pinned=True),
     "region_code": st.column_config.TextColumn("Code"),
+    "state": st.column_config.TextColumn("State"),
+    "industry_title": st.column_config.TextColumn("Industry"),
+    "suppressed_note": st.column_config.TextColumn("Suppression note"),
     "industry_code": st.column_config.TextColumn("NAICS"),
     "employment": st.column_config.NumberColumn("Employment (jobs)", format="localized"),
     "establishments": st.column_config.NumberColumn("Establishments", format="localized"),
