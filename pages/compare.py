@@ -16,6 +16,9 @@ KPI_COLUMNS = ["region", "region_type", "region_code", "industry_code", "employm
                "base_basis", "disclosed", "suppressed_note", "source", "vintage"]
 KPI_CONFIG = {
     "region": st.column_config.TextColumn("Region", pinned=True),
+    "region_type": "Type", "region_code": "Code", "industry_code": "NAICS",
+    "quadrant": "Quadrant", "base_area": "Base area", "base_basis": "Base built from",
+    "suppressed_note": "Suppression note", "source": "Source", "vintage": "Vintage",
     "employment_start": st.column_config.NumberColumn("Jobs, start", format="localized"),
     "employment": st.column_config.NumberColumn("Jobs, end", format="localized"),
     "employment_change": st.column_config.NumberColumn("Job change", format="localized"),
@@ -77,7 +80,7 @@ def render() -> None:
     frame["region"] = [data.region_label(t, options) for t in frame["region_token"]]
     name = label.split(" · ")[-1]
     caption = charts.caption_text(data.SOURCE_SHORT[source], f"{first}-{year}",
-                                  base=pickers.BASES[base])
+                                  base=data.base_label(frame, pickers.BASES[base]))
     table = frame[[c for c in KPI_COLUMNS if c in frame.columns]]
     st.subheader(f"{name}, {first} to {year}")
     st.dataframe(table, hide_index=True, width="stretch", column_config=KPI_CONFIG,
@@ -88,6 +91,9 @@ def render() -> None:
     stem = export.stem("compare", industry.replace("theme:", ""), f"{first}-{year}")
     components.table_downloads(table, about, stem, key="compare")
     components.provenance_caption(provenance, warnings)
+    note = data.base_note(frame, pickers.BASES[base])
+    if note:
+        st.caption(note)
 
     st.subheader("Where the change came from")
     st.segmented_control("Bars", list(BARS), key="bars", format_func=BARS.get, required=True)
@@ -116,7 +122,7 @@ def render() -> None:
     bubble = charts.build_quadrant_figure(
         frame, label="region", title=f"{name}: concentration {year} and its change since {first}",
         caption=caption, x_axis=f"Change in location quotient, {first}-{year} (ratio points)",
-        y_axis=f"Location quotient, {year} (ratio to {pickers.BASES[base]})")
+        y_axis=f"Location quotient, {year} (ratio to the base area)")
     components.plotly(bubble, key="compare_quadrant_chart")
     unplotted = frame.loc[frame["quadrant"].isna(), "region"].tolist()
     if unplotted:

@@ -24,6 +24,9 @@ CONFIG = {
     "emerging_score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100,
                                                       format="%.1f"),
     "region_name": st.column_config.TextColumn("Region"),
+    "region_code": st.column_config.TextColumn("Code"),
+    "emerging_reason": st.column_config.TextColumn("Why it ranks", width="large"),
+    "source": "Source", "vintage": "Vintage",
     "industry_code": st.column_config.TextColumn("NAICS"),
     "industry_title": st.column_config.TextColumn("Industry"),
     "employment_start": st.column_config.NumberColumn("Jobs, start", format="localized"),
@@ -41,7 +44,6 @@ CONFIG = {
                                                          format="%.3f"),
     "shift_competitive": st.column_config.NumberColumn("Jobs beyond the base trend",
                                                        format="%+.0f"),
-    "emerging_reason": st.column_config.TextColumn("Why it ranks", width="large"),
 }
 
 
@@ -87,7 +89,7 @@ def render() -> None:
     start = state.Param("start", state.year_parser(), earlier[min(4, len(earlier) - 1)])
     state.bind([GEO, LEVEL, MIN_EMPLOYMENT, MIN_ESTABLISHMENTS, TOP, FIND, start])
     state.keep_valid("start", earlier, start.default)
-    top = st.columns([2, 3, 1, 2, 2])
+    top = st.columns([3, 3, 1, 2, 2])
     top[0].segmented_control("Regions", list(data.GEOS), key="geo", format_func=data.GEOS.get,
                              required=True)
     top[1].segmented_control("NAICS level (digits)", LEVELS, key="level", required=True)

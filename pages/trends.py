@@ -7,9 +7,10 @@ from ui import charts, components, data, export, pickers, state
 state.require_shell()
 
 MEASURES = {k: charts.METRICS[k] for k in ("employment", "establishments", "lq", "wages")}
+SHORT = {"employment": "Jobs", "establishments": "Establishments", "lq": "LQ", "wages": "Pay"}
 MEASURE = state.Param("measure", state.choice(MEASURES), "employment")
 INDEXED = state.Param("index", state.parse_bool, False)
-TABLE_COLUMNS = ["region", "region_type", "region_code", "year", "industry_code", "industry_title",
+TABLE_COLUMNS = ["region_name", "region_type", "region_code", "year", "industry_code", "industry_title",
                  "employment", "establishments", "avg_annual_pay", "lq_employment",
                  "total_employment", "base_area", "base_basis", "disclosed", "suppressed_note",
                  "source", "vintage"]
@@ -27,7 +28,8 @@ def render() -> None:
     top = st.columns([3, 3, 2, 1])
     industry = pickers.industry_picker(top[0])
     top[1].segmented_control("Measure", list(MEASURES), key="measure", required=True,
-                             format_func=lambda m: MEASURES[m].label)
+                             format_func=SHORT.get, help="Jobs, establishments, location "
+                             "quotient against the base area, or average annual pay (US$).")
     base = pickers.base_picker(top[2])
     top[3].selectbox("From", earlier, key="start")
     options = data.region_options(source, year, industry)
@@ -38,7 +40,7 @@ def render() -> None:
         st.info("Pick at least one region above.", icon=":material/info:")
         return
     first = st.session_state["start"]
-    years = tuple(y for y in data.year_options(source) if first <= y <= year)
+    years = tuple(sorted(y for y in data.year_options(source) if first <= y <= year))
     label = data.industry_options()[industry]
     loaded = components.attempt(data.series_rows, source, years, tuple(regions), industry, base,
                                 context=f"{data.SOURCE_SHORT[source]} {first}-{year}, {label}",
@@ -46,25 +48,26 @@ def render() -> None:
     if loaded is None:
         return
     series, provenance, warnings = loaded
-    series["region"] = [data.region_label(t, options) for t in series["region_token"]]
+    series["region_name"] = [data.region_label(t, options) for t in series["region_token"]]
+    note = data.base_note(series, pickers.BASES[base])
     reference = data.reference_rows(source, years, industry, base)
     if not reference.empty:
-        basis = str(series["base_basis"].iloc[0])
-        reference["region"] = pickers.BASES[base] + (
-            f" (base: {basis.removeprefix('derived: ')})" if basis.startswith("derived") else
-            " (base)")
+        reference["region_name"] = f"Base: {pickers.BASES[base]}" + (
+            " (partial, see note)" if note else "")
         reference["region_type"] = "base"
     measure, indexed = st.session_state["measure"], st.session_state["index"]
     metric = MEASURES[measure]
     caption = charts.caption_text(data.SOURCE_SHORT[source], f"{years[0]}-{years[-1]}",
-                                  base=pickers.BASES[base])
+                                  base=data.base_label(series, pickers.BASES[base]))
     title = (f"{label.split(' · ')[-1]}: {metric.label.lower()}"
              + (" (index, first year = 100)" if indexed else "") + f", {years[0]}-{years[-1]}")
-    fig = charts.build_trend_figure(series, measure, title=title, caption=caption, label="region",
+    fig = charts.build_trend_figure(series, measure, title=title, caption=caption,
                                     reference=reference if not reference.empty else None,
                                     indexed=indexed)
-    charts.add_year_markers(fig, data.vintage_changes(list(years), source))
+    charts.add_year_markers(charts.legend_beside(fig), data.vintage_changes(list(years), source))
     components.plotly(fig, key="trends_chart")
+    if note:
+        st.caption(note)
     for note in data.series_notes(series, source):
         st.info(note, icon=":material/published_with_changes:")
     components.provenance_caption(provenance, warnings)

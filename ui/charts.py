@@ -167,7 +167,7 @@ def build_bubble_map_figure(table: pd.DataFrame, metric_key: str, points: pd.Dat
     frame = table.merge(points, on="region_code", how="inner")
     values = pd.to_numeric(frame[metric.column], errors="coerce")
     size = np.sqrt(values.clip(lower=0).fillna(0))
-    sizeref = 2.0 * float(size.max() or 1) / 40 ** 2
+    sizeref = 2.0 * float((size ** 2).max() or 1) / 40 ** 2  # largest bubble 40 px across
     colour = frame["lq_employment"] if "lq_employment" in frame else values
     fig = go.Figure(go.Scattermap(
         lat=frame["lat"], lon=frame["lon"], text=_hover(frame, metric), hoverinfo="text",

@@ -990,7 +990,7 @@ def emerging_map(frame: pd.DataFrame, geo: str, *, title: str, caption: str):
                             + " · " + frame["industry_code"] + " " + frame["industry_title"]
                             .fillna("") + " · score " + frame["emerging_score"].map("{:.1f}".format))
     return charts.build_bubble_map_figure(labelled, "employment", centroids(geo), title=title,
-                                          caption=caption)
+                                          caption=caption, outlines=geojson("state"))
 
 
 def program_keys() -> dict[str, str]:
@@ -1128,3 +1128,23 @@ def program_overlay(metrics: pd.DataFrame | None, programs: str | None,
     return hub_overlay(registry(), metrics, awards if len(awards) else None, delineation,
                        programs=programs.split(";") if programs else None,
                        fiscal_years=fiscal_years or None)
+
+
+def _built_bases(frame: pd.DataFrame) -> list[str]:
+    """The base_basis texts of rows whose base area is not the source's own published row."""
+    basis = frame["base_basis"] if "base_basis" in frame else pd.Series(dtype=str)
+    return sorted({str(b) for b in basis.dropna()} - {"published row"})
+
+
+def base_label(frame: pd.DataFrame, label: str) -> str:
+    """The base area as a chart caption should name it: its label, or what it really is when
+    the data could only sum it from the regions present ('sum of the 28 counties ...')."""
+    return "; ".join(b.split("; ", 1)[-1].removeprefix("derived: ")
+                     for b in _built_bases(frame)) or label
+
+
+def base_note(frame: pd.DataFrame, label: str) -> str | None:
+    """One sentence when the base area is not the source's own row (e.g. a 'US' summed from
+    the few counties imported), so LQs are read against what they really compare with."""
+    bases = _built_bases(frame)
+    return f"Base area ({label}): {'; '.join(bases)}." if bases else None
