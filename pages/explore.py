@@ -58,7 +58,7 @@ def render() -> None:
     shown = data.filter_min(frame, st.session_state["min"])
     display = data.named(shown, geo)
     chart_metric = charts.METRICS[metric]
-    caption = charts.caption_text(data.SOURCE_SHORT[source], year,
+    caption = charts.caption_text(data.SOURCE_SHORT[source], year, base=data.base_label(frame, "US"),
                                   extra=f"{data.GEOS[geo].lower()}"
                                         + (f" in {data.STATE_NAMES[region_state]}"
                                            if region_state else ""))

@@ -76,18 +76,21 @@ def profile(hub, source: str, year: int) -> None:
         shown_year = int(latest["year"])
         if shown_year != year:
             st.info(f"No {year} figures for this hub; showing {shown_year}.")
+        base = data.base_label(trend.tail(1), "US")
+        versus = "US" if base == "US" else "regions in the data"
         kpis = st.columns(4)
         for column, (key, label) in zip(kpis, [("employment", "Employment"),
-                                               ("lq", "Location quotient (vs US)"),
+                                               ("lq", f"Location quotient (vs {versus})"),
                                                ("establishments", "Establishments"),
                                                ("wages", "Average annual pay")]):
             metric = charts.METRICS[key]
             value = metric.format(latest[metric.column])
             column.metric(f"{label}, {shown_year}",
                           ("US$" if metric.unit == "US$" and value != "suppressed" else "") + value,
-                          border=True)
+                          border=True, help=f"Base area: {base}." if key == "lq" else None)
         components.provenance_caption(provenance, warnings)
         caption = charts.caption_text(data.SOURCE_SHORT[source], shown_year,
+                                      base=data.base_label(trend, "US"),
                                       extra=f"county {hub['anchor_county_fips']}")
         left, right = st.columns(2)
         with left:
@@ -97,7 +100,7 @@ def profile(hub, source: str, year: int) -> None:
             components.plotly(fig, key="hub_trend_chart")
         with right:
             lq_fig = charts.build_trend_figure(
-                trend, "lq", title="Concentration (location quotient vs US)", caption=caption)
+                trend, "lq", title="Concentration (location quotient)", caption=caption)
             components.plotly(lq_fig, key="hub_lq_chart")
         if not detail.empty:
             st.subheader("Industries inside the theme")

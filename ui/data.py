@@ -1093,9 +1093,10 @@ def overlay_metrics(source: str, start: int, end: int) -> tuple[pd.DataFrame, li
              for n in range(2, len(c) + 1)}
     if source == "qcew":  # published totals: the other industries are not needed
         frame = frame[frame["industry_code"].isin(codes | {"00"})]
+    present = {industries.level(c) for c in frame["industry_code"].unique()}
     parts, notes = [], []
     for geo in ("county", "msa", "state"):
-        for level in sorted({industries.level(c) for c in codes}):
+        for level in sorted({industries.level(c) for c in codes} & present):
             try:
                 obs, found = _ranking_observations(frame, geo, level)
             except HubDataError as exc:  # metros need a delineation; counties still count
