@@ -15,7 +15,7 @@ KPI_COLUMNS = ["region", "region_type", "region_code", "industry_code", "employm
                "shift_competitive", "base_employment_cagr", "strong_cluster", "base_area",
                "base_basis", "disclosed", "suppressed_note", "source", "vintage"]
 KPI_CONFIG = {
-    "region": st.column_config.TextColumn("Region", pinned=True),
+    "region": st.column_config.TextColumn("Region"),
     "region_type": "Type", "region_code": "Code", "industry_code": "NAICS",
     "quadrant": "Quadrant", "base_area": "Base area", "base_basis": "Base built from",
     "suppressed_note": "Suppression note", "source": "Source", "vintage": "Vintage",

@@ -20,7 +20,7 @@ COLUMNS = ["emerging_rank", "emerging_score", "region_name", "region_code", "ind
            "establishments_start", "establishments", "establishments_cagr", "shift_competitive",
            "emerging_reason", "source", "vintage"]
 CONFIG = {
-    "emerging_rank": st.column_config.NumberColumn("Rank", pinned=True),
+    "emerging_rank": st.column_config.NumberColumn("Rank"),
     "emerging_score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100,
                                                       format="%.1f"),
     "region_name": st.column_config.TextColumn("Region"),
@@ -144,7 +144,9 @@ def render() -> None:
 
     st.slider("Map the top", 5, 100, key="top")
     best = table.head(st.session_state["top"])
+    built = any("no US rows" in note for note in notes)  # imported files of a few places
     caption = charts.caption_text(data.SOURCE_SHORT[source], f"{first}-{year}",
+                                  base="the sum of the regions in the data" if built else "US",
                                   extra="emerging-hub score (docs/methodology.md)")
     fig = components.attempt(data.emerging_map, best, geo, key="emerging_map",
                              title=f"Top {len(best)} emerging hubs, {first}-{year} "

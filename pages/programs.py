@@ -21,7 +21,7 @@ REGISTRY_COLUMNS = ["program", "hub_name", "lead_organization", "states", "ancho
                     "anchor_county_fips", "anchor_confidence", "focus", "naics", "award_usd",
                     "announced", "source_url", "note"]
 REGISTRY_CONFIG = {
-    "program": "Program", "hub_name": st.column_config.TextColumn("Hub", pinned=True),
+    "program": "Program", "hub_name": st.column_config.TextColumn("Hub"),
     "lead_organization": "Lead organization", "states": "States", "anchor_place": "Anchor",
     "anchor_county_fips": "Anchor county", "focus": "Focus", "naics": "NAICS",
     "anchor_confidence": st.column_config.TextColumn(
@@ -31,12 +31,13 @@ REGISTRY_CONFIG = {
     "announced": "Announced", "note": "Note",
     "source_url": st.column_config.LinkColumn("Source", display_text="open source"),
 }
-OVERLAY_COLUMNS = ["program", "hub_name", "anchor_place", "anchor_confidence", "focus", "naics",
-                   "reading", "reading_why", "top_industry", "top_lq", "focus_employment",
-                   "top_employment_cagr", "strong_industries", "emerging_industries",
-                   "award_usd", "usaspending_county_usd", "usaspending_state_usd",
-                   "usaspending_fiscal_years", "usaspending_programs", "metrics_region_type",
-                   "metrics_region_code", "metrics_year", "states", "source_url"]
+OVERLAY_COLUMNS = ["hub_name", "reading", "reading_why", "top_industry", "top_lq",
+                   "focus_employment", "top_employment_cagr", "award_usd",
+                   "usaspending_county_usd", "usaspending_state_usd", "usaspending_fiscal_years",
+                   "program", "anchor_place", "anchor_confidence", "focus", "naics",
+                   "strong_industries", "emerging_industries", "usaspending_programs",
+                   "metrics_region_type", "metrics_region_code", "metrics_year", "states",
+                   "source_url"]
 OVERLAY_CONFIG = {
     **{k: v for k, v in REGISTRY_CONFIG.items() if k in OVERLAY_COLUMNS},
     "reading": st.column_config.TextColumn("Reading", width="medium"),
@@ -79,7 +80,8 @@ def filters() -> None:
 
 def registry_section(registry) -> None:
     st.subheader(f"{len(registry):,} designations and hubs")
-    st.dataframe(registry[REGISTRY_COLUMNS], hide_index=True, width="stretch", height=360,
+    st.dataframe(registry[REGISTRY_COLUMNS], hide_index=True, width="stretch",
+                 height=min(360, 38 + 35 * len(registry)),
                  column_config=REGISTRY_CONFIG, key="registry_table")
     about = data.about(registry[REGISTRY_COLUMNS], [], selection(), title="Hub Atlas program "
                        "registry", source=REGISTRY_SOURCE)
@@ -225,7 +227,7 @@ def overlay_section(programs: str | None, fiscal_years: list[int]) -> None:
                                    "no measurable cluster in data", "not measured"]):
         col.metric(reading.capitalize(), f"{int(counts.get(reading, 0)):,}", border=True)
     table = shown[OVERLAY_COLUMNS]
-    st.dataframe(table, hide_index=True, width="stretch", height=380,
+    st.dataframe(table, hide_index=True, width="stretch", height=min(380, 38 + 35 * len(table)),
                  column_config=OVERLAY_CONFIG, key="overlay_table")
     notes = list(overlay.attrs.get("notes", [])) + notes
     with st.expander(f"Notes on this table ({len(notes)})", icon=":material/info:"):
