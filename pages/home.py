@@ -102,6 +102,10 @@ def profile(hub, source: str, year: int) -> None:
             lq_fig = charts.build_trend_figure(
                 trend, "lq", title="Concentration (location quotient)", caption=caption)
             components.plotly(lq_fig, key="hub_lq_chart")
+        gaps = trend.loc[trend["employment"].isna(), "year"].astype(int).tolist()
+        if gaps:
+            st.caption(f"Not plotted: {', '.join(map(str, gaps))}, where the source suppressed "
+                       "or withheld part of these industries (blank, not zero).")
         if not detail.empty:
             st.subheader("Industries inside the theme")
             components.data_table(detail, key="hub_detail", height=220)

@@ -85,7 +85,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
+    context = browser.new_context(viewport={"width": 1600, "height": 2200}, accept_downloads=True)
     tab = context.new_page()
     yield tab
     context.close()

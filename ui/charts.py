@@ -7,6 +7,8 @@ caption inside the figure, so a PNG pasted into a slide still says where the num
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -19,6 +21,7 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 SEQUENTIAL = "Cividis"
 SUPPRESSED_COLOUR = "#BBBBBB"
 FONT = "Source Sans Pro, Arial, sans-serif"
+CAPTION_WIDTH = 80  # characters per caption line: fits a half-width chart on screen
 
 MODEBAR_CONFIG = {
     "displaylogo": False,
@@ -73,9 +76,11 @@ def _finish(fig: go.Figure, title: str, caption: str, *, height: int = 560,
         paper_bgcolor="white", plot_bgcolor="white",
         hoverlabel={"font": {"family": FONT}},
     )
-    fig.add_annotation(text=caption, xref="paper", yref="paper", x=0, y=0, xanchor="left",
-                       yanchor="top", yshift=-bottom + 22, showarrow=False,
-                       font={"size": 12, "color": "#444"})
+    lines = textwrap.wrap(caption, CAPTION_WIDTH) or [""]
+    fig.update_layout(margin={"b": bottom + 16 * (len(lines) - 1)})
+    fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0,
+                       xanchor="left", yanchor="top", yshift=-bottom + 22, showarrow=False,
+                       align="left", font={"size": 12, "color": "#444"})
     return fig
 
 
@@ -102,10 +107,12 @@ def _colorbar(metric: Metric) -> dict:
 
 
 def _view(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> dict:
-    """Map centre and zoom that fit a lon/lat box in a ~1000 x 480 px map (Web Mercator)."""
+    """Map centre and zoom that fit a lon/lat box in a ~1000 x 430 px map (Web Mercator: the
+    world is 512 * 2**zoom px wide; a degree of latitude is ~1.3 degrees of longitude at
+    US latitudes)."""
     lon_span = max(max_lon - min_lon, 0.5)
     lat_span = max(max_lat - min_lat, 0.5)
-    zoom = min(np.log2(1000 * 360 / (512 * lon_span)), np.log2(480 * 170 / (512 * lat_span * 1.3)))
+    zoom = min(np.log2(1000 * 360 / (512 * lon_span)), np.log2(430 * 360 / (512 * lat_span * 1.3)))
     return {"center": {"lon": (min_lon + max_lon) / 2, "lat": (min_lat + max_lat) / 2},
             "zoom": float(np.clip(zoom, 2.2, 9))}
 
