@@ -140,15 +140,19 @@ def _map_layout(fig: go.Figure, view: dict, outlines: dict | None) -> None:
 
 
 def build_choropleth_figure(table: pd.DataFrame, metric_key: str, geo: str, *, title: str,
-                            caption: str, geojson: dict, outlines: dict | None = None,
-                            featureidkey: str = "id") -> go.Figure:
+                            caption: str, geojson: dict, outlines: dict | None = None
+                            ) -> go.Figure:
     """Regions coloured by the metric (geojson: their shapes, ids = region codes), suppressed
-    regions in grey so they are not mistaken for zero; the view fits the regions shown."""
+    regions in grey so they are not mistaken for zero; the view fits the regions shown.
+    Feature ids are region codes (hubdata.geometry's GeoJSON)."""
     metric = metric_of(metric_key)
     frame = table.copy()
     values = pd.to_numeric(frame[metric.column], errors="coerce")
     locations = frame["region_code"].astype(str)
-    where = {"geojson": geojson, "featureidkey": featureidkey, "marker_line_color": "white",
+    wanted = set(locations)  # ship only the shapes drawn: a national county file is ~2 MB
+    shapes = {"type": "FeatureCollection",
+              "features": [f for f in geojson["features"] if str(f["id"]) in wanted]}
+    where = {"geojson": shapes, "featureidkey": "id", "marker_line_color": "white",
              "marker_line_width": 0.4}
     known = values.notna()
     fig = go.Figure()
@@ -161,7 +165,7 @@ def build_choropleth_figure(table: pd.DataFrame, metric_key: str, geo: str, *, t
         locations=locations[known], z=values[known], colorscale=SEQUENTIAL,
         text=_hover(frame[known], metric), hoverinfo="text", colorbar=_colorbar(metric),
         name=metric.label, **where))
-    box = _shape_bounds(geojson, set(locations)) if geo != "state" else None
+    box = _shape_bounds(shapes, wanted) if geo != "state" else None
     _map_layout(fig, _view(*box) if box else US_VIEW, outlines)
     return _finish(fig, title, caption)
 
