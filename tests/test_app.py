@@ -7,6 +7,7 @@ Ogden counties plus a few other hub counties, 2019 and 2021, and states + US for
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -121,6 +122,19 @@ def test_home_opens_on_ogden_with_its_figures(imported):
     assert kpis["Employment, 2021"] == f"{jobs:,}"
     assert kpis["Location quotient (vs US), 2021"] == f"{lq:.2f}"
     assert kpis["Establishments, 2021"] == "57"
+
+
+def test_hubs_sized_by_employment_show_their_figures(imported):
+    at = run(size="employment")
+    assert_clean(at)
+    layer = json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"][-1]
+    hubs = {h["key"]: h for h in layer["data"]}
+    assert hubs[OGDEN]["tip"] == "Employment 2,100 · LQ 26.12 · 2021 · imported files"
+    albany = hubs["albany-nanotechnology-hub"]  # 334413 in Albany County: 300 jobs in 2021
+    assert albany["tip"].startswith("Employment 300 · ")
+    unmeasured = [h for h in hubs.values() if h["tip"].startswith("No imported files 2021")]
+    assert unmeasured and all(h["radius"] == min(x["radius"] for x in hubs.values())
+                              for h in unmeasured)
 
 
 def test_changing_the_industry_changes_the_table(imported):

@@ -381,7 +381,7 @@ def _theme_for(county: str, codes: list[str]) -> str | None:
 
 def hub_industry(hub: pd.Series) -> str:
     """The industry pick of a hub: its theme, or its single code, or 'codes:a+b' for a list."""
-    if hub["theme_id"]:
+    if isinstance(hub["theme_id"], str):  # hubs without a theme hold NaN here
         return f"theme:{hub['theme_id']}"
     codes = hub["naics"].split()
     return codes[0] if len(codes) == 1 else "codes:" + "+".join(codes)
