@@ -104,7 +104,8 @@ def render() -> None:
     else:
         share_fig = charts.build_shift_share_figure(
             shares, label="region", stacked=st.session_state["bars"] == "stacked",
-            title=f"{name}: job change {first}-{year} split by shift-share", caption=caption,
+            title=charts.two_line(name, f"job change {first}-{year} split by shift-share"),
+            caption=caption,
             axis=f"Change in employment, {first}-{year} (jobs)")
         components.plotly(share_fig, key="compare_shift_chart")
         components.figure_downloads(share_fig, stem + "_shift-share", key="compare_shift")
@@ -120,7 +121,8 @@ def render() -> None:
         components.share_control()
         return
     bubble = charts.build_quadrant_figure(
-        frame, label="region", title=f"{name}: concentration {year} and its change since {first}",
+        frame, label="region",
+        title=charts.two_line(name, f"concentration {year} and its change since {first}"),
         caption=caption, x_axis=f"Change in location quotient, {first}-{year} (ratio points)",
         y_axis=f"Location quotient, {year} (ratio to the base area)")
     components.plotly(bubble, key="compare_quadrant_chart")

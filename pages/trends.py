@@ -59,8 +59,8 @@ def render() -> None:
     metric = MEASURES[measure]
     caption = charts.caption_text(data.SOURCE_SHORT[source], f"{years[0]}-{years[-1]}",
                                   base=data.base_label(series, pickers.BASES[base]))
-    title = (f"{label.split(' · ')[-1]}: {metric.label.lower()}"
-             + (" (index, first year = 100)" if indexed else "") + f", {years[0]}-{years[-1]}")
+    title = charts.two_line(label.split(" · ")[-1], metric.label.lower() + (
+        " (index, first year = 100)" if indexed else "") + f", {years[0]}-{years[-1]}")
     fig = charts.build_trend_figure(series, measure, title=title, caption=caption,
                                     reference=reference if not reference.empty else None,
                                     indexed=indexed)

@@ -386,3 +386,8 @@ def legend_beside(fig: go.Figure, width: int = 250) -> go.Figure:
     fig.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1,
                               "yanchor": "top"}, margin={"r": width})
     return fig
+
+
+def two_line(head: str, tail: str, width: int = 70) -> str:
+    """'head: tail' as a figure title, broken after the colon when it would not fit."""
+    return f"{head}: {tail}" if len(head) + len(tail) + 2 <= width else f"{head}:<br>{tail}"

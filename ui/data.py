@@ -1138,10 +1138,10 @@ def _built_bases(frame: pd.DataFrame) -> list[str]:
 
 
 def base_label(frame: pd.DataFrame, label: str) -> str:
-    """The base area as a chart caption should name it: its label, or what it really is when
-    the data could only sum it from the regions present ('sum of the 28 counties ...')."""
-    return "; ".join(b.split("; ", 1)[-1].removeprefix("derived: ")
-                     for b in _built_bases(frame)) or label
+    """The base area as a chart caption should name it: its label, or, when the data could
+    only sum it from the regions present, that (a PNG on a slide has no page note)."""
+    return f"the regions in the data summed (partial, not the whole {label})" \
+        if _built_bases(frame) else label
 
 
 def base_note(frame: pd.DataFrame, label: str) -> str | None:
