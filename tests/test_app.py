@@ -16,6 +16,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+import responses
 import streamlit as st
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
@@ -215,6 +216,30 @@ def test_offline_with_an_empty_cache_still_renders_and_says_what_to_do(offline):
     assert_clean(at)
     assert at.error and "BLS QCEW" in at.error[0].value
     assert any(b.label == "Retry" for b in at.button)
+
+
+@responses.activate
+def test_live_qcew_is_fetched_once_then_served_from_the_cache(offline, monkeypatch, sleeps):
+    monkeypatch.delenv("HUBDATA_OFFLINE")
+    api = "https://data.bls.gov/cew/data/api/2022/a/industry"
+    urls = [f"{api}/{code}.csv" for code in ("339920", "10")]
+    for url, code in zip(urls, ("339920", "10")):
+        responses.get(url, body=(FIXTURES / f"app_qcew_{code}_2022.csv").read_bytes())
+
+    def fetched() -> list[str]:
+        return [c.request.url for c in responses.calls if c.request.url in urls]
+
+    at = run("pages/explore.py", source="qcew", year="2022", geo="county", naics="339920")
+    assert_clean(at)
+    table = first_table(at).set_index("region_code")
+    assert table.loc["49057", "employment"] == 1600
+    assert pd.isna(table.loc["49029", "employment"])  # QCEW disclosure code N: blank, not 0
+    assert sorted(fetched()) == sorted(urls)
+    assert not at.get("progress")  # the bar is removed once the files are in
+    st.cache_data.clear()
+    at.run()
+    assert_clean(at)
+    assert len(fetched()) == 2  # the second time they come from the disk cache
 
 
 def test_share_control_gives_link_and_iframe(imported):
