@@ -44,6 +44,12 @@ def test_invalid_values_are_ignored_with_a_reason(key, value, reason):
     assert len(notes) == 1 and notes[0].startswith(f"{key}=") and reason in notes[0]
 
 
+def test_a_long_choice_list_is_not_quoted_back():
+    param = state.Param("naics", state.choice([str(100 + i) for i in range(50)]), "100")
+    _, notes = state.parse_query({"naics": "999"}, [param])
+    assert notes == ["naics='999' (not a known value)"]
+
+
 def test_unknown_parameters_are_reported_unless_ignored():
     _, notes = state.parse_query({"foo": "1", "utm_source": "x"}, PARAMS, ignore=["utm_source"])
     assert notes == ["unknown parameter 'foo'"]

@@ -161,7 +161,9 @@ def choice(options: Iterable[str]) -> Callable[[str], str]:
         try:
             return lookup[text.strip().lower()]
         except KeyError:
-            raise ValueError("not one of " + ", ".join(map(str, lookup.values()))) from None
+            known = list(map(str, lookup.values()))
+            raise ValueError("not one of " + ", ".join(known) if len(known) <= 8
+                             else "not a known value") from None
     return parse
 
 
