@@ -110,8 +110,8 @@ def _view(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> dic
     """Map centre and zoom that fit a lon/lat box in a ~1000 x 430 px map (Web Mercator: the
     world is 512 * 2**zoom px wide; a degree of latitude is ~1.3 degrees of longitude at
     US latitudes)."""
-    lon_span = max(max_lon - min_lon, 0.5)
-    lat_span = max(max_lat - min_lat, 0.5)
+    lon_span = max(max_lon - min_lon, 0.5) * 1.3  # a margin round the regions
+    lat_span = max(max_lat - min_lat, 0.5) * 1.3
     zoom = min(np.log2(1000 * 360 / (512 * lon_span)), np.log2(430 * 360 / (512 * lat_span * 1.3)))
     return {"center": {"lon": (min_lon + max_lon) / 2, "lat": (min_lat + max_lat) / 2},
             "zoom": float(np.clip(zoom, 2.2, 9))}
