@@ -106,18 +106,19 @@ def _colorbar(metric: Metric) -> dict:
             else ".1f", "thickness": 14, "len": 0.75}
 
 
-def _view(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> dict:
+def _view(min_lon: float, min_lat: float, max_lon: float, max_lat: float, *,
+          margin: float = 1.3) -> dict:
     """Map centre and zoom that fit a lon/lat box in a ~1000 x 430 px map (Web Mercator: the
     world is 512 * 2**zoom px wide; a degree of latitude is ~1.3 degrees of longitude at
     US latitudes)."""
-    lon_span = max(max_lon - min_lon, 0.5) * 1.3  # a margin round the regions
-    lat_span = max(max_lat - min_lat, 0.5) * 1.3
+    lon_span = max(max_lon - min_lon, 0.5) * margin
+    lat_span = max(max_lat - min_lat, 0.5) * margin
     zoom = min(np.log2(1000 * 360 / (512 * lon_span)), np.log2(430 * 360 / (512 * lat_span * 1.3)))
     return {"center": {"lon": (min_lon + max_lon) / 2, "lat": (min_lat + max_lat) / 2},
             "zoom": float(np.clip(zoom, 2.2, 9))}
 
 
-US_VIEW = _view(-125, 24.5, -66.9, 49.4)  # the lower 48
+US_VIEW = _view(-125, 24.5, -66.9, 49.4, margin=1.0)  # the lower 48
 
 
 def _shape_bounds(geojson: dict, ids: set[str]) -> tuple[float, float, float, float] | None:
