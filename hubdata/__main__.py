@@ -1,4 +1,5 @@
-"""Command line: python -m hubdata status | fetch | import | table (+ programs subcommands).
+"""Command line: python -m hubdata status | fetch | import | table | rank (+ programs
+subcommands).
 
 Exit codes: 0 success, 2 usage or configuration error, 1 data or source error. Every expected
 failure is one line on stderr, without a traceback. Each subcommand sets `func(args) -> int`;
@@ -140,13 +141,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     return code
 
 
-# ---- table -------------------------------------------------------------------------------
+# ---- table and rank ----------------------------------------------------------------------
 
-def table_bytes(table, provenance: list[dict], fmt: str, selection: dict) -> bytes:
-    """The file for a table selection: hubdata.export's CSV/XLSX (as the app), or JSON."""
+def file_bytes(table, about: list[tuple[str, str]], fmt: str) -> bytes:
+    """hubdata.export's CSV/XLSX (the app's downloads, byte for byte), or JSON."""
     from hubdata import export
 
-    about = export.table_about(table, provenance, **selection)
     if fmt == "csv":
         return export.table_csv(table, about)
     if fmt == "xlsx":
@@ -155,43 +155,109 @@ def table_bytes(table, provenance: list[dict], fmt: str, selection: dict) -> byt
     return json.dumps({"about": dict(about), "rows": rows}, indent=1).encode("utf-8")
 
 
-def cmd_table(args: argparse.Namespace) -> int:
-    from hubdata.dataset import load_observations
-    from hubdata.table import build_table
+def table_bytes(table, provenance: list[dict], fmt: str, selection: dict) -> bytes:
+    """The file for a table selection, with export.table_about's provenance block."""
+    from hubdata import export
 
+    return file_bytes(table, export.table_about(table, provenance, **selection), fmt)
+
+
+def _write(data: bytes, output: str | None, rows: int) -> None:
+    if output:
+        try:
+            Path(output).write_bytes(data)
+        except OSError as exc:
+            raise ConfigError(f"Cannot write {output}: {exc.strerror}.") from None
+        print(f"wrote {rows:,} rows to {output}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
+def _year(args: argparse.Namespace) -> int:
     if args.format == "xlsx" and not args.output:
         raise ConfigError("--format xlsx writes a binary file: give -o FILE.xlsx.")
     year = args.year or LATEST_YEAR.get(args.source)
     if year is None:
         raise ConfigError("Give --year for imported data.")
-    years = [args.start, year] if args.start else [year]
+    return int(year)
+
+
+def cmd_table(args: argparse.Namespace) -> int:
+    """One industry pick (a code, theme:<id> or codes:a+b) at a geography, or the chosen
+    regions (--regions), through hubdata.views: the tables the dashboard shows."""
+    from hubdata import views
+
+    year = _year(args)
+    bar = _Bar("load")
+
+    def loader(*selection):  # hubdata.views' per-code loader, with the progress bar
+        return views.code_table(*selection, progress=bar)
+
+    options = {"min_employment": args.min_employment,
+               "min_establishments": args.min_establishments}
+    try:
+        if args.regions:
+            if args.state:
+                raise ConfigError("--state narrows a geography; with --regions name the "
+                                  "regions themselves.")
+            tokens = views.parse_region_tokens(args.regions)
+            if args.start:
+                table, provenance, warnings = views.compare_rows(
+                    args.source, args.start, year, tokens, args.naics, args.base, table=loader,
+                    **options)
+            else:
+                table, provenance, warnings = views.region_rows(
+                    args.source, year, tokens, args.naics, args.base, table=loader)
+        elif args.start:  # growth, shift-share, quadrant, strong flags, emerging score
+            table, provenance, warnings = views.growth_table(
+                args.source, args.start, year, args.geo, args.naics, args.state, args.base,
+                table=loader, **options)
+        else:
+            table, provenance, warnings = views.industry_table(
+                args.source, year, args.geo, args.naics, args.state, args.base, table=loader)
+    finally:
+        bar.close()
+    _warn(warnings)
+    if args.regions:
+        filters = {"source": args.source, "start": args.start, "year": year,
+                   "naics": args.naics, "regions": ";".join(tokens), "base": args.base}
+        about = views.about(table, provenance, filters, title="Hub Atlas regions table") + [
+            ("note", note) for note in table.attrs.get("notes", [])]
+        data = file_bytes(table, about, args.format)
+    else:
+        selection = {"source": args.source, "year": year, "geo": args.geo, "naics": args.naics,
+                     "state": args.state, "base": args.base}
+        data = table_bytes(table, provenance, args.format, selection)
+    _write(data, args.output, len(table))
+    return 0
+
+
+def cmd_rank(args: argparse.Namespace) -> int:
+    """The Emerging hubs page's ranking (hubdata.ranking.leaderboard), as its download."""
+    from hubdata import ranking, views
+    from hubdata.dataset import load_national
+
+    year = _year(args)
     bar = _Bar("load")
     try:
-        obs = load_observations(args.source, years, [args.naics], args.geo, args.state,
-                                base=args.base, progress=bar)
+        obs = load_national(args.source, (args.start, year), progress=bar)
     finally:
         bar.close()
     _warn(obs.warnings)
-    table = build_table(obs, year, args.geo, args.naics, base=args.base, state=args.state)
-    if args.start:  # growth, shift-share, quadrant, strong flags, emerging score (metrics.py)
-        from hubdata.metrics import compare_periods
-        start = build_table(obs, args.start, args.geo, args.naics, base=args.base,
-                            state=args.state)
-        table = compare_periods(start, table, min_employment=args.min_employment,
-                                min_establishments=args.min_establishments)
-        _warn(table.attrs["notes"])
-    selection = {"source": args.source, "year": year, "geo": args.geo, "naics": args.naics,
-                 "state": args.state, "base": args.base}
-    data = table_bytes(table, obs.provenance, args.format, selection)
-    if args.output:
-        try:
-            Path(args.output).write_bytes(data)
-        except OSError as exc:
-            raise ConfigError(f"Cannot write {args.output}: {exc.strerror}.") from None
-        print(f"wrote {len(table):,} rows to {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+    board = ranking.leaderboard(obs, args.source, args.start, year, args.geo, args.level,
+                                args.min_employment, args.min_establishments)
+    for note in board.notes:
+        print(f"note: {note}", file=sys.stderr)
+    summary = board.summary
+    print(f"{summary['eligible']:,} of {summary['pairs']:,} pairs ranked; left out: " + (
+        "; ".join(f"{reason}: {n:,}" for reason, n in summary["left_out"].items()) or "none"),
+        file=sys.stderr)
+    table = ranking.rank_table(board.ranked, args.find, args.top)
+    filters = ranking.rank_filters(args.source, args.start, year, args.geo, args.level,
+                                   args.min_employment, args.min_establishments, args.find)
+    about = views.about(table, board.provenance, filters, title=ranking.RANK_TITLE)
+    _write(file_bytes(table, about, args.format), args.output, len(table))
     return 0
 
 
@@ -247,7 +313,13 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--year", type=int, default=None,
                        help=f"data year (default: latest, QCEW {LATEST_YEAR['qcew']}, "
                             f"CBP {LATEST_YEAR['cbp']})")
-    table.add_argument("--naics", required=True, help="one NAICS code, e.g. 5221 or 31-33")
+    table.add_argument("--naics", required=True,
+                       help="a NAICS code (5221, 31-33), a hub theme (theme:sporting_goods: its "
+                            "codes summed per region) or a code list (codes:339920+423910)")
+    table.add_argument("--regions", default=None,
+                       help="instead of every region at --geo, these regions, ';'-separated: "
+                            "county:49057, msa:36260, state:49, or a custom region "
+                            "'Wasatch Front:49011,49035,49057' (its counties summed)")
     table.add_argument("--start", type=int, default=None,
                        help="start year: adds growth, shift-share, quadrant, strong-cluster "
                             "and emerging-hub columns for START..YEAR")
@@ -263,6 +335,34 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv")
     table.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
     table.set_defaults(func=cmd_table)
+
+    rank = sub.add_parser("rank", help="the emerging-hub ranking (the Emerging hubs page)",
+                          description="Every region x industry at one geography and NAICS "
+                                      "level, ranked by the emerging-hub score from START to "
+                                      "YEAR (docs/methodology.md): eligible pairs best first, "
+                                      "as the Emerging hubs page shows and downloads them. "
+                                      "BLS QCEW uses its national files (tens of MB a year, "
+                                      "cached); import uses every imported file.")
+    rank.add_argument("--start", type=int, required=True, help="start year")
+    rank.add_argument("--year", type=int, default=None,
+                      help=f"end year (default: latest, QCEW {LATEST_YEAR['qcew']})")
+    rank.add_argument("--geo", choices=("county", "msa", "state"), default="county",
+                      help="geography (default county)")
+    rank.add_argument("--level", type=int, choices=range(2, 7), default=6, metavar="2..6",
+                      help="NAICS digits (default 6)")
+    rank.add_argument("--min-employment", type=int, default=int(DEFAULT_MIN_EMPLOYMENT),
+                      help=f"jobs needed in the start year ({DEFAULT_MIN_EMPLOYMENT:.0f})")
+    rank.add_argument("--min-establishments", type=int, default=int(DEFAULT_MIN_ESTABLISHMENTS),
+                      help=f"establishments needed in the start year "
+                           f"({DEFAULT_MIN_ESTABLISHMENTS:.0f})")
+    rank.add_argument("--source", choices=("qcew", "import"), default="qcew",
+                      help="data source (default qcew; import = files loaded with import)")
+    rank.add_argument("--find", default="",
+                      help="only rows matching these words or code starts (the page's filter)")
+    rank.add_argument("--top", type=int, default=None, help="only the first N rows")
+    rank.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv")
+    rank.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
+    rank.set_defaults(func=cmd_rank)
 
     programs_cli.add_subcommands(sub)
     return parser

@@ -135,7 +135,34 @@ def _load_cbp(years: list[int], codes: list[str], geo: str, state: str | None, b
     return Observations(pd.concat(frames, ignore_index=True), prov, warnings)
 
 
-def _load_imports(years: list[int], codes: list[str]) -> Observations:
+def load_national(source: str, years: Iterable[int], *,
+                  progress: Progress | None = None) -> Observations:
+    """Every region x industry a source holds for the years (national rankings): BLS QCEW's
+    national files (one per year) or every imported file. The Census CBP API answers one
+    industry per request, so it is refused with a ConfigError."""
+    years = sorted({int(y) for y in years})
+    if source == "import":
+        return _load_imports(years, None)
+    if source != "qcew":
+        raise ConfigError("A national ranking needs every industry in every region: use BLS "
+                          "QCEW (its national files) or imported CBP/QCEW files. The Census CBP "
+                          "API answers one industry per request.", source=source)
+    from hubdata.sources.qcew import fetch_qcew_singlefile
+
+    report = progress or (lambda done, total, label: None)
+    frames, prov, warnings = [], [], []
+    for done, year in enumerate(years, start=1):
+        hit = fetch_qcew_singlefile(year)
+        vintage = f"QCEW {year} annual averages (national file)"
+        frames.append(hit.frame.assign(vintage=vintage))
+        prov.append(_provenance("qcew", hit, year, "us, states, metros, counties",
+                                vintage=vintage))
+        warnings += [hit.warning] if hit.warning else []
+        report(done, len(years), f"QCEW {year} national file")
+    return Observations(pd.concat(frames, ignore_index=True), prov, warnings)
+
+
+def _load_imports(years: list[int], codes: list[str] | None) -> Observations:
     """Every imported data file for the years. All industries are kept: a table needs them
     to derive a region's total when the file has no all-industry row. Where two files hold
     the same cell, the later import wins (with a warning)."""
@@ -165,7 +192,35 @@ def _load_imports(years: list[int], codes: list[str]) -> Observations:
     if dupes.any():
         warnings.append(f"{int(dupes.sum())} cells appear in more than one imported file; "
                         "the most recent import is used.")
-    if not frame["industry_code"].isin(codes).any():
+    if codes is not None and not frame["industry_code"].isin(codes).any():
         warnings.append(f"No imported rows for NAICS {', '.join(codes)}.")
     kept = frame[~dupes]
     return Observations(conform(kept).assign(vintage=kept["vintage"]), prov, warnings)
+
+
+def table_provenance(obs: Observations, table: pd.DataFrame) -> list[dict]:
+    """The provenance entries of the releases and files a table built from `obs` drew on.
+
+    Imported data loads every file of a year (a base area may need them all), so obs lists
+    files that gave the table nothing, such as Delaware's on a Utah view. An entry is kept
+    when, in the table's years (and a growth table's attrs["start_year"]), its rows cover
+    one of the table's regions, are the base area's own row, or, for a base summed from the
+    data's regions, hold the table's industry in a region inside the base (any county for a
+    metro base); rolled-up rows add every vintage they carry ('a; b')."""
+    frame = obs.frame
+    years = set(table["year"].dropna().astype(int)) | (
+        {int(table.attrs["start_year"])} if "start_year" in table.attrs else set())
+    rows = frame[frame["year"].isin(years)]
+    used = rows["region_code"].isin(table["region_code"])
+    for base in table.get("base_area", pd.Series(dtype=object)).dropna().unique():
+        base_type, base_code = parse_base(base)
+        own = (rows["region_type"] == base_type) & (rows["region_code"] == base_code)
+        inside = {"us": rows["region_type"] != "us",
+                  "state": (rows["region_type"] == "county")
+                  & (rows["region_code"].str[:2] == base_code),
+                  "msa": rows["region_type"] == "county"}[base_type]
+        used |= own if own.any() else inside & rows["industry_code"].isin(table["industry_code"])
+    vintages = set(rows.loc[used, "vintage"]) | {
+        part.strip() for text in table.get("vintage", pd.Series(dtype=object)).dropna()
+        for part in str(text).split(";")}
+    return [p for p in obs.provenance if p.get("vintage") in vintages]

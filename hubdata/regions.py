@@ -192,7 +192,12 @@ def rollup(frame: pd.DataFrame, members: pd.DataFrame, region_type: str) -> pd.D
         industry_title=grouped["industry_title"].first(),
     )
     if "vintage" in part.columns:  # several files or releases may feed one region
-        out["vintage"] = grouped["vintage"].agg(lambda s: "; ".join(sorted(set(s.dropna()))))
+        several = grouped["vintage"].nunique() > 1  # joined only where needed (fast on
+        out["vintage"] = grouped["vintage"].first()  # national tables)
+        if several.any():
+            mixed = part[grouped.ngroup().isin(several.to_numpy().nonzero()[0])]
+            out.loc[several, "vintage"] = mixed.groupby(keys, dropna=False, sort=True)[
+                "vintage"].agg(lambda s: "; ".join(sorted(set(s.dropna()))))
     out = out.reset_index()
     names = mapping.drop_duplicates("region_code").set_index("region_code")["region_name"]
     return out.assign(

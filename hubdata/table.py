@@ -20,31 +20,46 @@ hubdata.export for the file), so a downloaded CSV equals the CLI's. Rules:
   only at 6 digits says nothing about a 4-digit code, and must not enlarge a base total).
 - LQ = (E(r,i)/E(r,T)) / (E(B,i)/E(B,T)) (hubdata.metrics.location_quotient), for
   employment and for establishments.
+- Custom regions (geo "custom", hubdata.regions.CustomRegion) are rolled up from counties
+  like a metro: each region separately, so regions may share counties.
+- Several codes of one NAICS level (`naics` a list, e.g. every 6-digit code for the emerging
+  ranking) give one row per region x industry with the same rules, computed at once.
 """
 
 from __future__ import annotations
 
+from typing import Iterable
+
+import numpy as np
 import pandas as pd
 
 from hubdata.dataset import Observations
 from hubdata.errors import ConfigError, NoDataError
 from hubdata import industries
 from hubdata.metrics import location_quotient
-from hubdata.regions import (NAME_BY_FIPS, POSTAL_BY_FIPS, cbsa_members, cbsa_states,
-                             parse_base, rollup, state_fips)
+from hubdata.regions import (NAME_BY_FIPS, POSTAL_BY_FIPS, CustomRegion, cbsa_members,
+                             cbsa_states, custom_region_members, parse_base, rollup, state_fips)
 from hubdata.schema import ALL_INDUSTRIES
 
 TABLE_COLUMNS = [
     "region_code", "region_name", "state", "industry_code", "industry_title", "year",
     "employment", "establishments", "payroll", "avg_annual_pay", "total_employment",
     "total_establishments", "total_payroll", "total_basis", "total_withheld_rows", "base_area",
-    "base_basis", "base_employment", "base_payroll", "base_total_employment", "lq_employment",
-    "lq_establishments",
+    "base_basis", "base_employment", "base_establishments", "base_payroll",
+    "base_total_employment", "base_total_establishments", "lq_employment", "lq_establishments",
     "disclosed", "flag", "suppressed_members", "suppressed_note", "source", "vintage",
 ]
+GEOS = ("county", "msa", "state", "us", "custom")
 PUBLISHED_TOTAL = "published all-industry row"
 _TOTAL_COLUMNS = ["region_type", "region_code", "total_employment", "total_establishments",
                   "total_payroll", "total_basis", "total_withheld_rows"]
+_BASE_VALUES = ["employment", "establishments", "payroll"]
+
+
+def levels_of(codes: pd.Series) -> pd.Series:
+    """industries.level for a column of codes, computed once per distinct code (fast on the
+    national files' millions of rows)."""
+    return codes.map({c: industries.level(c) for c in codes.dropna().unique()})
 
 
 def region_totals(frame: pd.DataFrame) -> pd.DataFrame:
@@ -57,11 +72,11 @@ def region_totals(frame: pd.DataFrame) -> pd.DataFrame:
         "total_establishments": published["establishments"],
         "total_payroll": published["payroll"],
         "total_basis": PUBLISHED_TOTAL, "total_withheld_rows": 0})]
-    with_totals = set(zip(published["source"], published["region_type"]))
-    rest = frame[~is_total & ~pd.Series(list(zip(frame["source"], frame["region_type"])),
-                                        index=frame.index).isin(with_totals)]
+    with_totals = pd.MultiIndex.from_frame(published[["source", "region_type"]].astype(str))
+    pairs = pd.MultiIndex.from_frame(frame[["source", "region_type"]].astype(str))
+    rest = frame[~is_total & ~pairs.isin(with_totals)]
     if not rest.empty:
-        level = rest["industry_code"].map(industries.level)
+        level = levels_of(rest["industry_code"])
         keys = [rest["region_type"], rest["region_code"]]
         finest = rest[level == level.groupby(keys).transform("max")]
         # one industry is a slice, not a table: its "sum" would be the industry itself
@@ -137,40 +152,60 @@ def _members(frame: pd.DataFrame, region_type: str, year: int) -> tuple[pd.DataF
     raise NoDataError(f"The data has no {region_type} rows and no finer rows to build them from.")
 
 
-def _at_level(frame: pd.DataFrame, totals: pd.DataFrame, region_type: str, naics: str,
-              year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The industry's rows and the totals at a geography: the data's own, else rolled up
-    from finer rows."""
-    own = frame[frame["region_type"] == region_type]
-    if not own.empty:
-        return own[own["industry_code"] == naics].assign(
-            members=1, member_type=region_type, expected_members=1, suppressed_members=0,
-            employment_known=float("nan")), totals[totals["region_type"] == region_type]
-    members, member_type = _members(frame, region_type, year)
-    source_rows = frame[(frame["region_type"] == member_type) & (frame["industry_code"] == naics)]
-    expected = (members.groupby("region_code").size() if region_type == "msa"
-                else pd.Series(dtype="float64"))
+def _rolled(frame: pd.DataFrame, totals: pd.DataFrame, codes: list[str], members: pd.DataFrame,
+            region_type: str, member_type: str, expected) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The industries' rows and the totals of regions summed from their members' rows;
+    `expected` = each region's member count (a Series by region code, or a number)."""
+    source_rows = frame[(frame["region_type"] == member_type)
+                        & frame["industry_code"].isin(codes)]
     rows = rollup(source_rows, members, region_type)
-    return (rows.assign(member_type=member_type,
-                        expected_members=[expected.get(c, float("nan"))
-                                          for c in rows["region_code"]]),
+    known = (rows["region_code"].map(expected) if isinstance(expected, pd.Series)
+             else pd.Series(expected, index=rows.index, dtype="float64"))
+    return (rows.assign(member_type=member_type, expected_members=known.astype("float64")),
             _rollup_totals(totals[totals["region_type"] == member_type], members, region_type,
                            member_type))
 
 
-def _base(frame: pd.DataFrame, totals: pd.DataFrame, naics: str, base: str, year: int) -> dict:
-    """E(B,i), E(B,T) and establishments for the base area, and how they were obtained."""
+def _at_level(frame: pd.DataFrame, totals: pd.DataFrame, region_type: str, codes: list[str],
+              year: int, regions: Iterable[CustomRegion] = ()) -> tuple[pd.DataFrame,
+                                                                        pd.DataFrame]:
+    """The industries' rows and the totals at a geography: the data's own, else rolled up
+    from finer rows (custom regions always from counties)."""
+    if region_type == "custom":
+        if not (frame["region_type"] == "county").any():
+            raise NoDataError("The data has no county rows to build custom regions from.")
+        parts = [_rolled(frame, totals, codes, custom_region_members([r]), "custom", "county",
+                         len(r.counties)) for r in regions]
+        if not parts:
+            raise ConfigError("Name at least one custom region ('Name:FIPS,FIPS').")
+        return (pd.concat([p[0] for p in parts], ignore_index=True),
+                pd.concat([p[1] for p in parts], ignore_index=True))
+    own = frame[frame["region_type"] == region_type]
+    if not own.empty:
+        return own[own["industry_code"].isin(codes)].assign(
+            members=1, member_type=region_type, expected_members=1.0, suppressed_members=0,
+            employment_known=float("nan")), totals[totals["region_type"] == region_type]
+    members, member_type = _members(frame, region_type, year)
+    expected = (members.groupby("region_code").size() if region_type == "msa"
+                else float("nan"))
+    return _rolled(frame, totals, codes, members, region_type, member_type, expected)
+
+
+def _base(frame: pd.DataFrame, totals: pd.DataFrame, codes: list[str], base: str,
+          year: int) -> tuple[pd.DataFrame, dict]:
+    """The base area's figures: per industry (industry_code, base_employment,
+    base_establishments, base_payroll, base_basis) and its all-industry totals."""
     base_type, base_code = parse_base(base)
     own = frame[(frame["region_type"] == base_type) & (frame["region_code"] == base_code)]
     if not own.empty:
-        rows, tot = own, totals[(totals["region_type"] == base_type)
-                                & (totals["region_code"] == base_code)]
-        basis = "published row"
+        rows = own[own["industry_code"].isin(codes)].assign(employment_known=float("nan"))
+        tot = totals[(totals["region_type"] == base_type) & (totals["region_code"] == base_code)]
+        basis, member_type = "published row", base_type
     else:
         members, member_type = _members(frame, base_type, year)
         members = members[members["region_code"] == base_code]
         source_rows = frame[frame["region_type"] == member_type]
-        rows = rollup(source_rows[source_rows["industry_code"] == naics], members, base_type)
+        rows = rollup(source_rows[source_rows["industry_code"].isin(codes)], members, base_type)
         tot = _rollup_totals(totals[totals["region_type"] == member_type], members, base_type,
                              member_type)
         present = source_rows["region_code"].isin(members["county_fips"])
@@ -184,31 +219,42 @@ def _base(frame: pd.DataFrame, totals: pd.DataFrame, naics: str, base: str, year
             if len(covered) < US_STATE_COUNT:
                 basis = (f"partial: not the nation; sum of the {_count(count, member_type)} in "
                          f"the data, covering only {_state_list(covered)}")
-    row = rows[rows["industry_code"] == naics]
-    base_employment = _first(row, "employment")
-    if pd.isna(base_employment) and "employment_known" in row.columns:
+    rows = rows.drop_duplicates("industry_code").set_index("industry_code")
+    per_code = pd.DataFrame({f"base_{v}": rows[v] for v in _BASE_VALUES}).reindex(codes)
+    per_code["base_basis"] = basis
+    if "suppressed_members" in rows.columns:
         # A large base with a few withheld member cells: the disclosed sum is a lower bound,
         # used as the base (and said so) rather than leaving every LQ blank.
-        base_employment = _first(row, "employment_known")
-        withheld = int(_first(row, "suppressed_members") or 0)
-        basis += (f"; {_count(withheld, member_type)} with withheld cells left out "
-                  "(lower bound)")
-    return {"base_area": base, "base_basis": basis,
-            "base_employment": base_employment,
-            "base_establishments": _first(row, "establishments"),
-            "base_payroll": _first(row, "payroll"),
-            "base_total_employment": _first(tot, "total_employment"),
-            "base_total_establishments": _first(tot, "total_establishments")}
+        lower = per_code["base_employment"].isna() & rows["employment_known"].reindex(
+            codes).notna()
+        if lower.any():
+            withheld = rows["suppressed_members"].reindex(codes)[lower].fillna(0).astype(int)
+            per_code.loc[lower, "base_employment"] = rows["employment_known"].reindex(codes)[lower]
+            per_code.loc[lower, "base_basis"] = basis + "; " + withheld.map(
+                lambda n: _count(n, member_type)) + " with withheld cells left out (lower bound)"
+    scalars = {"base_area": base,
+               "base_total_employment": _first(tot, "total_employment"),
+               "base_total_establishments": _first(tot, "total_establishments")}
+    return per_code.rename_axis("industry_code").reset_index(), scalars
 
 
 def _first(frame: pd.DataFrame, column: str) -> float:
     return float(frame[column].iloc[0]) if len(frame) else float("nan")
 
 
-def _state_of(region_type: str, code: str, name: object) -> str:
-    if region_type in ("county", "state"):
-        return POSTAL_BY_FIPS.get(code[:2], "")
-    return "-".join(cbsa_states(name)) if region_type == "msa" else ""
+def _states(table: pd.DataFrame, geo: str) -> pd.Series:
+    """Postal code(s) of each row's region: 'UT'; a metro or custom region 'PA-NJ-DE-MD'."""
+    codes, names = table["region_code"].astype(str), table["region_name"]
+    if geo in ("county", "state"):
+        return codes.str[:2].map(POSTAL_BY_FIPS).fillna("")
+    if geo == "msa":
+        return names.map({n: "-".join(cbsa_states(n)) for n in names.dropna().unique()}).fillna("")
+    if geo == "custom":
+        from hubdata.regions import parse_custom_region
+        return codes.map({c: "-".join(sorted({POSTAL_BY_FIPS.get(f[:2], "") for f in
+                                              parse_custom_region(c).counties}))
+                          for c in codes.unique()})
+    return pd.Series("", index=table.index)
 
 
 def _in_state(table: pd.DataFrame, geo: str, state: str) -> pd.Series:
@@ -217,25 +263,37 @@ def _in_state(table: pd.DataFrame, geo: str, state: str) -> pd.Series:
     return table["state"].str.split("-").map(lambda codes: POSTAL_BY_FIPS[state] in codes)
 
 
-def _note(row: pd.Series) -> str:
-    notes = []
-    if row["members"] < row["expected_members"]:
-        notes.append(f"partial: {row['members']} of its {row['expected_members']:.0f} "
-                     f"{PLURAL[row['member_type']]} have a row for this industry in the data")
-    if row["suppressed_members"] > 0:
-        notes.append(f"{row['suppressed_members']} of {row['members']} member "
-                     f"{PLURAL[row['member_type']]} suppressed; the disclosed ones have "
-                     f"{row['employment_known']:,.0f} employees (a lower bound)")
-    elif not row["disclosed"]:
-        flag = row["flag"] if isinstance(row["flag"], str) else ""
-        notes.append("withheld by the source (establishments but no employment published)"
-                     if flag == "withheld" else
-                     f"not disclosed by the source (flag {flag})" if flag else
-                     "not disclosed by the source")
-    if row["total_withheld_rows"] > 0:
-        notes.append(f"derived total leaves out {row['total_withheld_rows']} withheld rows "
-                     "(a lower bound)")
-    return "; ".join(notes)
+def _notes(t: pd.DataFrame) -> pd.Series:
+    """suppressed_note: plain sentences on partial sums, suppressed members, cells the source
+    withheld and derived totals that leave rows out (column-wise, for national tables)."""
+    notes = pd.Series("", index=t.index, dtype=object)
+    plural = t["member_type"].map(PLURAL).fillna("regions")
+
+    def add(mask, make) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            text = make(t[mask], plural[mask])
+            notes[mask] = notes[mask] + np.where(notes[mask] != "", "; ", "") + text
+
+    members = t["members"].astype(int).astype(str)
+    suppressed = t["suppressed_members"].fillna(0) > 0
+    add(t["members"] < t["expected_members"].fillna(0), lambda r, p: (
+        "partial: " + members[r.index] + " of its " + r["expected_members"].map("{:.0f}".format)
+        + " " + p + " have a row for this industry in the data"))
+    add(suppressed, lambda r, p: (
+        r["suppressed_members"].astype(int).astype(str) + " of " + members[r.index] + " member "
+        + p + " suppressed; the disclosed ones have " + r["employment_known"].map("{:,.0f}".format)
+        + " employees (a lower bound)"))
+    flag = t["flag"].astype("string").fillna("")
+    add(~suppressed & ~t["disclosed"].astype(bool), lambda r, p: pd.Series(np.select(
+        [flag[r.index] == "withheld", flag[r.index] != ""],
+        ["withheld by the source (establishments but no employment published)",
+         "not disclosed by the source (flag " + flag[r.index] + ")"],
+        "not disclosed by the source"), index=r.index))
+    add(t["total_withheld_rows"] > 0, lambda r, p: (
+        "derived total leaves out " + r["total_withheld_rows"].astype(str)
+        + " withheld rows (a lower bound)"))
+    return notes
 
 
 def _county_names() -> dict[str, str]:
@@ -249,43 +307,60 @@ def _county_names() -> dict[str, str]:
         POSTAL_BY_FIPS)))
 
 
-def build_table(obs: Observations, year: int, geo: str, naics: str, base: str = "us",
-                state: str | None = None) -> pd.DataFrame:
-    """One row per region at `geo` with a row for `naics` in `year` (TABLE_COLUMNS)."""
-    if geo not in ("county", "msa", "state", "us"):
+def build_table(obs: Observations, year: int, geo: str, naics: str | Iterable[str],
+                base: str = "us", state: str | None = None, *,
+                regions: Iterable[CustomRegion] = ()) -> pd.DataFrame:
+    """One row per region at `geo` with a row for `naics` in `year` (TABLE_COLUMNS).
+
+    `naics`: one code, or several codes of one NAICS level (one row per region x code).
+    `regions`: the custom regions when geo is "custom"."""
+    if geo not in GEOS:
         raise ConfigError(f"Unknown geography {geo!r}: use county, msa or state.")
+    codes = [naics] if isinstance(naics, str) else list(dict.fromkeys(naics))
+    wanted = {industries.level(c) for c in codes}
+    if len(wanted) != 1:
+        raise ConfigError(f"NAICS codes {', '.join(codes)} are of different levels; a table "
+                          "holds one level (themes sum their codes' tables).")
     frame = obs.frame[obs.frame["year"] == int(year)]
     if frame.empty:
         raise NoDataError(f"The data has no rows for {year}.")
-    at_level = frame["industry_code"].map(industries.level) == industries.level(naics)
+    level = wanted.pop()
+    at_level = levels_of(frame["industry_code"]) == level
+    if not at_level.any():
+        raise NoDataError(f"The data has no {level}-digit NAICS rows in {year}.")
     comparable = frame.loc[at_level, ["region_type", "region_code"]].drop_duplicates()
     frame = frame.merge(comparable, on=["region_type", "region_code"])
     totals = region_totals(frame)
-    rows, level_totals = _at_level(frame, totals, geo, naics, int(year))
+    rows, level_totals = _at_level(frame, totals, geo, codes, int(year), tuple(regions))
     if rows.empty:
-        raise NoDataError(f"The data has no {geo} rows for NAICS {naics} in {year}.")
+        shown = naics if isinstance(naics, str) else f"{', '.join(codes[:3])}" + (
+            f" and {len(codes) - 3} more codes" if len(codes) > 3 else "")
+        raise NoDataError(f"The data has no {geo} rows for NAICS {shown} in {year}.")
     table = rows.merge(level_totals.drop(columns="region_type"), on="region_code", how="left")
     table["total_basis"] = table["total_basis"].fillna("no all-industry row")
     table["total_withheld_rows"] = table["total_withheld_rows"].fillna(0).astype(int)
-    b = _base(frame, totals, naics, base, int(year))
-    table = table.assign(**{k: v for k, v in b.items() if not k.endswith("establishments")})
+    per_code, scalars = _base(frame, totals, codes, base, int(year))
+    table = table.merge(per_code, on="industry_code", how="left").assign(**scalars)
     table["lq_employment"] = location_quotient(table["employment"], table["total_employment"],
-                                               b["base_employment"], b["base_total_employment"])
+                                               table["base_employment"],
+                                               table["base_total_employment"])
     table["lq_establishments"] = location_quotient(
-        table["establishments"], table["total_establishments"], b["base_establishments"],
-        b["base_total_establishments"])
+        table["establishments"], table["total_establishments"], table["base_establishments"],
+        table["base_total_establishments"])
     if geo == "county" and table["region_name"].isna().any():
         names = _county_names()
-        table["region_name"] = [n if isinstance(n, str) else names.get(c, pd.NA)
-                                for c, n in zip(table["region_code"], table["region_name"])]
+        table["region_name"] = table["region_name"].fillna(
+            table["region_code"].map(names).astype("string"))
+    source = str(table["source"].iloc[0])
     table["industry_title"] = table["industry_title"].fillna(
-        industries.title(naics, industries.naics_vintage(int(year), str(table["source"].iloc[0]))))
-    table["state"] = [_state_of(geo, c, n) for c, n in zip(table["region_code"],
-                                                             table["region_name"])]
+        industries.titles(table["industry_code"], industries.naics_vintage(int(year), source))
+        .set_axis(table.index))
+    table["state"] = _states(table, geo)
     if state:
         table = table[_in_state(table, geo, state_fips(state))]
-    table["suppressed_note"] = table.apply(_note, axis=1) if len(table) else ""
+    table["suppressed_note"] = _notes(table) if len(table) else ""
     for col in ("lq_employment", "lq_establishments"):
         table[col] = table[col].round(4)
     table["avg_annual_pay"] = table["avg_annual_pay"].round(0)
-    return table.sort_values("region_code")[TABLE_COLUMNS].reset_index(drop=True)
+    return table.sort_values(["region_code", "industry_code"])[TABLE_COLUMNS].reset_index(
+        drop=True)

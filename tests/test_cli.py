@@ -8,11 +8,13 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import responses
 
 from conftest import FIXTURES
+from test_app import media, offline, shapes  # noqa: F401 (AppTest fixtures: cache, downloads)
 from hubdata import export
 from hubdata.__main__ import main
 from hubdata.dataset import load_observations
@@ -167,3 +169,113 @@ def test_fetch_cbp_then_table_keeps_the_key_out(capsys, monkeypatch):
     # New Castle: (2,000 / 40,000) / (2,000,000 / 130,000,000) = 0.05 / 0.0153846 = 3.25
     assert float(rows["10003"]["lq_employment"]) == pytest.approx(3.25)
     assert rows["10003"]["base_basis"] == "published row"
+
+
+# ---- themes, regions and the emerging ranking (hubdata.views / hubdata.ranking) ----------
+
+RANK = ["rank", "--source", "import", "--start", "2017", "--year", "2021", "--geo", "county",
+        "--level", "6"]
+
+
+@pytest.fixture
+def analysis():
+    """Made-up CBP-table imports of tests/fixtures/analysis_*: five counties and the US in
+    2017 and 2021, and the metros' delineation (the Emerging page's AppTest data)."""
+    from hubdata.importers import import_path
+
+    for path in sorted(FIXTURES.glob("analysis_*.csv")):
+        assert import_path(path).ok, path
+
+
+def test_help_of_rank(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["rank", "--help"])
+    assert stop.value.code == 0 and "--min-establishments" in capsys.readouterr().out
+
+
+def test_theme_table_sums_its_codes_and_equals_the_view(analysis, capsys):
+    from hubdata import views
+
+    argv = ["table", "--source", "import", "--year", "2021", "--naics", "theme:sporting_goods"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    rows = {r["region_code"]: r for r in _rows(printed)}
+    # Weber County: 339920 1,500 + 423910 600 jobs (the fixture's 2021 rows)
+    assert float(rows["49057"]["employment"]) == 2100
+    assert rows["49057"]["codes_combined"] == "339920 423910"
+    assert rows["49029"]["codes_present"] == "423910"  # Morgan has no 339920 row
+    table, provenance, _ = views.industry_table("import", 2021, "county",
+                                                "theme:sporting_goods")
+    about = export.table_about(table, provenance, source="import", year=2021, geo="county",
+                               naics="theme:sporting_goods")
+    assert printed.encode() == export.table_csv(table, about)
+
+
+def test_table_of_chosen_and_custom_regions(analysis, capsys):
+    argv = ["table", "--source", "import", "--year", "2021", "--naics", "339920", "--regions",
+            "county:49057;Ogden three:49011,49029,49057"]
+    assert main(argv) == 0
+    rows = _rows(capsys.readouterr().out)
+    assert [r["region_token"] for r in rows] == ["county:49057",
+                                                 "custom:Ogden three:49011,49029,49057"]
+    assert float(rows[1]["employment"]) == 1500 + 80
+    assert "partial: 2 of its 3 counties" in rows[1]["suppressed_note"]
+    assert main([*argv, "--start", "2017"]) == 0
+    grown = _rows(capsys.readouterr().out)
+    assert float(grown[0]["employment_change"]) == 500
+    assert main([*argv, "--state", "UT"]) == 2
+
+
+def test_rank_equals_the_emerging_page_function(analysis, offline, capsys, tmp_path):  # noqa: F811
+    """`rank` prints what ui.data.leaderboard gives the page, serialised as its download."""
+    import openpyxl
+
+    from hubdata import ranking, views
+    from ui import data
+
+    assert main(RANK) == 0
+    printed = capsys.readouterr()
+    ranked, summary, provenance, notes = data.leaderboard("import", 2017, 2021, "county", 6,
+                                                          100, 5)
+    table = ranking.rank_table(ranked)
+    about = views.about(table, provenance, ranking.rank_filters(
+        "import", 2017, 2021, "county", 6, 100, 5), title=ranking.RANK_TITLE)
+    assert printed.out.encode() == export.table_csv(table, about)
+    assert f"{summary['eligible']:,} of {summary['pairs']:,} pairs ranked" in printed.err
+    assert all(f"note: {n}" in printed.err for n in notes)
+    target = tmp_path / "rank.xlsx"
+    assert main([*RANK, "--format", "xlsx", "-o", str(target)]) == 0
+    sheet = list(openpyxl.load_workbook(target)["Table"].values)
+    expected = list(openpyxl.load_workbook(io.BytesIO(export.table_xlsx(table, about)))[
+        "Table"].values)
+    assert sheet == expected and len(sheet) == len(table) + 1
+    assert main([*RANK, "--find", "4239", "--top", "1"]) == 0
+    rows = _rows(capsys.readouterr().out)
+    assert len(rows) == 1 and rows[0]["industry_code"] == "423910"
+
+
+def test_rank_without_comparable_years_is_one_line(analysis, capsys):
+    assert main(["rank", "--source", "import", "--start", "2021", "--year", "2022"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ")
+    assert main([*RANK, "--format", "xlsx"]) == 2
+    with pytest.raises(SystemExit) as stop:  # the CBP API cannot rank: not a choice
+        main(["rank", "--source", "cbp", "--start", "2017"])
+    assert stop.value.code == 2
+
+
+def test_rank_download_on_the_page_equals_the_cli(analysis, offline, media, capsys):  # noqa: F811
+    """The Emerging hubs page's CSV download is byte for byte `python -m hubdata rank`."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
+    at.query_params.update({"source": "import", "year": "2021", "start": "2017", "geo": "county",
+                            "level": "6"})
+    at.switch_page("pages/emerging.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    url = next(b.proto.url for b in at.get("download_button")
+               if b.proto.id.endswith("csv_emerging"))
+    page_csv = media[Path(url).stem]
+    assert main(RANK) == 0
+    assert capsys.readouterr().out.encode() == page_csv

@@ -1,0 +1,192 @@
+"""The emerging-hub ranking and the program overlay's measures: every region x industry of a
+source, start year against end year (`python -m hubdata rank` and the Emerging hubs page).
+
+The national data (hubdata.dataset.load_national: BLS QCEW's national files or every
+imported file) becomes one table per year through hubdata.table.build_table over every code
+of one NAICS level, so all-industry totals, metros and states summed from counties and a base
+area summed from the regions present follow the table's rules, in its words.
+hubdata.metrics.compare_periods then adds growth, shift-share and emerging_scores.
+Two rules of the ranking's own:
+- QCEW's own aggregates (codes 101, 1011, ...: domains and supersectors) are not NAICS codes
+  and are left out;
+- a region in the data for only one of the two years is left out, and said: a base area or
+  a total must not grow because a file covers more places in one year.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from hubdata import industries
+from hubdata.dataset import Observations
+from hubdata.errors import ConfigError, HubDataError, NoDataError
+from hubdata.metrics import (DEFAULT_MIN_EMPLOYMENT, DEFAULT_MIN_ESTABLISHMENTS,
+                             compare_periods)
+from hubdata.table import build_table, levels_of
+from hubdata.views import GEO_SHORT, fill_region_names, find_rows, with_cagr_pct
+
+# The Emerging hubs page's table and download, and `python -m hubdata rank`'s columns.
+RANK_COLUMNS = ["emerging_rank", "emerging_score", "region_name", "region_code", "industry_code",
+                "industry_title", "employment_start", "employment", "employment_cagr_pct",
+                "base_employment_cagr", "lq_employment_start", "lq_employment",
+                "lq_employment_change", "establishments_start", "establishments",
+                "establishments_cagr", "shift_competitive", "emerging_reason", "source",
+                "vintage"]
+FIND_COLUMNS = ["industry_code", "industry_title", "region_name", "region_code"]
+RANK_TITLE = "Hub Atlas emerging-hub ranking"
+QCEW_AGGREGATES = r"10\d+"
+
+
+@dataclass
+class Ranking:
+    """Eligible pairs best first; summary = pairs compared, eligible, left out by reason."""
+    ranked: pd.DataFrame
+    summary: dict
+    provenance: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _both_years(frame: pd.DataFrame, start: int, end: int) -> tuple[pd.DataFrame, list[str]]:
+    """The two years' rows of regions present in both, without QCEW's own aggregates."""
+    frame = frame[frame["year"].isin([start, end])]
+    codes = frame["industry_code"].astype("string")
+    frame = frame[~codes.str.fullmatch(QCEW_AGGREGATES).fillna(False)]
+    places = frame[["year", "region_type", "region_code"]].drop_duplicates()
+    count = places.groupby(["region_type", "region_code"])["year"].transform("nunique")
+    if (count == 2).all():
+        return frame, []
+    keep = places.loc[count == 2, ["region_type", "region_code"]].drop_duplicates()
+    dropped = places.loc[count < 2, "region_code"].nunique()
+    return frame.merge(keep, on=["region_type", "region_code"]), [
+        f"{dropped:,} regions are in the data for only one of the years and are left out."]
+
+
+def _table_notes(table: pd.DataFrame, year: int) -> list[str]:
+    """What the table had to build: derived totals, a base area summed from its regions."""
+    notes = []
+    derived = table.loc[table["total_basis"].str.contains("derived"), "region_code"].nunique()
+    if derived:
+        notes.append(f"{year}: all-industry totals of {derived:,} regions are sums of their "
+                     "detail rows (the files have no total row); withheld rows are left out, so "
+                     "those totals are lower bounds.")
+    bases = sorted(set(table["base_basis"].dropna()) - {"published row"}, key=len)
+    if bases:
+        notes.append(f"{year}: the data has no US rows, so the base area is built ({bases[0]}); "
+                     "LQs compare against that area, not the nation.")
+        lower = table.loc[table["base_basis"].str.contains("lower bound", na=False),
+                          "industry_code"].nunique()
+        if lower:
+            notes.append(f"{year}: the base area's figure of {lower:,} industries leaves out "
+                         "withheld cells (a lower bound).")
+    return notes
+
+
+def period_tables(frame: pd.DataFrame, start: int, end: int, geo: str, level: int,
+                  codes: set[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The start and end tables (hubdata.table.build_table, base US) of every code of one NAICS
+    level (or of those among `codes`) at one geography, with region_type; plus notes."""
+    start, end = int(start), int(end)
+    if start >= end:
+        raise ConfigError(f"The start year ({start}) must be before the end year ({end}).")
+    if not 2 <= int(level) <= 6:
+        raise ConfigError(f"NAICS level {level}: use 2 to 6 digits.")
+    frame, notes = _both_years(frame, start, end)
+    if frame.empty:
+        raise NoDataError(f"No region is in the data for both {start} and {end}: a ranking "
+                          "compares the same places in the two years.")
+    present = frame["industry_code"].drop_duplicates()
+    at_level = present[levels_of(present) == int(level)]
+    wanted = sorted(set(at_level) & codes if codes is not None else set(at_level))
+    if not wanted:
+        raise NoDataError(f"The data has no {level}-digit NAICS rows for both {start} and {end}.")
+    obs = Observations(frame)
+    tables = []
+    for year in (start, end):
+        try:
+            table = build_table(obs, year, geo, wanted, base="us")
+        except NoDataError as exc:
+            raise NoDataError(f"The data has no {level}-digit {GEO_SHORT[geo]} rows for both "
+                              f"{start} and {end}: {exc.user_message}") from None
+        tables.append(table.assign(region_type=geo))
+        notes += _table_notes(table, year)
+    return tables[0], tables[1], notes
+
+
+def leaderboard(obs: Observations, source: str, start: int, end: int, geo: str, level: int,
+                min_employment: float = DEFAULT_MIN_EMPLOYMENT,
+                min_establishments: float = DEFAULT_MIN_ESTABLISHMENTS) -> Ranking:
+    """The emerging-hub ranking (hubdata.metrics.emerging_scores) of every region x industry
+    at one geography and NAICS level, eligible pairs best first."""
+    first, last, notes = period_tables(obs.frame, start, end, geo, level)
+    out = compare_periods(first, last, start_year=int(start), end_year=int(end),
+                          min_employment=min_employment, min_establishments=min_establishments)
+    counts = out.loc[out["emerging_score"].isna(), "emerging_reason"].astype(str).value_counts()
+    left_out = {reason: int(n) for reason, n in counts.items() if n}
+    ranked = out[out["emerging_score"].notna()].sort_values(
+        ["emerging_score", "shift_competitive"], ascending=False, kind="stable")
+    ranked = with_cagr_pct(fill_region_names(ranked.reset_index(drop=True), geo))
+    summary = {"pairs": len(out), "eligible": len(ranked), "left_out": left_out}
+    return Ranking(ranked, summary, obs.provenance,
+                   list(dict.fromkeys(notes + out.attrs.get("notes", []))))
+
+
+def rank_table(ranked: pd.DataFrame, find: str = "", top: int | None = None) -> pd.DataFrame:
+    """The ranking as the page shows and downloads it: RANK_COLUMNS, rows matching `find`
+    (hubdata.views.find_rows), the first `top` of them."""
+    shown = find_rows(ranked, find, FIND_COLUMNS) if find else ranked
+    table = shown[[c for c in RANK_COLUMNS if c in shown.columns]]
+    return table.head(top) if top else table
+
+
+def rank_filters(source: str, start: int, end: int, geo: str, level: int, min_employment: int,
+                 min_establishments: int, find: str = "") -> dict:
+    """The filters line of the ranking's download, as the page writes it."""
+    return {"source": source, "start": start, "year": end, "geo": geo, "level": level,
+            "min_employment": min_employment, "min_establishments": min_establishments,
+            "find": find}
+
+
+def overlay_metrics(obs: Observations, source: str, start: int, end: int, codes: set[str]
+                    ) -> tuple[pd.DataFrame, list[str]]:
+    """Growth, LQ, strong and emerging flags of the given codes (a registry's focus
+    industries and their parents) in every county, metro and state of the data."""
+    frame = obs.frame
+    if source == "qcew":  # published totals: the other industries are not needed
+        frame = frame[frame["industry_code"].isin(codes | {"00"})]
+    present = {industries.level(c) for c in frame["industry_code"].dropna().unique()}
+    parts, notes = [], []
+    for geo in ("county", "msa", "state"):
+        for level in sorted({industries.level(c) for c in codes} & present - {0}):
+            try:
+                first, last, found = period_tables(frame, start, end, geo, level, codes)
+            except NoDataError:
+                continue
+            except HubDataError as exc:  # metros need a delineation; counties still count
+                notes.append(f"No {GEO_SHORT[geo]} figures: {exc.user_message}")
+                continue
+            parts.append(compare_periods(first, last, start_year=int(start), end_year=int(end)))
+            notes += found
+    if not parts:
+        raise NoDataError(f"The data has no rows for the hubs' focus industries in both {start} "
+                          f"and {end}.", source=source)
+    return pd.concat(parts, ignore_index=True), list(dict.fromkeys(notes))
+
+
+def registry_codes(registry: pd.DataFrame) -> set[str]:
+    """Every focus NAICS code of the registry and each of its parent codes (2+ digits)."""
+    return {c[:n] for value in registry["naics"] for c in value.split(";")
+            for n in range(2, len(c) + 1)}
+
+
+def missing_national_files(years) -> list[int]:
+    """Years whose BLS QCEW national file (every area x industry) is not in the disk cache:
+    the page asks before that large download."""
+    from hubdata import cache
+
+    manifest = cache.manifest()
+    have = {json.loads(p).get("year") for s, p in zip(manifest["source"], manifest["params"])
+            if s == "qcew" and json.loads(p).get("slice") == "singlefile"}
+    return [y for y in years if y not in have]
