@@ -151,7 +151,7 @@ def file_bytes(table, about: list[tuple[str, str]], fmt: str) -> bytes:
         return export.table_csv(table, about)
     if fmt == "xlsx":
         return export.table_xlsx(table, about)
-    rows = json.loads(table.to_json(orient="records"))
+    rows = json.loads(export.tidy(table).to_json(orient="records"))
     return json.dumps({"about": dict(about), "rows": rows}, indent=1).encode("utf-8")
 
 

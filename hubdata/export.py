@@ -4,15 +4,18 @@
 functions, so the same selection gives byte-identical CSV files.
 - CSV: the provenance block comes first as `# key: value` comment lines (pandas reads it back
   with `comment="#"`), then the header and exactly the table's rows.
-- XLSX: sheet "Table" with the rows (thousands separators, frozen header) and sheet "About"
-  with the same provenance block.
-Suppressed cells stay empty (NaN), never zero; the block says how many rows have them.
+- XLSX: sheet "Table" with the rows (numbers as numbers, formats by kind, frozen header) and
+  sheet "About" with the same provenance block.
+Both write numbers the same way (tidy): counts as integers, LQs to 4 decimals, shares, CAGRs
+and premiums to 6 significant digits, other measures to 6 decimals. Suppressed cells stay empty (NaN), never zero; the block says how many rows
+have them.
 """
 
 from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 
 SOURCE_NAMES = {"qcew": "BLS QCEW (annual averages)", "cbp": "Census County Business Patterns"}
@@ -32,16 +35,17 @@ def source_label(code: str) -> str:
     return SOURCE_NAMES.get(code, code)
 
 
-def about_rows(table: pd.DataFrame, filters: dict[str, object],
-               retrieved: str | None = None) -> list[tuple[str, str]]:
-    """The provenance block: what the rows are, where they came from, which filters made them."""
+def about_rows(table: pd.DataFrame, filters: dict[str, object], retrieved: str | None = None,
+               vintage: str | None = None) -> list[tuple[str, str]]:
+    """The provenance block: what the rows are, where they came from, which filters made them
+    (`vintage`: the releases behind the numbers when more than the rows' own, e.g. a base)."""
     sources = sorted({str(v) for v in table["source"].dropna().unique()}) if "source" in table else []
     suppressed = int((~table["disclosed"].astype(bool)).sum()) if "disclosed" in table else 0
     shown_filters = "; ".join(f"{k}={v}" for k, v in filters.items() if v not in (None, "", ()))
     rows = [
         ("title", "Hub Atlas table"),
         ("source", "; ".join(source_label(s) for s in sources) or "none"),
-        ("vintage", _distinct(table, "vintage") or _distinct(table, "year")),
+        ("vintage", vintage or _distinct(table, "vintage") or _distinct(table, "year")),
         ("retrieved", retrieved or "unknown"),
         ("filters", shown_filters),
         ("rows", str(len(table))),
@@ -64,46 +68,119 @@ def table_about(table: pd.DataFrame, provenance: list[dict], *, source: str, yea
                 geo: str, naics: str, state: str | None = None,
                 base: str = "us") -> list[tuple[str, str]]:
     """The provenance block of one `table` selection, built the same way by CLI and app
-    (a state given as UT, 49 or Utah is shown as UT; the table's attrs["notes"] are added)."""
+    (a state given as UT, 49 or Utah is shown as UT; the vintage names every release in
+    `provenance`, the base area's too; the table's attrs["notes"] are added)."""
     from hubdata.regions import POSTAL_BY_FIPS, state_fips
 
     filters = {"source": source, "year": year, "geo": geo, "naics": naics,
                "state": POSTAL_BY_FIPS[state_fips(state)] if state else "", "base": base}
     notes = [("note", note) for note in table.attrs.get("notes", [])]
-    return about_rows(table, filters, retrieved=retrieved_text(provenance)) + notes
+    vintage = ", ".join(sorted({str(p["vintage"]) for p in provenance if p.get("vintage")}))
+    return about_rows(table, filters, retrieved=retrieved_text(provenance),
+                      vintage=vintage) + notes
+
+
+# How numbers are written, by column: the CSV, the XLSX and a slide's table agree.
+# "integer": whole counts (jobs, establishments, dollars of payroll, ranks) as integers, blank
+# when missing; "lq": location quotients to 4 decimals; "fraction": shares, CAGRs and wage
+# premiums (0.0328 = 3.28 %) to 6 significant digits, so a small county's share keeps its
+# precision; "decimal": any other measure (shift-share jobs, award dollars and cents) to 6
+# decimals; "year": a year, without thousands separators.
+DECIMALS = {"lq": 4, "decimal": 6}
+SIGNIFICANT = 6
+XLSX_FORMATS = {"integer": "#,##0", "lq": "0.00", "fraction": "0.00%", "decimal": "#,##0.00",
+                "year": "0"}
+
+
+def number_kind(column: str, values: pd.Series) -> str | None:
+    """'integer', 'lq', 'fraction', 'decimal' or 'year' for a numeric column, else None.
+
+    The name decides for LQs, fractions and years; otherwise a column whose values are all
+    whole numbers is an integer column (counts arrive as floats because NaN marks suppression)."""
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return None
+    name = str(column)
+    if name == "year" or name.endswith("_year"):
+        return "year"
+    if name.startswith("lq_") and not name.endswith("_pctile"):
+        return "lq"
+    if name.endswith("_cagr") or "share" in name or name.startswith("wage_premium"):
+        return "fraction"
+    known = values.dropna()
+    if pd.api.types.is_integer_dtype(values) or (
+            np.isfinite(known).all() and (known == known.round()).all()):
+        return "integer"
+    return "decimal"
+
+
+def tidy(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as it is written to a file: whole-number columns as nullable integers (missing
+    stays missing, never 0), the other measures rounded by kind (DECIMALS, SIGNIFICANT)."""
+    out = table.copy()
+    for column in out.columns:
+        kind = number_kind(column, out[column])
+        if kind in ("integer", "year"):
+            out[column] = out[column].round().astype("Int64")
+        elif kind == "fraction":
+            out[column] = out[column].astype("float64").map(
+                lambda v: float(f"{v:.{SIGNIFICANT}g}"))  # correctly rounded; NaN stays NaN
+        elif kind in DECIMALS:
+            out[column] = out[column].astype("float64").round(DECIMALS[kind])
+    return out
+
+
+def _plain(value: float) -> str:
+    """A float as CSV text without exponent notation (0.0000123, not 1.23e-05)."""
+    return np.format_float_positional(value, trim="0")
 
 
 def table_csv(table: pd.DataFrame, about: list[tuple[str, str]]) -> bytes:
     """CSV bytes: '# key: value' provenance lines, then the table (UTF-8, '\\n' line ends)."""
     head = "".join(f"# {key}: {' '.join(str(value).split())}\n" for key, value in about)
-    return (head + table.to_csv(index=False, lineterminator="\n")).encode("utf-8")
+    body = tidy(table).to_csv(index=False, lineterminator="\n", float_format=_plain)
+    return (head + body).encode("utf-8")
 
 
-_COUNT_FORMAT = "#,##0"
-_RATIO_FORMAT = "0.00"
-_COUNT_COLUMNS = {"employment", "establishments", "payroll", "avg_annual_pay", "total_employment",
-                  "total_establishments"}
+def _width(header: object, values: pd.Series, kind: str | None) -> float:
+    """Characters a column needs: its header or its longest value as Excel shows it."""
+    known = values.dropna()
+    if kind in ("integer", "decimal"):
+        shown = known.map(lambda v: f"{v:,.2f}" if kind == "decimal" else f"{v:,}")
+    elif kind == "fraction":
+        shown = known.map(lambda v: f"{v:.2%}")
+    else:
+        shown = known.astype(str)
+    longest = int(shown.str.len().max()) if len(shown) else 0
+    return min(60, max(len(str(header)) + 4, longest + 2))  # + 4: the header's filter button
 
 
 def table_xlsx(table: pd.DataFrame, about: list[tuple[str, str]]) -> bytes:
-    """XLSX bytes: sheet 'Table' (formatted numbers) and sheet 'About' (the provenance block)."""
+    """XLSX bytes: sheet 'Table' (numbers as numbers with formats by kind, bold frozen header,
+    filters, widths that fit) and sheet 'About' (the provenance block)."""
+    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
+    rows = tidy(table)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name="Table", index=False)
+        rows.to_excel(writer, sheet_name="Table", index=False)
         pd.DataFrame(about, columns=["field", "value"]).to_excel(writer, sheet_name="About",
                                                                   index=False)
         sheet = writer.sheets["Table"]
         sheet.freeze_panes = "A2"
-        for i, column in enumerate(table.columns, start=1):
+        sheet.auto_filter.ref = sheet.dimensions
+        for i, column in enumerate(rows.columns, start=1):
             letter = get_column_letter(i)
-            sheet.column_dimensions[letter].width = max(10, min(40, len(str(column)) + 2))
-            fmt = (_COUNT_FORMAT if column in _COUNT_COLUMNS
-                   else _RATIO_FORMAT if str(column).startswith("lq_") else None)
-            if fmt:
+            kind = number_kind(column, rows[column])
+            sheet.column_dimensions[letter].width = _width(column, rows[column], kind)
+            sheet[f"{letter}1"].font = Font(bold=True)
+            if kind:
                 for cell in sheet[letter][1:]:
-                    cell.number_format = fmt
-        writer.sheets["About"].column_dimensions["A"].width = 14
-        writer.sheets["About"].column_dimensions["B"].width = 100
+                    cell.number_format = XLSX_FORMATS[kind]
+        info = writer.sheets["About"]
+        info.column_dimensions["A"].width = max(12, *(len(key) + 2 for key, _ in about))
+        info.column_dimensions["B"].width = 100
+        for key_cell, value_cell in info.iter_rows(min_row=1):
+            key_cell.font = Font(bold=True)
+            value_cell.alignment = Alignment(wrap_text=True, vertical="top")
     return buffer.getvalue()

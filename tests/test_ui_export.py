@@ -1,15 +1,20 @@
-"""Downloads and charts for slides: CSV/XLSX with provenance, figure builders, kaleido images."""
+"""Downloads and charts for slides: CSV/XLSX with provenance, figure builders, kaleido images,
+PowerPoint slides (builder, and the button every chart download row gets)."""
 
 import io
+from pathlib import Path
 
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from pptx import Presentation
+from streamlit.runtime.media_file_manager import MediaFileManager
 
 from hubdata import export
 from ui import charts
 from ui import export as ui_export
+from test_app import assert_clean, imported, offline, run, shapes  # noqa: F401
 
 TABLE = pd.DataFrame({
     "region_code": ["49057", "49011", "49029"],
@@ -49,7 +54,7 @@ def test_csv_has_comment_block_then_exactly_the_rows_with_blanks_not_zeros():
     back = pd.read_csv(io.BytesIO(raw), comment="#", dtype={"region_code": str,
                                                             "industry_code": str})
     pd.testing.assert_frame_equal(back, TABLE, check_dtype=False)
-    assert '49011,"Davis County, UT",339920,2021,,11.0,,False,' in text
+    assert '49011,"Davis County, UT",339920,2021,,11,,False,' in text  # counts as integers
     assert back["employment"].isna().tolist() == [False, True, False]
 
 
@@ -147,3 +152,122 @@ def test_kaleido_renders_png_and_svg():
     assert (width, height) == (3200, 1800)
     svg = ui_export.figure_bytes(fig, "svg")
     assert svg.lstrip().startswith(b"<svg") and b"Source: test" in svg
+
+
+NO_BROWSER = pytest.mark.skipif(ui_export.image_export_problem() is not None,
+                                reason="no Chrome/Chromium for kaleido on this machine")
+
+
+def tiny_png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 14), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def slides(raw: bytes) -> list:
+    deck = Presentation(io.BytesIO(raw))
+    assert (deck.slide_width, deck.slide_height) == (12192000, 6858000)  # 16:9, 13.33 x 7.5 in
+    return list(deck.slides)
+
+
+def texts(slide) -> list[str]:
+    return [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+
+
+def table_cells(slide) -> list[list[str]]:
+    grid = next(shape.table for shape in slide.shapes if shape.has_table)
+    return [[cell.text for cell in row.cells] for row in grid.rows]
+
+
+def test_slide_has_the_picture_title_and_source_line():
+    line = "Source: made-up · Filters: year=2021 · Hub Atlas"
+    chart, = slides(ui_export.slide_deck(tiny_png(), "Sporting goods, 2021", line))
+    assert chart.shapes.title.text == "Sporting goods, 2021"
+    pictures = [s for s in chart.shapes if s.shape_type == 13]  # MSO_SHAPE_TYPE.PICTURE
+    assert len(pictures) == 1 and pictures[0].image.blob == tiny_png()
+    assert line in texts(chart)
+    # the picture fits between the title and the source line, centred
+    left, top, width, height = (v * 914400 for v in ui_export.PICTURE_BOX)
+    assert pictures[0].top >= top and pictures[0].top + pictures[0].height <= top + height + 1
+    assert abs(pictures[0].left * 2 + pictures[0].width - 12192000) <= 1
+
+
+def test_table_slide_cells_equal_the_first_rows_with_separators():
+    rows = pd.concat([TABLE] * 5, ignore_index=True)  # 15 rows: the slide shows 12
+    shown = ui_export.slide_table(rows)
+    assert list(shown.columns) == ["region_name", "region_code", "year", "employment",
+                                   "lq_employment", "establishments"]
+    _, second = slides(ui_export.slide_deck(tiny_png(), "Jobs", "Source: made-up", shown,
+                                            {"employment": "Employment (jobs)"}))
+    assert second.shapes.title.text == "Jobs: the table (12 of 15 rows)"
+    cells = table_cells(second)
+    assert cells[0] == ["Region name", "Region code", "Year", "Employment (jobs)",
+                        "Lq employment", "Establishments"]
+    assert cells[1:4] == [["Weber County, UT", "49057", "2021", "1,500", "12.35", "24"],
+                          ["Davis County, UT", "49011", "2021", "", "", "11"],
+                          ["Morgan County, UT", "49029", "2021", "50", "1.20", "2"]]
+    assert len(cells) == 1 + ui_export.SLIDE_ROWS
+    assert any("not zero" in text for text in texts(second))
+
+
+def test_source_line_prefers_the_tables_provenance_block():
+    line = ui_export.source_line("Source: BLS QCEW 2023", about(), "naics=1")
+    assert line.startswith("Source: Imported file (cbp_csv); 2021 from made-up.csv")
+    assert "Filters: source=import; year=2021" in line and "retrieved 2026-11-20 to" in line
+    assert ui_export.source_line("Source: BLS QCEW 2023", [], "naics=1") == (
+        "Source: BLS QCEW 2023 · Filters: naics=1 · Hub Atlas")
+
+
+@NO_BROWSER
+def test_slide_image_is_the_chart_without_its_title_in_the_picture_box_shape():
+    fig = charts.build_ranking_figure(TABLE, "employment", title="Jobs by county",
+                                      caption="Source: test")
+    png = ui_export.slide_image(fig)
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (3600, 3 * ui_export.SLIDE_IMAGE["height"])
+    assert fig.layout.title.text == "Jobs by county"  # the page's figure is left as it was
+
+
+@pytest.fixture
+def deferred(monkeypatch) -> dict[str, object]:
+    """The callables behind on-click downloads, by file name."""
+    found: dict[str, object] = {}
+    original = MediaFileManager.add_deferred
+
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        found[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return found
+
+
+@NO_BROWSER
+def test_every_chart_download_row_offers_a_slide_with_the_pages_table(imported, deferred):
+    at = run("pages/explore.py", source="import", year="2021", geo="county", naics="339920",
+             metric="lq")
+    assert_clean(at)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels.count("Slide (PPTX)") == 1 and "Chart SVG" in labels
+    chart, table = slides(deferred["hub-atlas_339920_county_2021.pptx"]())
+    assert chart.shapes.title.text.startswith("Sporting and Athletic Goods Manufacturing")
+    assert any(t.startswith("Source: Imported file (cbp_csv); CBP 2021") and "naics=339920" in t
+               for t in texts(chart))
+    cells = table_cells(table)
+    weber = next(row for row in cells if "49057" in row)
+    assert "1,500" in weber and "24" in weber  # 49057's fixture row: 1500 jobs, 24 places
+    Path("/tmp/explore-slide.pptx").write_bytes(deferred["hub-atlas_339920_county_2021.pptx"]())
+    # the home page's hub map offers no table: its slide comes alone
+    assert len(slides(deferred["hub-atlas_hub-map_2021.pptx"]())) == 1
+
+
+def test_slide_button_explains_why_when_images_cannot_be_rendered(imported, monkeypatch):
+    reason = "Chart image downloads need Chrome or Chromium on the server."
+    monkeypatch.setattr(ui_export, "image_export_problem", lambda: reason)
+    at = run("pages/explore.py", source="import", year="2021", geo="county", naics="339920")
+    assert_clean(at)
+    slide = next(b for b in at.get("download_button") if b.proto.label == "Slide (PPTX)")
+    assert slide.proto.disabled and slide.proto.help == reason
+    assert any(c.value == reason for c in at.caption)

@@ -50,9 +50,14 @@ def provenance_caption(provenance: list[dict], warnings: list[str] = ()) -> None
         st.warning(warning, icon=":material/history:")
 
 
+OFFERED = "_offered_tables"  # session key: file stem -> (table, about) of table downloads
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+
+
 def table_downloads(table: pd.DataFrame, about: list[tuple[str, str]], stem: str,
                     key: str) -> None:
-    """CSV and Excel downloads of exactly these rows, with the provenance block."""
+    """CSV and Excel downloads of exactly these rows, with the provenance block. The table is
+    remembered under its stem, so a chart downloaded under that stem gets it on its slide."""
     left, right = st.columns(2)
     left.download_button("Download CSV", export.table_csv(table, about), f"{stem}.csv",
                          "text/csv", key=f"csv_{key}", icon=":material/download:",
@@ -61,18 +66,45 @@ def table_downloads(table: pd.DataFrame, about: list[tuple[str, str]], stem: str
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           key=f"xlsx_{key}", icon=":material/table_view:", on_click="ignore",
                           width="stretch")
+    offered = st.session_state.setdefault(OFFERED, {})
+    offered.pop(stem, None)
+    offered[stem] = (table, about)
+    for old in list(offered)[:-4]:  # a few per session: the tables of the page on screen
+        del offered[old]
+
+
+def offered_table(stem: str) -> tuple[pd.DataFrame | None, list[tuple[str, str]]]:
+    """The table offered for download under `stem`, or under a stem it extends
+    ('x' for the chart 'x_quadrants'): the rows behind that chart."""
+    offered = st.session_state.get(OFFERED, {})
+    found = [s for s in offered if stem == s or stem.startswith(s + "_")]
+    return offered[max(found, key=len)] if found else (None, [])
 
 
 def figure_downloads(fig, stem: str, key: str) -> None:
-    """Server-side PNG and SVG of a figure at presentation size (rendered on click)."""
+    """Server-side PNG and SVG of a figure at presentation size, and a 16:9 PowerPoint slide
+    of it (plus a slide with the top rows of the table offered under the same stem);
+    all rendered on click."""
     problem = export.image_export_problem()
-    left, right = st.columns(2)
-    for column, fmt in ((left, "png"), (right, "svg")):
-        column.download_button(
-            f"Chart {fmt.upper()}", (lambda f=fmt: export.figure_bytes(fig, f)),
-            f"{stem}.{fmt}", f"image/{'svg+xml' if fmt == 'svg' else fmt}",
-            key=f"{fmt}_{key}", icon=":material/image:", on_click="ignore",
-            disabled=problem is not None, help=problem, width="stretch")
+    table, about = offered_table(stem)
+    filters = "; ".join(f"{k}={v}" for k, v in st.query_params.to_dict().items()
+                        if k != "embed")
+    line = export.source_line(export.figure_caption(fig), about, filters)
+    title = export.figure_title(fig) or "Hub Atlas chart"
+    rows = None if table is None else export.slide_table(table)
+    files = {
+        "png": ("Chart PNG", "image/png", ":material/image:",
+                lambda: export.figure_bytes(fig, "png")),
+        "svg": ("Chart SVG", "image/svg+xml", ":material/image:",
+                lambda: export.figure_bytes(fig, "svg")),
+        "pptx": ("Slide (PPTX)", PPTX, ":material/slideshow:",
+                 lambda: export.slide_deck(export.slide_image(fig), title, line, rows,
+                                           SLIDE_HEADERS)),
+    }
+    for column, (fmt, (label, mime, icon, make)) in zip(st.columns(3), files.items()):
+        column.download_button(label, make, f"{stem}.{fmt}", mime, key=f"{fmt}_{key}",
+                               icon=icon, on_click="ignore", disabled=problem is not None,
+                               help=problem, width="stretch")
     if problem:
         st.caption(problem)
 
@@ -116,6 +148,10 @@ COLUMN_CONFIG = {
     "employment_change": st.column_config.NumberColumn("Job change", format="localized"),
     "disclosed": st.column_config.CheckboxColumn("Published"),
 }
+
+SLIDE_HEADERS = {**{k: v["label"] for k, v in COLUMN_CONFIG.items()}, "region": "Region",
+                 "year": "Year", "emerging_rank": "Rank", "emerging_score": "Score",
+                 "amount_usd": "Obligations (US$)", "award_usd": "Award (US$)"}
 
 
 def data_table(frame: pd.DataFrame, key: str, height: int = 420) -> None:
