@@ -2,7 +2,7 @@
 PowerPoint slides (builder, and the button every chart download row gets)."""
 
 import io
-from pathlib import Path
+import json
 
 import numpy as np
 import openpyxl
@@ -251,6 +251,9 @@ def test_every_chart_download_row_offers_a_slide_with_the_pages_table(imported, 
     assert_clean(at)
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels.count("Slide (PPTX)") == 1 and "Chart SVG" in labels
+    modebar = json.loads(at.get("plotly_chart")[0].proto.config)["toImageButtonOptions"]
+    assert modebar == {**charts.MODEBAR_CONFIG["toImageButtonOptions"],
+                       "filename": "hub-atlas_explore-map"}
     chart, table = slides(deferred["hub-atlas_339920_county_2021.pptx"]())
     assert chart.shapes.title.text.startswith("Sporting and Athletic Goods Manufacturing")
     assert any(t.startswith("Source: Imported file (cbp_csv); CBP 2021") and "naics=339920" in t
@@ -258,7 +261,6 @@ def test_every_chart_download_row_offers_a_slide_with_the_pages_table(imported, 
     cells = table_cells(table)
     weber = next(row for row in cells if "49057" in row)
     assert "1,500" in weber and "24" in weber  # 49057's fixture row: 1500 jobs, 24 places
-    Path("/tmp/explore-slide.pptx").write_bytes(deferred["hub-atlas_339920_county_2021.pptx"]())
     # the home page's hub map offers no table: its slide comes alone
     assert len(slides(deferred["hub-atlas_hub-map_2021.pptx"]())) == 1
 

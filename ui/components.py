@@ -110,8 +110,11 @@ def figure_downloads(fig, stem: str, key: str) -> None:
 
 
 def plotly(fig, key: str, **kwargs: Any):
-    """A Plotly chart with the presentation-size modebar export."""
-    return st.plotly_chart(fig, width="stretch", config=charts.MODEBAR_CONFIG, key=key, **kwargs)
+    """A Plotly chart with the presentation-size modebar export, saved under the chart's name."""
+    options = {**charts.MODEBAR_CONFIG["toImageButtonOptions"],
+               "filename": export.stem(key.removesuffix("_chart"))}
+    config = {**charts.MODEBAR_CONFIG, "toImageButtonOptions": options}
+    return st.plotly_chart(fig, width="stretch", config=config, key=key, **kwargs)
 
 
 def share_control() -> None:
