@@ -23,6 +23,18 @@ PAGES = [  # (file, title, icon)
 ]
 ROOT = Path(__file__).resolve().parent
 
+
+def default_year(source: str) -> int:
+    """The newest year; for imported files the newest year with county rows, because every
+    page opens on counties (the hub map's anchor counties, Explore's county map, the Ogden
+    regions of Trends and Compare), and a newer file of state rows only (CBP's state x
+    industry tables) would open them all on 'no data'."""
+    years = data.year_options(source)
+    if source == "import":
+        counties = [y for y, kinds in data.imported_coverage().items() if "county" in kinds]
+        return max(counties, default=years[0])
+    return years[0]
+
 page = st.navigation([st.Page(path, title=title, icon=icon, default=(path == PAGES[0][0]))
                       for path, title, icon in PAGES if (ROOT / path).exists()])
 state.begin()
@@ -37,7 +49,7 @@ with st.sidebar:
                   "loaded on the Data page or with `python -m hubdata import`.")
     source = st.session_state["source"]
     years = data.year_options(source)
-    YEAR = state.Param("year", state.year_parser(min(years), max(years)), years[0])
+    YEAR = state.Param("year", state.year_parser(min(years), max(years)), default_year(source))
     state.bind([YEAR])
     state.keep_valid("year", years)
     st.selectbox("Year", years, key="year", help="Annual averages (QCEW) or mid-March "

@@ -33,7 +33,11 @@ from hubdata.errors import ConfigError
 SHAPES_VINTAGE = "Census cartographic boundaries 2016 (1:500k), from the plotly-geo package"
 DEFAULT_TOLERANCE = 0.02   # degrees (~2 km): a national county map is ~1.7 MB of GeoJSON
 _DIGITS = 3                # ~100 m; more digits only make the file bigger
-_FORMAT = 1                # bump when the cached layout changes
+_FORMAT = 2                # bump when the cached layout changes (2: county names with LSAD)
+# Census legal/statistical area descriptions (the shapefiles' LSAD codes): NAME + this = NAMELSAD
+LSAD_NAMES = {"03": "City and Borough", "04": "Borough", "05": "Census Area", "06": "County",
+              "07": "District", "10": "Island", "12": "Municipality", "13": "Municipio",
+              "15": "Parish", "25": "city"}
 CT_NOTE = ("Connecticut's planning regions (09110-09190) are drawn approximately, as the old "
            "counties they mostly lie in; two pairs share a shape.")
 
@@ -93,6 +97,11 @@ def _feature(fid: str, geom, **props) -> dict:
             "geometry": mapping(geom)}
 
 
+def _county_name(record: dict) -> str:
+    """'Kane County', 'Richmond city', 'Anchorage Municipality': the Census NAMELSAD."""
+    return f"{record['NAME']} {LSAD_NAMES.get(record['LSAD'], '')}".strip()
+
+
 def county_geojson(tolerance: float = DEFAULT_TOLERANCE, ct_planning_regions: bool = False
                    ) -> dict:
     """Counties as a GeoJSON FeatureCollection (ids = 5-digit FIPS) for choropleths.
@@ -102,7 +111,7 @@ def county_geojson(tolerance: float = DEFAULT_TOLERANCE, ct_planning_regions: bo
     (QCEW) on.
     """
     data = _cached_json("counties", {"tolerance": tolerance}, lambda: _collection([
-        _feature(r["GEOID"], g, name=r["NAME"], state=r["STATEFP"])
+        _feature(r["GEOID"], g, name=_county_name(r), state=r["STATEFP"])
         for r, g in zip(*_simplified("cb_2016_us_county_500k", tolerance))]))
     if not ct_planning_regions:
         return data
@@ -128,6 +137,27 @@ def state_geojson(tolerance: float = DEFAULT_TOLERANCE) -> dict:
     return _cached_json("states", {"tolerance": tolerance}, lambda: _collection([
         _feature(r["GEOID"], g, name=r["NAME"], postal=r["STUSPS"])
         for r, g in zip(*_simplified("cb_2016_us_state_500k", tolerance))]))
+
+
+def state_outlines(tolerance: float = 0.08, min_area: float = 0.05) -> dict:
+    """States as a light layer for national overview maps (~60 KB of GeoJSON, not ~400 KB):
+    islands under min_area square degrees dropped, a coarser shared-edge simplification
+    (0.08 degrees is about a pixel at the zoom that shows the lower 48), 2-digit coordinates.
+    A pydeck map sends it to the browser as indented JSON on every run: ~0.4 MB, not ~2.4."""
+    def build() -> dict:
+        records, geoms = _read_shapes("cb_2016_us_state_500k")
+        kept = []
+        for record, geom in zip(records, geoms):
+            parts = [p for p in getattr(geom, "geoms", [geom]) if p.area >= min_area]
+            if parts:
+                kept.append((record, shapely.MultiPolygon(parts)))
+        simple = shapely.coverage_simplify([g for _, g in kept], tolerance,
+                                           simplify_boundary=True)
+        return _collection([
+            _feature(r["GEOID"], shapely.set_precision(g, 0.01, mode="valid_output"),
+                     name=r["NAME"]) for (r, _), g in zip(kept, simple)])
+
+    return _cached_json("outlines", {"tolerance": tolerance, "min_area": min_area}, build)
 
 
 def cbsa_geojson(members: pd.DataFrame, tolerance: float = DEFAULT_TOLERANCE) -> dict:

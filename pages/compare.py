@@ -74,10 +74,14 @@ def render() -> None:
                                 base, key="compare",
                                 context=f"{data.SOURCE_SHORT[source]} {first} and {year}, {label}")
     if loaded is None:
+        have = pickers.data_years(source, lambda y: data.series_rows(
+            source, (y,), tuple(regions), industry, base))
+        pickers.offer_years(source, year, have, f"data for {label} in these regions",
+                            start=first, key="compare_years")
         method()
         return
     frame, provenance, warnings = loaded
-    frame["region"] = [data.region_label(t, options) for t in frame["region_token"]]
+    frame["region"] = [pickers.region_label(t, options) for t in frame["region_token"]]
     name = label.split(" · ")[-1]
     caption = charts.caption_text(data.SOURCE_SHORT[source], f"{first}-{year}",
                                   base=data.base_label(frame, pickers.BASES[base]))
@@ -90,7 +94,11 @@ def render() -> None:
                                            "base": base}, title="Hub Atlas region comparison")
     stem = export.stem("compare", industry.replace("theme:", ""), f"{first}-{year}")
     components.table_downloads(table, about, stem, key="compare")
-    components.provenance_caption(provenance, warnings)
+    components.provenance_caption(provenance, pickers.other_warnings(warnings))
+    absent = [pickers.region_label(t, options) for t in regions
+              if t not in set(frame["region_token"])]
+    if absent:
+        st.caption(f"No row in both {first} and {year}: " + "; ".join(absent))
     note = data.base_note(frame, pickers.BASES[base])
     if note:
         st.caption(note)

@@ -3,7 +3,7 @@ rise faster than the base area's, each with the components and a plain-English r
 
 import streamlit as st
 
-from ui import charts, components, data, export, state
+from ui import charts, components, data, export, pickers, state
 
 state.require_shell()
 
@@ -14,6 +14,7 @@ MIN_EMPLOYMENT = state.Param("minemp", state.int_parser(0, 1_000_000), 100)
 MIN_ESTABLISHMENTS = state.Param("minest", state.int_parser(0, 100_000), 5)
 TOP = state.Param("top", state.int_parser(5, 100), 25)
 FIND = state.Param("find", state.parse_text, "")
+WHOLE_US = state.Param("wholeus", state.parse_bool, False)
 COLUMNS = ["emerging_rank", "emerging_score", "region_name", "region_code", "industry_code",
            "industry_title", "employment_start", "employment", "employment_cagr_pct",
            "base_employment_cagr", "lq_employment_start", "lq_employment", "lq_employment_change",
@@ -87,9 +88,9 @@ def render() -> None:
                 "available. Import another year on the Data page.", icon=":material/info:")
         return
     start = state.Param("start", state.year_parser(), earlier[min(4, len(earlier) - 1)])
-    state.bind([GEO, LEVEL, MIN_EMPLOYMENT, MIN_ESTABLISHMENTS, TOP, FIND, start])
+    state.bind([GEO, LEVEL, MIN_EMPLOYMENT, MIN_ESTABLISHMENTS, TOP, FIND, WHOLE_US, start])
     state.keep_valid("start", earlier, start.default)
-    top = st.columns([3, 3, 1, 2, 2])
+    top = st.columns([4, 3, 1, 2, 2])
     top[0].segmented_control("Regions", list(data.GEOS), key="geo", format_func=data.GEOS.get,
                              required=True)
     top[1].segmented_control("NAICS level (digits)", LEVELS, key="level", required=True)
@@ -110,6 +111,9 @@ def render() -> None:
         st.session_state["minemp"], st.session_state["minest"], key="emerging",
         context=f"{data.SOURCE_SHORT[source]} {first} and {year}")
     if loaded is None:
+        if source == "import":
+            pickers.offer_years(source, year, pickers.coverage_years(geo),
+                                f"{data.GEO_SHORT[geo]} rows", start=first, key="emerging_years")
         return
     ranked, summary, provenance, notes = loaded
     counts = st.columns(3)
@@ -142,7 +146,10 @@ def render() -> None:
     stem = export.stem("emerging", geo, f"{first}-{year}")
     components.table_downloads(table, about, stem, key="emerging")
 
-    st.slider("Map the top", 5, 100, key="top")
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    left.slider("Map the top", 5, 100, key="top")
+    right.toggle("Whole US map", key="wholeus", help="Show the lower 48 instead of zooming to "
+                 "the hubs mapped.")
     best = table.head(st.session_state["top"])
     built = any("no US rows" in note for note in notes)  # imported files of a few places
     caption = charts.caption_text(data.SOURCE_SHORT[source], f"{first}-{year}",
@@ -153,6 +160,8 @@ def render() -> None:
                                    "(area = jobs, colour = LQ)",
                              caption=caption, context="the map")
     if fig is not None:
+        if st.session_state["wholeus"]:
+            charts.show_whole_us(fig)
         components.plotly(fig, key="emerging_map_chart")
         components.figure_downloads(fig, stem + "_map", key="emerging_map")
     components.share_control()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import charts, components, data, export, state
+from ui import charts, components, data, export, pickers, state
 
 state.require_shell()
 industries = data.industry_options()
@@ -11,13 +11,14 @@ INDUSTRY = state.Param("naics", state.choice(industries), "339920")
 STATE = state.Param("state", state.parse_optional_state, "", text=state.state_text)
 METRIC = state.Param("metric", state.choice(charts.METRICS), "lq")
 MIN_SIZE = state.Param("min", state.int_parser(0, 10_000_000), 0)
+WHOLE_US = state.Param("wholeus", state.parse_bool, False)
 
 
 def render() -> None:
     source, year = st.session_state["source"], st.session_state["year"]
     starts = [y for y in data.year_options(source) if y < year] or [year]
     start = state.Param("start", state.year_parser(), starts[min(4, len(starts) - 1)])
-    state.bind([INDUSTRY, GEO, STATE, METRIC, MIN_SIZE, start])
+    state.bind([INDUSTRY, GEO, STATE, METRIC, MIN_SIZE, WHOLE_US, start])
     state.keep_valid("start", starts, start.default)
     st.title("Explore an industry")
     st.caption("Where is an industry concentrated? Pick a hub theme or any NAICS code (type a "
@@ -33,10 +34,12 @@ def render() -> None:
                      format_func=lambda s: data.STATE_NAMES.get(s, "All states"))
     top[3].selectbox("Measure", list(charts.METRICS), key="metric",
                      format_func=lambda m: charts.METRICS[m].label)
-    low = st.columns([2, 2, 5])
+    low = st.columns([2, 2, 5], vertical_alignment="bottom")
     low[0].number_input("Minimum employment", min_value=0, step=50, key="min",
                         help="Hide regions with fewer jobs in the industry (suppressed rows "
                              "stay, flagged).")
+    low[2].toggle("Whole US map", key="wholeus", help="Show the lower 48 instead of zooming "
+                  "to the regions in the data.")
     industry, geo, metric = st.session_state["naics"], st.session_state["geo"], \
         st.session_state["metric"]
     region_state = st.session_state["state"] or None
@@ -53,6 +56,12 @@ def render() -> None:
         loaded = components.attempt(data.selection_table, source, year, geo, industry,
                                     region_state, context=context, key="explore")
     if loaded is None:
+        what = f"{data.GEO_SHORT[geo]} rows for {industries[industry]}" + (
+            f" in {data.STATE_NAMES[region_state]}" if region_state else "")
+        have = pickers.data_years(source, lambda y: data.selection_table(
+            source, y, geo, industry, region_state))
+        pickers.offer_years(source, year, have, what, key="explore_years",
+                            start=st.session_state["start"] if metric == "growth" else None)
         return
     frame, provenance, warnings = loaded
     shown = data.filter_min(frame, st.session_state["min"])
@@ -67,6 +76,8 @@ def render() -> None:
                              ct_regions=data.ct_planning_regions(source, year),
                              context="the map", key="explore_map")
     if fig is not None:
+        if st.session_state["wholeus"]:
+            charts.show_whole_us(fig)
         components.plotly(fig, key="explore_map_chart")
     components.provenance_caption(provenance, warnings)
     suppressed = int((~shown["disclosed"].astype(bool)).sum())
@@ -75,7 +86,8 @@ def render() -> None:
         st.caption(f"{suppressed} of {len(shown)} rows have values the source suppressed; "
                    "they are blank, not zero, and sort last.")
     ranked = display.sort_values(chart_metric.column, ascending=False, na_position="last")
-    components.data_table(ranked, key="explore_table")
+    components.data_table(ranked, key="explore_table",
+                          height=min(420, 38 + 35 * max(len(ranked), 1)))
     about = export.table_about(shown, provenance, source=source, year=year, geo=geo,
                                naics=industry, state=region_state)
     name = export.stem(industry.replace("theme:", ""), geo, region_state, year)

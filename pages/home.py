@@ -1,11 +1,9 @@
 """Hub map (home): the classic and federal program hubs on a map; pick one to see its profile."""
 
-import html
-
 import pandas as pd
 import streamlit as st
 
-from ui import charts, components, data, export, state
+from ui import charts, components, data, export, pickers, state
 
 state.require_shell()
 
@@ -42,11 +40,6 @@ def _tip(row, year: int, source: str) -> str:
             f"{year} · {data.SOURCE_SHORT[source]}")
 
 
-def legend(colours: dict[str, str]) -> None:
-    st.markdown(" &nbsp; ".join(f"<span style='color:{c}'>●</span> {html.escape(p)}"
-                                for p, c in colours.items()), unsafe_allow_html=True)
-
-
 def apply_map_selection() -> None:
     """A click on a hub (pydeck selection) selects it, once per click."""
     event = st.session_state.get("hub_map")
@@ -59,7 +52,9 @@ def apply_map_selection() -> None:
 
 def profile(hub, source: str, year: int) -> None:
     st.header(hub["hub_name"])
-    st.caption(f"{hub['anchor_place']} (anchor county {hub['anchor_county_fips']}) · "
+    county = data.region_names("county").get(hub["anchor_county_fips"],
+                                             f"county {hub['anchor_county_fips']}")
+    st.caption(f"{hub['anchor_place']} (anchor: {county}) · "
                f"{hub['programs']} · focus: {hub['focus']} · NAICS {hub['naics']} · "
                f"[source]({hub['source_url']})")
     years = tuple(y for y in data.year_options(source) if y <= year)[:TREND_YEARS]
@@ -75,7 +70,10 @@ def profile(hub, source: str, year: int) -> None:
         latest = trend.iloc[-1]
         shown_year = int(latest["year"])
         if shown_year != year:
-            st.info(f"No {year} figures for this hub; showing {shown_year}.")
+            st.info(f"No {year} figures for this hub; showing {shown_year}, its latest year "
+                    "with data.", icon=":material/event_busy:")
+            pickers.year_button(shown_year, key="hub_year",
+                                label=f"Switch every page to {shown_year}")
         base = data.base_label(trend.tail(1), "US")
         versus = "US" if base == "US" else "regions in the data"
         kpis = st.columns(4)
@@ -88,10 +86,13 @@ def profile(hub, source: str, year: int) -> None:
             column.metric(f"{label}, {shown_year}",
                           ("US$" if metric.unit == "US$" and value != "suppressed" else "") + value,
                           border=True, help=f"Base area: {base}." if key == "lq" else None)
-        components.provenance_caption(provenance, warnings)
-        caption = charts.caption_text(data.SOURCE_SHORT[source], shown_year,
+        components.provenance_caption(provenance, pickers.other_warnings(warnings))
+        plotted = trend.loc[trend["employment"].notna(), "year"].astype(int)
+        span = f"{plotted.min()}-{plotted.max()}" if plotted.nunique() > 1 else shown_year
+        whole, lines = pickers.missing_years(source, list(years), trend, "employment")
+        caption = charts.caption_text(data.SOURCE_SHORT[source], span,
                                       base=data.base_label(trend, "US"),
-                                      extra=f"county {hub['anchor_county_fips']}")
+                                      extra=" ".join([county + ".", *whole]))
         left, right = st.columns(2)
         with left:
             fig = charts.build_trend_figure(
@@ -102,10 +103,8 @@ def profile(hub, source: str, year: int) -> None:
             lq_fig = charts.build_trend_figure(
                 trend, "lq", title="Concentration (location quotient)", caption=caption)
             components.plotly(lq_fig, key="hub_lq_chart")
-        gaps = trend.loc[trend["employment"].isna(), "year"].astype(int).tolist()
-        if gaps:
-            st.caption(f"Not plotted: {', '.join(map(str, gaps))}, where the source suppressed "
-                       "or withheld part of these industries (blank, not zero).")
+        for note in whole + lines:
+            st.caption(note)
         if not detail.empty:
             st.subheader("Industries inside the theme")
             components.data_table(detail, key="hub_detail", height=220)
@@ -141,12 +140,13 @@ def render() -> None:
     frame = hub_frame(source, year)
     colours = charts.program_colours(list(dict.fromkeys(frame["program"])))
     deck = charts.build_hub_deck(frame, colours, selected=st.session_state["hub"],
-                                 outlines=data.geojson("state"))
+                                 outlines=data.outlines())
     st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="hub_map",
                     height=520)
-    legend(colours)
+    st.markdown(charts.legend_html(colours), unsafe_allow_html=True)
     map_fig = charts.build_hub_map_figure(
-        frame, colours, outlines=data.geojson("state"), title=f"US industry hubs, sized by {SIZES[st.session_state['size']].lower()}",
+        frame, colours, outlines=data.outlines(),
+        title=f"US industry hubs, sized by {SIZES[st.session_state['size']].lower()}",
         caption="Source: Hub Atlas registry (EDA, NSF, SBA announcements; classic hubs)"
                 + ("" if st.session_state["size"] == "award"
                    else f"; {data.SOURCE_SHORT[source]} {year}"))

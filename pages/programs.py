@@ -1,11 +1,9 @@
 """Federal programs: the registry of designated hubs, a map of them, award dollars from
 USAspending, and the overlay of each hub's measured cluster strength next to its dollars."""
 
-import html
-
 import streamlit as st
 
-from ui import charts, components, data, export, state
+from ui import charts, components, data, export, pickers, state
 
 state.require_shell()
 
@@ -91,12 +89,10 @@ def registry_section(registry) -> None:
                                 key="registry_map")
     if points is None or points.empty:
         return
-    colours = charts.program_colours(list(PROGRAM_KEYS.values()))
-    st.pydeck_chart(charts.build_hub_deck(points, colours, outlines=data.geojson("state")),
+    colours = charts.program_colours(list(dict.fromkeys(points["program"])))
+    st.pydeck_chart(charts.build_hub_deck(points, colours, outlines=data.outlines()),
                     height=480, key="programs_map")
-    shown = dict.fromkeys(points["program"])
-    st.markdown(" &nbsp; ".join(f"<span style='color:{colours[p]}'>●</span> {html.escape(p)}"
-                                for p in shown), unsafe_allow_html=True)
+    st.markdown(charts.legend_html(colours), unsafe_allow_html=True)
     st.caption("Circles sit at each hub's anchor county (area = award where one is listed). "
                "Source: " + REGISTRY_SOURCE + ".")
 
@@ -215,6 +211,9 @@ def overlay_section(programs: str | None, fiscal_years: list[int]) -> None:
         if loaded is not None:
             metrics, provenance, notes = loaded
             st.caption(f"Measured with {data.SOURCE_SHORT[source]}, {first} to {year}.")
+        elif source == "import":
+            pickers.offer_years(source, year, pickers.coverage_years("county"), "county rows",
+                                start=first, key="overlay_years")
     overlay = components.attempt(data.program_overlay, metrics, programs, fiscal_years,
                                  context="the program overlay", key="overlay")
     if overlay is None:

@@ -45,34 +45,49 @@ def render() -> None:
     loaded = components.attempt(data.series_rows, source, years, tuple(regions), industry, base,
                                 context=f"{data.SOURCE_SHORT[source]} {first}-{year}, {label}",
                                 key="trends")
+    what = f"data for {label} in these regions"
     if loaded is None:
+        have = pickers.data_years(source, lambda y: data.series_rows(
+            source, (y,), tuple(regions), industry, base))
+        pickers.offer_years(source, year, have, what, key="trends_years")
         return
     series, provenance, warnings = loaded
-    series["region_name"] = [data.region_label(t, options) for t in series["region_token"]]
+    series["region_name"] = [pickers.region_label(t, options) for t in series["region_token"]]
+    measure, indexed = st.session_state["measure"], st.session_state["index"]
+    metric = MEASURES[measure]
+    shown = series.loc[series[metric.column].notna(), "year"].astype(int)
+    plotted = sorted(shown.unique()) or sorted(series["year"].astype(int).unique())
+    if year not in plotted:
+        st.info(f"No {what} in {year}; the chart ends at {plotted[-1]}, the latest year with "
+                "data.", icon=":material/event_busy:")
+        pickers.year_button(plotted[-1], key="trends_end", label=f"Show {plotted[-1]}")
     note = data.base_note(series, pickers.BASES[base])
     reference = data.reference_rows(source, years, industry, base)
     if not reference.empty:
         reference["region_name"] = f"Base: {pickers.BASES[base]}" + (
             " (partial, see note)" if note else "")
         reference["region_type"] = "base"
-    measure, indexed = st.session_state["measure"], st.session_state["index"]
-    metric = MEASURES[measure]
-    caption = charts.caption_text(data.SOURCE_SHORT[source], f"{years[0]}-{years[-1]}",
-                                  base=data.base_label(series, pickers.BASES[base]))
+    whole, lines = pickers.missing_years(source, list(years), series, metric.column)
+    span = f"{plotted[0]}-{plotted[-1]}" if len(plotted) > 1 else str(plotted[0])
+    caption = charts.caption_text(data.SOURCE_SHORT[source], span,
+                                  base=data.base_label(series, pickers.BASES[base]),
+                                  extra=" ".join(whole))
     title = charts.two_line(label.split(" · ")[-1], metric.label.lower() + (
-        " (index, first year = 100)" if indexed else "") + f", {years[0]}-{years[-1]}")
+        " (index, first year = 100)" if indexed else "") + f", {span}")
     fig = charts.build_trend_figure(series, measure, title=title, caption=caption,
                                     reference=reference if not reference.empty else None,
                                     indexed=indexed)
-    charts.add_year_markers(charts.legend_beside(fig), data.vintage_changes(list(years), source))
+    charts.add_year_markers(charts.legend_beside(fig), data.vintage_changes(plotted, source))
     components.plotly(fig, key="trends_chart")
+    for line in whole + lines:
+        st.caption(line)
     if note:
         st.caption(note)
     for note in data.series_notes(series, source):
         st.info(note, icon=":material/published_with_changes:")
-    components.provenance_caption(provenance, warnings)
+    components.provenance_caption(provenance, pickers.other_warnings(warnings))
     table = data.trend_table(series, reference, TABLE_COLUMNS)
-    st.subheader(f"{len(table):,} rows: {len(regions)} regions x {len(years)} years"
+    st.subheader(f"{len(table):,} rows: {len(regions)} regions x {series['year'].nunique()} years"
                  + ("" if reference.empty else ", and the base area"))
     components.data_table(table, key="trends_table", height=360)
     filters = {"source": source, "years": f"{years[0]}-{years[-1]}", "naics": industry,

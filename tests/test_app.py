@@ -270,3 +270,90 @@ def test_census_key_is_reported_but_never_shown(offline, monkeypatch):
     assert_clean(at)
     assert any("key is configured" in s.value for s in at.success)
     assert secret not in str(at)
+
+
+# --- one program colour, names not codes, trends of few years, maps that fit their data -----
+
+def hub_fills(at: AppTest) -> dict[str, tuple]:
+    """Program -> fill colour of the hub circles on a page's pydeck map."""
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    hubs = next(layer for layer in spec["layers"] if layer["id"] == "hubs")
+    return {row["program"]: tuple(row["fill"][:3]) for row in hubs["data"]}
+
+
+def test_a_program_has_the_same_colour_on_both_maps_and_legends(imported):
+    home = run(source="import")
+    programs = run("pages/programs.py", source="import")
+    on_home, on_programs = hub_fills(home), hub_fills(programs)
+    assert on_home["Classic industry hub"] == on_programs["Classic industry hub"] == (213, 94, 0)
+    assert all(on_programs[p] == colour for p, colour in on_home.items())
+    legends = [m.value for page in (home, programs) for m in page.markdown if "●" in m.value]
+    assert len(legends) == 2 and all("color:#D55E00'>●</span> Classic industry hub" in text
+                                     for text in legends)
+
+
+def test_the_hub_map_sends_light_state_outlines(imported):
+    """The deck is sent as indented JSON on every run: its outline layer stays small."""
+    spec = json.loads(run(source="import").get("deck_gl_json_chart")[0].proto.json)
+    states = next(layer for layer in spec["layers"] if layer["id"] == "states")["data"]
+    assert len(states["features"]) >= 49  # the lower 48, DC, and the larger islands' states
+    assert len(json.dumps(states, separators=(",", ":"))) < 100_000
+
+
+def test_county_names_carry_their_legal_description(offline):
+    """Kane County is in no metro, so no delineation names it: the shapes' NAME + LSAD do."""
+    from hubdata import views
+    from ui import pickers
+
+    names = views.region_names("county")
+    assert names["49025"] == "Kane County, UT" and names["51760"] == "Richmond city, VA"
+    assert names["22005"] == "Ascension Parish, LA" and names["02020"] == (
+        "Anchorage Municipality, AK")
+    assert pickers.region_label("county:49025", {}) == "Kane County, UT (county)"
+
+
+def test_region_chips_are_names_even_for_a_region_without_a_row(imported):
+    """A region the year's data has no row for (Kane County) is still named in its chip,
+    not shown as 'county 49025'."""
+    at = run("pages/compare.py", source="import", year="2021", start="2019",
+             regions="county:49025;state:49")
+    assert_clean(at)
+    chips = at.multiselect(key="regions")
+    assert [chips.format_func(t) for t in chips.value] == ["Kane County, UT (county)",
+                                                           "Utah (state)"]
+
+
+def test_a_trend_of_few_years_spans_only_them_with_labelled_markers():
+    from ui import charts
+
+    frame = pd.DataFrame({"year": [2017, 2021, 2017, 2021],
+                          "region_name": ["Weber"] * 2 + ["Davis"] * 2,
+                          "employment": [float("nan"), 15.0, 30.0, 27.0]})
+    fig = charts.build_trend_figure(frame, "employment", title="t", caption="c")
+    assert list(fig.layout.xaxis.tickvals) == [2017, 2021]
+    assert list(fig.layout.xaxis.range) == [2016.5, 2021.5]
+    assert all("markers+text" in trace.mode for trace in fig.data)
+    assert list(fig.data[0].text) == ["", "15"] and list(fig.data[1].text) == ["30", "27"]
+    whole, lines = charts.missing_years_text(list(range(2017, 2023)), frame, "employment",
+                                             {2018, 2019, 2020})
+    assert whole == ["No figures for 2018-2020: not imported.",
+                     "No figures for 2022: no rows for these regions in the data."]
+    assert lines == ["Weber: 2017 suppressed or withheld (blank, not zero)."]
+
+
+def test_maps_fit_the_data_and_national_data_shows_the_lower_48():
+    from ui import charts
+
+    utah = pd.DataFrame({"region_code": ["49057", "49011"], "employment": [100.0, 50.0]})
+    points = pd.DataFrame({"region_code": ["49057", "49011", "06037"], "lat": [41.3, 41.0, 34.3],
+                           "lon": [-111.9, -112.0, -118.2]})
+    fig = charts.build_bubble_map_figure(utah, "employment", points, title="t", caption="c")
+    assert -113 < fig.layout.map.center.lon < -111 and fig.layout.map.zoom > 5
+    both = pd.concat([utah, pd.DataFrame({"region_code": ["06037"], "employment": [10.0]})],
+                     ignore_index=True)
+    wide = charts.build_bubble_map_figure(both, "employment", points, title="t", caption="c")
+    assert wide.layout.map.zoom < 5  # Utah and Los Angeles: a regional view
+    far = points.assign(lon=[-111.9, -80.0, -118.2])
+    assert charts.build_bubble_map_figure(both, "employment", far, title="t", caption="c"
+                                          ).layout.map.zoom == charts.US_VIEW["zoom"]
+    assert charts.show_whole_us(fig).layout.map.zoom == charts.US_VIEW["zoom"]

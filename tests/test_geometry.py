@@ -35,7 +35,7 @@ def test_ids_are_fips_strings_and_shapes_are_valid(built):
     assert all(isinstance(i, str) and len(i) == 5 and i.isdigit() for i in counties)
     assert len(states) == 56 and states["49"]["properties"]["postal"] == "UT"
     assert all(shape(f["geometry"]).is_valid for f in built["counties"]["features"])
-    assert counties["49057"]["properties"]["name"] == "Weber"
+    assert counties["49057"]["properties"]["name"] == "Weber County"
 
 
 def test_county_file_is_small_enough_for_a_browser(built):

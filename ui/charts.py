@@ -111,14 +111,35 @@ def _view(min_lon: float, min_lat: float, max_lon: float, max_lat: float, *,
     """Map centre and zoom that fit a lon/lat box in a ~1000 x 430 px map (Web Mercator: the
     world is 512 * 2**zoom px wide; a degree of latitude is ~1.3 degrees of longitude at
     US latitudes)."""
-    lon_span = max(max_lon - min_lon, 0.5) * margin
-    lat_span = max(max_lat - min_lat, 0.5) * margin
+    lon_span = max(max_lon - min_lon, 3.0) * margin  # at least ~a state: a few counties
+    lat_span = max(max_lat - min_lat, 2.0) * margin  # still show their surroundings
     zoom = min(np.log2(1000 * 360 / (512 * lon_span)), np.log2(430 * 360 / (512 * lat_span * 1.3)))
     return {"center": {"lon": (min_lon + max_lon) / 2, "lat": (min_lat + max_lat) / 2},
             "zoom": float(np.clip(zoom, 2.2, 9))}
 
 
 US_VIEW = _view(-125, 24.5, -66.9, 49.4, margin=1.0)  # the lower 48
+NATIONAL_SPAN = 35  # degrees of longitude: data spread wider than this is shown as the nation
+
+
+def fit_view(box: tuple[float, float, float, float] | None) -> dict:
+    """The map view for data in a lon/lat box: zoomed to it, or the lower 48 when the data is
+    national (wider than NATIONAL_SPAN) or there is no box."""
+    if box is None or box[2] - box[0] > NATIONAL_SPAN:
+        return US_VIEW
+    return _view(*box)
+
+
+def show_whole_us(fig: go.Figure) -> go.Figure:
+    """Set a map figure's view to the lower 48 (a page's 'Whole US' switch)."""
+    return fig.update_layout(map=US_VIEW)
+
+
+def _point_bounds(lon: pd.Series, lat: pd.Series) -> tuple[float, float, float, float] | None:
+    lon, lat = pd.to_numeric(lon, errors="coerce"), pd.to_numeric(lat, errors="coerce")
+    if lon.notna().sum() == 0:
+        return None
+    return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
 
 
 def _shape_bounds(geojson: dict, ids: set[str]) -> tuple[float, float, float, float] | None:
@@ -144,7 +165,8 @@ def build_choropleth_figure(table: pd.DataFrame, metric_key: str, geo: str, *, t
                             caption: str, geojson: dict, outlines: dict | None = None
                             ) -> go.Figure:
     """Regions coloured by the metric (geojson: their shapes, ids = region codes), suppressed
-    regions in grey so they are not mistaken for zero; the view fits the regions shown.
+    regions in grey so they are not mistaken for zero; the view fits the regions shown
+    (fit_view: national data shows the lower 48).
     Feature ids are region codes (hubdata.geometry's GeoJSON)."""
     metric = metric_of(metric_key)
     frame = table.copy()
@@ -166,15 +188,14 @@ def build_choropleth_figure(table: pd.DataFrame, metric_key: str, geo: str, *, t
         locations=locations[known], z=values[known], colorscale=SEQUENTIAL,
         text=_hover(frame[known], metric), hoverinfo="text", colorbar=_colorbar(metric),
         name=metric.label, **where))
-    box = _shape_bounds(shapes, wanted) if geo != "state" else None
-    _map_layout(fig, _view(*box) if box else US_VIEW, outlines)
+    _map_layout(fig, fit_view(_shape_bounds(shapes, wanted)), outlines)
     return _finish(fig, title, caption)
 
 
 def build_bubble_map_figure(table: pd.DataFrame, metric_key: str, points: pd.DataFrame, *,
                             title: str, caption: str, outlines: dict | None = None) -> go.Figure:
     """Regions as bubbles at their centroids (points: region_code, lat, lon): area = the
-    metric, colour = LQ when present."""
+    metric, colour = LQ when present; the view fits the bubbles (fit_view)."""
     metric = metric_of(metric_key)
     frame = table.merge(points, on="region_code", how="inner")
     values = pd.to_numeric(frame[metric.column], errors="coerce")
@@ -187,7 +208,7 @@ def build_bubble_map_figure(table: pd.DataFrame, metric_key: str, points: pd.Dat
                 "color": colour, "colorscale": SEQUENTIAL, "opacity": 0.85,
                 "colorbar": _colorbar(METRICS["lq"] if "lq_employment" in frame else metric)},
         name=metric.label))
-    _map_layout(fig, US_VIEW, outlines)
+    _map_layout(fig, fit_view(_point_bounds(frame["lon"], frame["lat"])), outlines)
     return _finish(fig, title, caption)
 
 
@@ -206,11 +227,24 @@ def build_ranking_figure(table: pd.DataFrame, metric_key: str, *, title: str, ca
     return _finish(fig, title, caption, height=max(360, 28 * len(frame) + 140))
 
 
+LABELLED_YEARS = 3  # a trend of this many years or fewer, and at most as many lines as there
+# are label positions, has each point's value written on it (more would print over each other)
+# value labels of successive lines go right, left and above their points, so equal or close
+# values of two lines do not print over each other (never below: the year ticks are there)
+LABEL_POSITIONS = ["middle right", "middle left", "top center"]
+
+
 def build_trend_figure(frame: pd.DataFrame, metric_key: str, *, title: str, caption: str,
                        label: str = "region_name", reference: pd.DataFrame | None = None,
                        indexed: bool = False) -> go.Figure:
     """One line per region over years; an optional reference line (the nation) dashed.
-    indexed: each line divided by its first year's value x 100."""
+    indexed: each line divided by its first year's value x 100.
+
+    The year axis spans only the years that have a value (a tick at each), every point has a
+    marker, and with few years each point carries its value, so one or two years of data read
+    as figures rather than as a dot at the edge of an empty axis (the base area's line is
+    left unlabelled: the legend names it). Pages say why other years are missing
+    (missing_years_text)."""
     metric = metric_of(metric_key)
 
     def prepared(part: pd.DataFrame) -> pd.Series:
@@ -219,20 +253,34 @@ def build_trend_figure(frame: pd.DataFrame, metric_key: str, *, title: str, capt
             values = values / values.dropna().iloc[0] * 100
         return values
 
-    fig = go.Figure()
     fmt = ",.1f" if indexed else metric.fmt
-    for i, (name, part) in enumerate(frame.sort_values("year").groupby(label, sort=False)):
-        fig.add_trace(go.Scatter(
-            x=part["year"], y=prepared(part), name=str(name), mode="lines+markers",
-            line={"color": OKABE_ITO[i % len(OKABE_ITO)], "width": 3},
-            hovertemplate=f"{name} %{{x}}: %{{y:{fmt}}}<extra></extra>"))
+    parts = [(str(name), part, prepared(part), False) for name, part in
+             frame.sort_values("year").groupby(label, sort=False)]
     if reference is not None and not reference.empty:
         part = reference.sort_values("year")
+        parts.append((str(part[label].iloc[0]), part, prepared(part), True))
+    years = sorted({int(y) for _, part, values, _ in parts for y in part["year"][values.notna()]})
+    lines = sum(not is_reference for *_, is_reference in parts)
+    labelled = 0 < len(years) <= LABELLED_YEARS and lines <= len(LABEL_POSITIONS)
+    fig = go.Figure()
+    for i, (name, part, values, is_reference) in enumerate(parts):
+        colour = "#555555" if is_reference else OKABE_ITO[i % len(OKABE_ITO)]
         fig.add_trace(go.Scatter(
-            x=part["year"], y=prepared(part), name=str(part[label].iloc[0]),
-            mode="lines", line={"color": "#555555", "width": 2, "dash": "dash"},
-            hovertemplate="%{x}: %{y:" + fmt + "}<extra></extra>"))
-    fig.update_xaxes(title_text="Year", dtick=1, tickformat="d", gridcolor="#E5E5E5")
+            x=part["year"], y=values, name=name,
+            mode="lines+markers+text" if labelled else "lines+markers",
+            line={"color": colour, "width": 2 if is_reference else 3,
+                  "dash": "dash" if is_reference else "solid"},
+            marker={"size": 7 if is_reference else 10, "color": colour},
+            text=[format(v, fmt) if pd.notna(v) else "" for v in values]
+            if labelled and not is_reference else None,
+            textposition=LABEL_POSITIONS[i % len(LABEL_POSITIONS)],
+            textfont={"size": 13, "color": colour},
+            cliponaxis=False,
+            hovertemplate=f"{name} %{{x}}: %{{y:{fmt}}}<extra></extra>"))
+    axis = {"title_text": "Year", "tickformat": "d", "gridcolor": "#E5E5E5"}
+    if years:
+        axis.update(tickmode="array", tickvals=years, range=[years[0] - 0.5, years[-1] + 0.5])
+    fig.update_xaxes(**axis)
     fig.update_yaxes(title_text=f"{metric.label} (index, first year = 100)" if indexed
                      else metric.axis, tickformat=fmt.replace(".2f", ".1f"),
                      gridcolor="#E5E5E5", rangemode="tozero" if not indexed else "normal")
@@ -240,9 +288,77 @@ def build_trend_figure(frame: pd.DataFrame, metric_key: str, *, title: str, capt
     return _finish(fig, title, caption, bottom=110)
 
 
+def _spans(years: list[int]) -> str:
+    """[2018, 2019, 2020, 2022] -> '2018-2020, 2022'."""
+    out, run = [], []
+    for year in sorted(years):
+        if run and year != run[-1] + 1:
+            out.append(run)
+            run = []
+        run.append(year)
+    if run:
+        out.append(run)
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in out)
+
+
+def missing_years_text(wanted: list[int], frame: pd.DataFrame, column: str,
+                       not_loaded: set[int] = frozenset(), label: str = "region_name"
+                       ) -> tuple[list[str], list[str]]:
+    """Why a trend has no point where one might be expected, in two lists of sentences:
+    years with no figure at all (not imported: no data file covers them; suppressed or
+    withheld by the source: rows with a blank value; or no row for these regions), and lines
+    without a figure in a year that other lines have (blank, or no row)."""
+    if frame.empty:
+        return ([f"No figures for {_spans(wanted)}: no rows for these regions in the data."]
+                if wanted else []), []
+    values = pd.to_numeric(frame[column], errors="coerce")
+    years = frame["year"].astype(int)
+    known, present = set(years[values.notna()]), set(years)
+    gaps = [y for y in wanted if y not in known]
+    reasons = {"not imported": [y for y in gaps if y in not_loaded],
+               "suppressed or withheld by the source (blank, not zero)":
+                   [y for y in gaps if y not in not_loaded and y in present],
+               "no rows for these regions in the data":
+                   [y for y in gaps if y not in not_loaded and y not in present]}
+    whole = [f"No figures for {_spans(ys)}: {reason}." for reason, ys in reasons.items() if ys]
+    lines = []
+    for name, part in frame.assign(_v=values, _y=years).groupby(label, sort=False):
+        blank = sorted(set(part.loc[part["_v"].isna(), "_y"]) & known)
+        absent = sorted(known - set(part["_y"]))
+        if blank:
+            lines.append(f"{name}: {_spans(blank)} suppressed or withheld (blank, not zero).")
+        if absent:
+            lines.append(f"{name}: no row in the data for {_spans(absent)}.")
+    return whole, lines
+
+
+# One colour per program on every map and legend (Okabe-Ito; yellow and black left out: yellow
+# vanishes on the light map, black is the selection ring). Names as in hubdata.registry.PROGRAMS.
+PROGRAM_COLOURS = {
+    "EDA Tech Hubs designation 2023": "#56B4E9",          # sky blue
+    "EDA Tech Hubs implementation 2024": "#0072B2",       # blue
+    "EDA Build Back Better Regional Challenge 2022": "#009E73",  # bluish green
+    "NSF Regional Innovation Engines 2024": "#E69F00",    # orange
+    "SBA Regional Innovation Clusters": "#CC79A7",        # reddish purple
+    "Classic industry hub": "#D55E00",                    # vermilion
+}
+
+
 def program_colours(programs: list[str]) -> dict[str, str]:
-    """A fixed colour per program, in the order given (Okabe-Ito)."""
-    return {p: OKABE_ITO[i % len(OKABE_ITO)] for i, p in enumerate(programs)}
+    """The colour of each program (PROGRAM_COLOURS), in PROGRAM_COLOURS' order so every legend
+    lists them alike; a program not listed there takes an Okabe-Ito colour by its position."""
+    order = {p: i for i, p in enumerate(PROGRAM_COLOURS)}
+    ranked = sorted(dict.fromkeys(programs), key=lambda p: order.get(p, len(order)))
+    return {p: PROGRAM_COLOURS.get(p, OKABE_ITO[i % len(OKABE_ITO)])
+            for i, p in enumerate(ranked)}
+
+
+def legend_html(colours: dict[str, str]) -> str:
+    """A one-line HTML legend (coloured dot, name) for maps drawn without one (pydeck)."""
+    import html
+
+    return " &nbsp; ".join(f"<span style='color:{c}'>●</span> {html.escape(p)}"
+                           for p, c in colours.items())
 
 
 def _rgb(hex_colour: str) -> list[int]:
@@ -260,8 +376,9 @@ def build_hub_deck(hubs: pd.DataFrame, colours: dict[str, str], *, selected: str
                    outlines: dict | None = None) -> pdk.Deck:
     """Hubs as circles (hubs: key, hub_name, program, focus, lat, lon, radius in pixels, tip);
     the selected hub gets a black ring. outlines: state GeoJSON drawn underneath, so the map
-    reads without basemap tiles (offline)."""
-    frame = hubs.assign(
+    reads without basemap tiles (offline). Only the columns the map and its tooltip use are
+    sent: the deck travels to the browser as indented JSON on every run."""
+    frame = hubs[["key", "hub_name", "program", "focus", "lat", "lon", "radius", "tip"]].assign(
         fill=[_rgb(colours.get(p, "#777777")) + [190] for p in hubs["program"]],
         line=[[0, 0, 0, 255] if k == selected else [255, 255, 255, 255] for k in hubs["key"]],
         line_width=[3 if k == selected else 1 for k in hubs["key"]],

@@ -489,3 +489,35 @@ def formula_help(*names: str) -> str:
 
     return "\n\n".join(f"**{name}**: {inspect.getdoc(getattr(metrics, name))}" for name in names)
 
+
+# --- Picker labels, year switches, overview maps --------------------------------------------
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def region_names(geo: str) -> dict[str, str]:
+    """Code -> name of every county ('Kane County, UT'), metro or state (hubdata.views), whether
+    or not the data has a row for it: labels for picker chips and captions."""
+    return views.region_names(geo)
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def imported_coverage() -> dict[int, list[str]]:
+    """Year -> region types (county, msa, state, us) in the imported data files, so pages can
+    say which years have data at a geography and the sidebar can open on a year with counties."""
+    from hubdata import cache
+
+    out: dict[int, set[str]] = {}
+    for hit in cache.entries("import:"):
+        frame = hit.frame
+        if hit.meta.get("source") != "import:delineation" and {"year", "region_type"} <= set(
+                frame.columns):
+            for year, kinds in frame.groupby("year")["region_type"].unique().items():
+                out.setdefault(int(year), set()).update(kinds)
+    return {year: sorted(kinds) for year, kinds in sorted(out.items())}
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def outlines() -> dict:
+    """Light state outlines for national overview maps (hubdata.geometry.state_outlines)."""
+    from hubdata import geometry
+
+    return geometry.state_outlines()

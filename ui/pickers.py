@@ -1,13 +1,19 @@
-"""Filters shared by the Trends and Compare pages: industry, base area and up to 10 regions
-(counties, metros, states, or custom regions built from a list of counties and kept in the link).
+"""Filters shared by the pages: industry, base area and up to 10 regions (counties, metros,
+states, or custom regions built from a list of counties and kept in the link) for Trends and
+Compare, region labels, and the year switch every page offers when its selection has no data
+in the sidebar's year.
 
 Each picker's widget key is its URL parameter (ui.state), so a copied link reproduces it.
 """
 
 from __future__ import annotations
 
+import re
+from typing import Callable
+
 import streamlit as st
 
+from hubdata.errors import HubDataError
 from ui import data, state
 
 DEFAULT_REGIONS = ["county:49057", "msa:36260", "state:49"]  # Ogden: Weber County, its metro, Utah
@@ -67,7 +73,7 @@ def region_picker(options: dict[str, str]) -> list[str]:
     everything = list(options) + [t for t in chosen if t not in options]
     left, right = st.columns([5, 1], vertical_alignment="bottom")
     left.multiselect(f"Regions (up to {state.MAX_REGIONS})", everything, key="regions",
-                     format_func=lambda t: data.region_label(t, options),
+                     format_func=lambda t: region_label(t, options),
                      max_selections=state.MAX_REGIONS,
                      help="Counties, metro areas and states with data for this industry and "
                           "year; type to search.")
@@ -80,3 +86,110 @@ def region_picker(options: dict[str, str]) -> list[str]:
             st.error(st.session_state["_custom_problem"])
         st.caption("The region's counties are summed; it stays in the page link.")
     return st.session_state["regions"]
+
+
+def region_label(token: str, options: dict[str, str]) -> str:
+    """A region token as people read it, by name: the picker's label, or the county or metro
+    name from the shapes or the delineation when the data of this year has none for it
+    ('Weber County, UT (county)', never 'county 49057')."""
+    kind, _, code = token.partition(":")
+    label = options.get(token)
+    if kind in ("county", "msa") and (label is None or label.startswith(code)):
+        name = data.region_names(kind).get(code)
+        if name:
+            return f"{name} ({data.GEO_SHORT[kind]})"
+    return label or data.region_label(token, options)
+
+
+# --- the year switch ---------------------------------------------------------------------
+
+def _set_years(year: int, start: int | None) -> None:
+    """Button callback (runs before the sidebar's widget): the sidebar year, a page's start."""
+    st.session_state["year"] = year
+    if start is not None:
+        st.session_state["start"] = start
+
+
+def year_button(end: int, start: int | None = None, *, key: str, label: str | None = None
+                ) -> None:
+    """One click that sets the sidebar year (and the page's start year)."""
+    st.button(label or (f"Show {end}" if start is None else f"Show {start}-{end}"), key=key,
+              icon=":material/event_available:", on_click=_set_years, args=(end, start))
+
+
+def missing_years(source: str, years: list[int], frame, column: str,
+                  label: str = "region_name") -> tuple[list[str], list[str]]:
+    """Why years from the first to the last asked have no point on a trend chart (see
+    charts.missing_years_text); for imported files, years no file covers are 'not imported'."""
+    from ui import charts
+
+    wanted = list(range(min(years), max(years) + 1)) if years else []
+    imported = set(data.year_options(source)) if source == "import" else set(wanted)
+    return charts.missing_years_text(wanted, frame, column, set(wanted) - imported, label)
+
+
+# the loaders' per-year "no data" warnings, which missing_years says better (by name, with why)
+_NO_DATA_WARNING = re.compile(r"^\d{4}: (no |none of |no data)|^no .* data for \d{4}\.$",
+                              re.IGNORECASE)
+
+
+def other_warnings(warnings: list[str]) -> list[str]:
+    """The warnings left once missing_years has explained the years without data."""
+    return [w for w in warnings if not _NO_DATA_WARNING.search(w)]
+
+
+def data_years(source: str, probe: Callable[[int], object]) -> list[int] | None:
+    """The years, newest first, for which probe(year) loads without an error. Only for
+    imported files, whose cached tables answer at once; None for live sources, where asking
+    would fetch every year of the source."""
+    if source != "import":
+        return None
+    found = []
+    for year in data.year_options(source):
+        try:
+            probe(year)
+        except HubDataError:
+            continue
+        found.append(year)
+    return found
+
+
+def coverage_years(geo: str) -> list[int]:
+    """Imported years, newest first, with rows at a geography, or with county rows that
+    metros and states are built from."""
+    return [year for year, kinds in sorted(data.imported_coverage().items(), reverse=True)
+            if geo in kinds or (geo in ("msa", "state") and "county" in kinds)]
+
+
+def offer_years(source: str, year: int, have: list[int] | None, what: str, *,
+                start: int | None = None, key: str = "years") -> None:
+    """After 'no data for this selection': say which years have data for it (`have`, newest
+    first; None when unknown, for live sources) and offer one click to switch the sidebar
+    year to one of them. `start`: the page also needs an earlier year (growth, comparisons),
+    so each offer is a pair of years with data."""
+    options = data.year_options(source)
+    if have is None:
+        if year - 1 in options:
+            st.info(f"{data.SOURCE_SHORT[source]} has no {what} for {year}; an earlier year "
+                    "may have it.", icon=":material/event_busy:")
+            year_button(year - 1, key=f"{key}_try", label=f"Try {year - 1}")
+        return
+    if not have:
+        st.info(f"No imported year has {what}. Import files with it on the Data page.",
+                icon=":material/event_busy:")
+        return
+    listed = ", ".join(map(str, sorted(have)))
+    pairs = [(y, None) for y in have] if start is None else [
+        (y, max(s for s in have if s < y)) for y in have if any(s < y for s in have)]
+    if year in have and (start is None or start in have):
+        return
+    if start is not None and not pairs:
+        st.info(f"Only {listed} has {what}; this needs two years. Import another year on the "
+                "Data page.", icon=":material/event_busy:")
+        return
+    missing = year if year not in have else start
+    st.info(f"No {what} in {missing}. Years with data for it: {listed}.",
+            icon=":material/event_busy:")
+    with st.container(horizontal=True):
+        for end, first in pairs[:4]:
+            year_button(end, first, key=f"{key}_{end}")
