@@ -90,7 +90,7 @@ def render() -> None:
     start = state.Param("start", state.year_parser(), earlier[min(4, len(earlier) - 1)])
     state.bind([GEO, LEVEL, MIN_EMPLOYMENT, MIN_ESTABLISHMENTS, TOP, FIND, WHOLE_US, start])
     state.keep_valid("start", earlier, start.default)
-    top = st.columns([4, 3, 1, 2, 2])
+    top = st.columns([4, 3, 1.5, 2, 2], vertical_alignment="bottom")
     top[0].segmented_control("Regions", list(data.GEOS), key="geo", format_func=data.GEOS.get,
                              required=True)
     top[1].segmented_control("NAICS level (digits)", LEVELS, key="level", required=True)

@@ -122,12 +122,13 @@ US_VIEW = _view(-125, 24.5, -66.9, 49.4, margin=1.0)  # the lower 48
 NATIONAL_SPAN = 35  # degrees of longitude: data spread wider than this is shown as the nation
 
 
-def fit_view(box: tuple[float, float, float, float] | None) -> dict:
-    """The map view for data in a lon/lat box: zoomed to it, or the lower 48 when the data is
-    national (wider than NATIONAL_SPAN) or there is no box."""
+def fit_view(box: tuple[float, float, float, float] | None, margin: float = 1.3) -> dict:
+    """The map view for data in a lon/lat box: zoomed to it (margin: how much wider than the
+    box the view is), or the lower 48 when the data is national (wider than NATIONAL_SPAN) or
+    there is no box."""
     if box is None or box[2] - box[0] > NATIONAL_SPAN:
         return US_VIEW
-    return _view(*box)
+    return _view(*box, margin=margin)
 
 
 def show_whole_us(fig: go.Figure) -> go.Figure:
@@ -208,7 +209,8 @@ def build_bubble_map_figure(table: pd.DataFrame, metric_key: str, points: pd.Dat
                 "color": colour, "colorscale": SEQUENTIAL, "opacity": 0.85,
                 "colorbar": _colorbar(METRICS["lq"] if "lq_employment" in frame else metric)},
         name=metric.label))
-    _map_layout(fig, fit_view(_point_bounds(frame["lon"], frame["lat"])), outlines)
+    # bubbles up to 40 px across sit on the edge points: a wider margin keeps them whole
+    _map_layout(fig, fit_view(_point_bounds(frame["lon"], frame["lat"]), margin=1.7), outlines)
     return _finish(fig, title, caption)
 
 
