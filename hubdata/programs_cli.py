@@ -47,43 +47,28 @@ def cmd_registry_check(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch_awards(args: argparse.Namespace) -> int:
-    from hubdata.errors import ConfigError, HubDataError, NoDataError
+    """Errors reach hubdata.__main__.main, which maps them to exit codes 2 and 1."""
+    from hubdata.errors import NoDataError
     from hubdata.sources import usaspending
 
-    try:
-        for year in args.years:
-            try:
-                result = usaspending.fetch_awards(year, args.geo, args.programs,
-                                                  refresh=args.refresh)
-            except NoDataError as exc:  # a year without awards is information, not a failure
-                print(exc.user_message)
-                continue
-            if result.warning:
-                print(result.warning, file=sys.stderr)
-            print(f"FY{year} {args.geo}: {len(result.frame)} regions, "
-                  f"${result.frame['amount_usd'].sum():,.0f}"
-                  + (" (cached)" if result.from_cache else ""))
-    except ConfigError as exc:
-        print(exc.user_message, file=sys.stderr)
-        return 2
-    except HubDataError as exc:
-        print(exc.user_message, file=sys.stderr)
-        return 1
+    for year in args.years:
+        try:
+            result = usaspending.fetch_awards(year, args.geo, args.programs, refresh=args.refresh)
+        except NoDataError as exc:  # a year without awards is information, not a failure
+            print(exc.user_message)
+            continue
+        if result.warning:
+            print(result.warning, file=sys.stderr)
+        print(f"FY{year} {args.geo}: {len(result.frame)} regions, "
+              f"${result.frame['amount_usd'].sum():,.0f}"
+              + (" (cached)" if result.from_cache else ""))
     return 0
 
 
 def cmd_import_awards(args: argparse.Namespace) -> int:
-    from hubdata.errors import ConfigError, HubDataError
     from hubdata.sources import usaspending
 
-    try:
-        frame = usaspending.import_awards_json(args.file, args.year, args.geo, args.programs)
-    except ConfigError as exc:
-        print(exc.user_message, file=sys.stderr)
-        return 2
-    except HubDataError as exc:
-        print(exc.user_message, file=sys.stderr)
-        return 1
+    frame = usaspending.import_awards_json(args.file, args.year, args.geo, args.programs)
     print(f"imported {len(frame)} {args.geo} rows for FY{args.year} from {args.file}")
     return 0
 

@@ -14,30 +14,8 @@ KPI_COLUMNS = ["region", "region_type", "region_code", "industry_code", "employm
                "establishments", "avg_annual_pay", "shift_national", "shift_industry_mix",
                "shift_competitive", "base_employment_cagr", "strong_cluster", "base_area",
                "base_basis", "disclosed", "suppressed_note", "source", "vintage"]
-KPI_CONFIG = {
-    "region": st.column_config.TextColumn("Region"),
-    "region_type": "Type", "region_code": "Code", "industry_code": "NAICS",
-    "quadrant": "Quadrant", "base_area": "Base area", "base_basis": "Base built from",
-    "suppressed_note": "Suppression note", "source": "Source", "vintage": "Vintage",
-    "employment_start": st.column_config.NumberColumn("Jobs, start", format="localized"),
-    "employment": st.column_config.NumberColumn("Jobs, end", format="localized"),
-    "employment_change": st.column_config.NumberColumn("Job change", format="localized"),
-    "employment_cagr_pct": st.column_config.NumberColumn("Growth (% a year)", format="%.1f"),
-    "lq_employment_start": st.column_config.NumberColumn("LQ, start", format="%.2f"),
-    "lq_employment": st.column_config.NumberColumn("LQ, end", format="%.2f"),
-    "lq_employment_change": st.column_config.NumberColumn("LQ change", format="%+.2f"),
-    "establishments_start": st.column_config.NumberColumn("Establishments, start",
-                                                          format="localized"),
-    "establishments": st.column_config.NumberColumn("Establishments, end", format="localized"),
-    "avg_annual_pay": st.column_config.NumberColumn("Avg. annual pay (US$)", format="dollar"),
-    "shift_national": st.column_config.NumberColumn("National growth (jobs)", format="%+.0f"),
-    "shift_industry_mix": st.column_config.NumberColumn("Industry mix (jobs)", format="%+.0f"),
-    "shift_competitive": st.column_config.NumberColumn("Competitive (jobs)", format="%+.0f"),
-    "base_employment_cagr": st.column_config.NumberColumn("Base growth (share a year)",
-                                                          format="%.3f"),
-    "strong_cluster": st.column_config.CheckboxColumn("Strong cluster"),
-    "disclosed": st.column_config.CheckboxColumn("Published"),
-}
+KPI_CONFIG = {**components.PERIOD_COLUMN_CONFIG, "region_code": "Code",
+              "industry_code": "NAICS"}
 
 
 def method() -> None:

@@ -2,7 +2,6 @@
 and the CLI subcommands from programs_cli on a fresh argparse parser. Metric frames here are
 tiny and made up."""
 
-import argparse
 import json
 import shutil
 from pathlib import Path
@@ -16,7 +15,6 @@ from hubdata import http
 from hubdata.errors import ConfigError
 from hubdata.programs import (BACKS, EMERGING, NO_CLUSTER, NOT_MEASURED, OVERLAY_COLUMNS,
                               hub_overlay, programs_touching)
-from hubdata.programs_cli import add_subcommands
 from hubdata.registry import REGISTRY_PATH, load_registry
 from hubdata.sources import usaspending as us
 
@@ -133,10 +131,9 @@ def test_programs_touching_county_state_and_metro():
 
 
 def run_cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="hubdata")
-    add_subcommands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
+    """The real CLI entry point, so exit codes come from the one place that maps errors."""
+    from hubdata.__main__ import main
+    return main(argv)
 
 
 def test_cli_registry_check_ok_and_broken(tmp_path, capsys):

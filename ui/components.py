@@ -152,6 +152,30 @@ COLUMN_CONFIG = {
     "disclosed": st.column_config.CheckboxColumn("Published"),
 }
 
+# Tables over a period (start year -> end year): the same columns, read as start/end pairs.
+PERIOD_COLUMN_CONFIG = {
+    **COLUMN_CONFIG,
+    "region": st.column_config.TextColumn("Region"),
+    "region_type": "Type", "quadrant": "Quadrant", "base_area": "Base area",
+    "base_basis": "Base built from", "source": "Source", "vintage": "Vintage",
+    "employment_start": st.column_config.NumberColumn("Jobs, start", format="localized"),
+    "employment": st.column_config.NumberColumn("Jobs, end", format="localized"),
+    "lq_employment_start": st.column_config.NumberColumn("LQ, start", format="%.2f"),
+    "lq_employment": st.column_config.NumberColumn("LQ, end", format="%.2f"),
+    "lq_employment_change": st.column_config.NumberColumn("LQ change", format="%+.2f"),
+    "establishments_start": st.column_config.NumberColumn("Establishments, start",
+                                                          format="localized"),
+    "establishments": st.column_config.NumberColumn("Establishments, end", format="localized"),
+    "establishments_cagr": st.column_config.NumberColumn("Establishment growth (share a year)",
+                                                         format="%.3f"),
+    "base_employment_cagr": st.column_config.NumberColumn("Base growth (share a year)",
+                                                          format="%.3f"),
+    "shift_national": st.column_config.NumberColumn("National growth (jobs)", format="%+.0f"),
+    "shift_industry_mix": st.column_config.NumberColumn("Industry mix (jobs)", format="%+.0f"),
+    "shift_competitive": st.column_config.NumberColumn("Competitive (jobs)", format="%+.0f"),
+    "strong_cluster": st.column_config.CheckboxColumn("Strong cluster"),
+}
+
 SLIDE_HEADERS = {**{k: v["label"] for k, v in COLUMN_CONFIG.items()}, "region": "Region",
                  "year": "Year", "emerging_rank": "Rank", "emerging_score": "Score",
                  "amount_usd": "Obligations (US$)", "award_usd": "Award (US$)"}
