@@ -11,8 +11,8 @@ from __future__ import annotations
 import pandas as pd
 
 from hubdata.errors import HubDataError, NoDataError
-from hubdata.regions import POSTAL_BY_FIPS
-from hubdata.views import (SOURCE_SHORT, TableLoader, code_table, fill_region_names, find_rows,
+from hubdata.regions import POSTAL_BY_FIPS, fill_region_names
+from hubdata.views import (SOURCE_SHORT, TableLoader, code_table, find_rows,
                            industry_codes, industry_table)
 
 METRIC_COLUMNS = ["employment", "lq_employment", "establishments", "avg_annual_pay", "disclosed"]

@@ -26,7 +26,8 @@ from hubdata.errors import ConfigError, HubDataError, NoDataError
 from hubdata.metrics import (DEFAULT_MIN_EMPLOYMENT, DEFAULT_MIN_ESTABLISHMENTS,
                              compare_periods)
 from hubdata.table import build_table, levels_of
-from hubdata.views import GEO_SHORT, fill_region_names, find_rows, with_cagr_pct
+from hubdata.regions import fill_region_names
+from hubdata.views import GEO_SHORT, find_rows, with_cagr_pct
 
 # The Emerging hubs page's table and download, and `python -m hubdata rank`'s columns.
 RANK_COLUMNS = ["emerging_rank", "emerging_score", "region_name", "region_code", "industry_code",

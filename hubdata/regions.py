@@ -208,3 +208,37 @@ def rollup(frame: pd.DataFrame, members: pd.DataFrame, region_type: str) -> pd.D
         flag=pd.Series("suppressed member", index=out.index, dtype="string").where(
             out["suppressed_members"] > 0),
     )
+
+
+def region_names(geo: str) -> dict[str, str]:
+    """Names for region codes when the source file has none (CBP tables, QCEW's national
+    file): states from hubdata.regions, counties from the county shapes and a cached
+    delineation, metros from the delineation when there is one."""
+    from hubdata import geometry  # imported here: geometry itself imports this module
+    from hubdata.errors import HubDataError
+    from hubdata.sources.delineation import load_delineation
+
+    if geo == "state":
+        return dict(NAME_BY_FIPS)
+    names: dict[str, str] = {}
+    if geo == "county":
+        shapes = geometry.county_centroids()
+        names = dict(zip(shapes["id"], shapes["name"] + ", " + shapes["id"].str[:2].map(
+            POSTAL_BY_FIPS).fillna("")))
+    try:
+        d = load_delineation()
+    except HubDataError:
+        return names
+    if geo == "msa":
+        return dict(zip(d["cbsa_code"], d["cbsa_title"]))
+    return names | dict(zip(d["county_fips"], d["county_name"] + ", " + d["state_fips"].map(
+        POSTAL_BY_FIPS)))
+
+
+def fill_region_names(frame: pd.DataFrame, geo: str) -> pd.DataFrame:
+    """region_name filled in where the source had none (the code where no name is known)."""
+    missing = frame["region_name"].isna() if "region_name" in frame else pd.Series(dtype=bool)
+    if not missing.any():
+        return frame
+    names = frame["region_code"].map(region_names(geo)).fillna(frame["region_code"])
+    return frame.assign(region_name=frame["region_name"].where(~missing, names))

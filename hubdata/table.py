@@ -38,7 +38,8 @@ from hubdata.errors import ConfigError, NoDataError
 from hubdata import industries
 from hubdata.metrics import location_quotient
 from hubdata.regions import (NAME_BY_FIPS, POSTAL_BY_FIPS, CustomRegion, cbsa_members,
-                             cbsa_states, custom_region_members, parse_base, rollup, state_fips)
+                             cbsa_states, custom_region_members, fill_region_names, parse_base, rollup,
+                             state_fips)
 from hubdata.schema import ALL_INDUSTRIES
 
 TABLE_COLUMNS = [
@@ -296,17 +297,6 @@ def _notes(t: pd.DataFrame) -> pd.Series:
     return notes
 
 
-def _county_names() -> dict[str, str]:
-    """'New Castle County, DE' by FIPS from a cached delineation (metro counties only)."""
-    from hubdata.sources.delineation import load_delineation
-    try:
-        d = load_delineation()
-    except ConfigError:
-        return {}
-    return dict(zip(d["county_fips"], d["county_name"] + ", " + d["state_fips"].map(
-        POSTAL_BY_FIPS)))
-
-
 def build_table(obs: Observations, year: int, geo: str, naics: str | Iterable[str],
                 base: str = "us", state: str | None = None, *,
                 regions: Iterable[CustomRegion] = ()) -> pd.DataFrame:
@@ -347,10 +337,7 @@ def build_table(obs: Observations, year: int, geo: str, naics: str | Iterable[st
     table["lq_establishments"] = location_quotient(
         table["establishments"], table["total_establishments"], table["base_establishments"],
         table["base_total_establishments"])
-    if geo == "county" and table["region_name"].isna().any():
-        names = _county_names()
-        table["region_name"] = table["region_name"].fillna(
-            table["region_code"].map(names).astype("string"))
+    table = fill_region_names(table, geo)
     source = str(table["source"].iloc[0])
     table["industry_title"] = table["industry_title"].fillna(
         industries.titles(table["industry_code"], industries.naics_vintage(int(year), source))

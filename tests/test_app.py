@@ -302,10 +302,10 @@ def test_the_hub_map_sends_light_state_outlines(imported):
 
 def test_county_names_carry_their_legal_description(offline):
     """Kane County is in no metro, so no delineation names it: the shapes' NAME + LSAD do."""
-    from hubdata import views
+    from hubdata import regions
     from ui import pickers
 
-    names = views.region_names("county")
+    names = regions.region_names("county")
     assert names["49025"] == "Kane County, UT" and names["51760"] == "Richmond city, VA"
     assert names["22005"] == "Ascension Parish, LA" and names["02020"] == (
         "Anchorage Municipality, AK")

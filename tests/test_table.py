@@ -155,3 +155,13 @@ def test_base_with_a_withheld_member_uses_the_disclosed_sum_as_a_stated_lower_bo
     assert a["base_basis"].endswith("1 county with withheld cells left out (lower bound)")
     assert a["lq_employment"] == pytest.approx(round((100 / 1000) / (400 / 2500), 4))
     assert math.isnan(table.loc["10005", "employment"])
+
+
+def test_counties_outside_any_metro_are_named_in_the_table():
+    """Kane County, UT (49025) is in no CBSA, so only the county shapes can name it."""
+    rows = [("county", "49025", "5221", 10, 2), ("county", "49025", "4451", 90, 5),
+            ("county", "49057", "5221", 30, 3), ("county", "49057", "4451", 70, 4)]
+    table = build_table(_obs(rows), 2021, "county", "5221", base="state:UT").set_index(
+        "region_code")
+    assert table.loc["49025", "region_name"] == "Kane County, UT"
+    assert table.loc["49057", "region_name"] == "Weber County, UT"

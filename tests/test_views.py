@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from conftest import FIXTURES, SHARED_DATA
-from hubdata import hubs, ranking, views
+from hubdata import hubs, ranking, regions, views
 from hubdata.dataset import Observations, load_national
 from hubdata.errors import ConfigError, NoDataError
 from hubdata.importers import import_path
@@ -212,7 +212,7 @@ def test_filter_min_keeps_suppressed_rows_and_find_rows_matches_code_starts():
 
 def test_names_for_codes_without_one():
     frame = pd.DataFrame({"region_code": ["49", "99"], "region_name": [None, None]})
-    assert views.fill_region_names(frame, "state")["region_name"].tolist() == ["Utah", "99"]
+    assert regions.fill_region_names(frame, "state")["region_name"].tolist() == ["Utah", "99"]
     assert views.token_label("custom:Two:49011,49057") == "Two (custom, 2 counties)"
     assert views.token_label("state:49") == "Utah (state)"
 

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from hubdata import hubs as hub_views
-from hubdata import ranking, views
+from hubdata import ranking, regions, views
 from hubdata.errors import register_secret
 from hubdata.regions import NAME_BY_FIPS
 
@@ -215,7 +215,7 @@ about = views.about
 def named(frame: pd.DataFrame, geo: str) -> pd.DataFrame:
     """For display: region names filled in where the source had none (CBP tables). Downloads
     keep the table as `python -m hubdata table` gives it."""
-    return views.fill_region_names(frame, geo)
+    return regions.fill_region_names(frame, geo)
 
 
 def region_label(token: str, options: dict[str, str]) -> str:
@@ -496,7 +496,7 @@ def formula_help(*names: str) -> str:
 def region_names(geo: str) -> dict[str, str]:
     """Code -> name of every county ('Kane County, UT'), metro or state (hubdata.views), whether
     or not the data has a row for it: labels for picker chips and captions."""
-    return views.region_names(geo)
+    return regions.region_names(geo)
 
 
 @st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
