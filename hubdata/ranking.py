@@ -11,6 +11,8 @@ Two rules of the ranking's own:
   and are left out;
 - a region in the data for only one of the two years is left out, and said: a base area or
   a total must not grow because a file covers more places in one year.
+The provenance lists only the files and releases the compared rows came from
+(hubdata.dataset.table_provenance), not every file loaded.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from hubdata import industries
-from hubdata.dataset import Observations
+from hubdata.dataset import Observations, table_provenance
 from hubdata.errors import ConfigError, HubDataError, NoDataError
 from hubdata.metrics import (DEFAULT_MIN_EMPLOYMENT, DEFAULT_MIN_ESTABLISHMENTS,
                              compare_periods)
@@ -50,8 +52,9 @@ class Ranking:
     notes: list[str] = field(default_factory=list)
 
 
-def _both_years(frame: pd.DataFrame, start: int, end: int) -> tuple[pd.DataFrame, list[str]]:
-    """The two years' rows of regions present in both, without QCEW's own aggregates."""
+def comparable_rows(frame: pd.DataFrame, start: int, end: int) -> tuple[pd.DataFrame, list[str]]:
+    """The two years' rows of regions present in both, without QCEW's own aggregates: what
+    period_tables compares (done once per ranking, as national frames are large)."""
     frame = frame[frame["year"].isin([start, end])]
     codes = frame["industry_code"].astype("string")
     frame = frame[~codes.str.fullmatch(QCEW_AGGREGATES).fillna(False)]
@@ -88,13 +91,14 @@ def _table_notes(table: pd.DataFrame, year: int) -> list[str]:
 def period_tables(frame: pd.DataFrame, start: int, end: int, geo: str, level: int,
                   codes: set[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """The start and end tables (hubdata.table.build_table, base US) of every code of one NAICS
-    level (or of those among `codes`) at one geography, with region_type; plus notes."""
+    level (or of those among `codes`) at one geography, with region_type; plus notes.
+    `frame` holds comparable_rows only."""
     start, end = int(start), int(end)
     if start >= end:
         raise ConfigError(f"The start year ({start}) must be before the end year ({end}).")
     if not 2 <= int(level) <= 6:
         raise ConfigError(f"NAICS level {level}: use 2 to 6 digits.")
-    frame, notes = _both_years(frame, start, end)
+    notes = []
     if frame.empty:
         raise NoDataError(f"No region is in the data for both {start} and {end}: a ranking "
                           "compares the same places in the two years.")
@@ -120,18 +124,21 @@ def leaderboard(obs: Observations, source: str, start: int, end: int, geo: str, 
                 min_employment: float = DEFAULT_MIN_EMPLOYMENT,
                 min_establishments: float = DEFAULT_MIN_ESTABLISHMENTS) -> Ranking:
     """The emerging-hub ranking (hubdata.metrics.emerging_scores) of every region x industry
-    at one geography and NAICS level, eligible pairs best first."""
-    first, last, notes = period_tables(obs.frame, start, end, geo, level)
+    at one geography and NAICS level, eligible pairs best first; provenance names only the
+    files the compared rows (and a base summed from them) came from."""
+    frame, dropped = comparable_rows(obs.frame, start, end)
+    first, last, notes = period_tables(frame, start, end, geo, level)
     out = compare_periods(first, last, start_year=int(start), end_year=int(end),
                           min_employment=min_employment, min_establishments=min_establishments)
+    provenance = table_provenance(Observations(frame, obs.provenance), out)
     counts = out.loc[out["emerging_score"].isna(), "emerging_reason"].astype(str).value_counts()
     left_out = {reason: int(n) for reason, n in counts.items() if n}
     ranked = out[out["emerging_score"].notna()].sort_values(
         ["emerging_score", "shift_competitive"], ascending=False, kind="stable")
     ranked = with_cagr_pct(fill_region_names(ranked.reset_index(drop=True), geo))
     summary = {"pairs": len(out), "eligible": len(ranked), "left_out": left_out}
-    return Ranking(ranked, summary, obs.provenance,
-                   list(dict.fromkeys(notes + out.attrs.get("notes", []))))
+    return Ranking(ranked, summary, provenance,
+                   list(dict.fromkeys(dropped + notes + out.attrs.get("notes", []))))
 
 
 def rank_table(ranked: pd.DataFrame, find: str = "", top: int | None = None) -> pd.DataFrame:
@@ -157,8 +164,9 @@ def overlay_metrics(obs: Observations, source: str, start: int, end: int, codes:
     frame = obs.frame
     if source == "qcew":  # published totals: the other industries are not needed
         frame = frame[frame["industry_code"].isin(codes | {"00"})]
+    frame, notes = comparable_rows(frame, start, end)
     present = {industries.level(c) for c in frame["industry_code"].dropna().unique()}
-    parts, notes = [], []
+    parts = []
     for geo in ("county", "msa", "state"):
         for level in sorted({industries.level(c) for c in codes} & present - {0}):
             try:

@@ -346,6 +346,28 @@ def test_leaderboard_without_us_rows_builds_the_base_and_says_so():
     assert board.ranked["base_employment_cagr"].notna().all()
 
 
+@pytest.mark.parametrize("us", [True, False])
+def test_leaderboard_provenance_names_only_the_files_it_compared(us):
+    """Imports load every file; the ranking names only those its compared rows came from
+    (a region in one year only, or Delaware on a Utah ranking, gave it nothing), also when
+    the base is summed from the data's counties."""
+    frames = []
+    for part in (_ranking_obs(us).frame,
+                 _obs([("county", "10001", "00", 40_000, 900),
+                       ("county", "10001", "339920", 30, 2)], 2021)):
+        file = part["region_code"].str[:2].map({"49": "utah", "10": "delaware", "US": "us"})
+        late = part["region_code"] == "49099"  # in 2021 only: left out
+        file = file.where(~late, "weber-neighbour")
+        frames.append(part.assign(vintage=file + " " + part["year"].astype(str)))
+    frame = pd.concat(frames, ignore_index=True)
+    provenance = [{"file": v.split()[0], "vintage": v} for v in sorted(frame["vintage"].unique())]
+    board = ranking.leaderboard(Observations(frame, provenance), "import", 2017, 2021,
+                                "county", 6, min_employment=0, min_establishments=0)
+    expected = {"utah 2017", "utah 2021"} | ({"us 2017", "us 2021"} if us else set())
+    assert {p["vintage"] for p in board.provenance} == expected
+    assert len(provenance) == len(expected) + 2  # delaware 2021 and weber-neighbour 2021
+
+
 @pytest.mark.parametrize("geo,level", [("county", 4), ("state", 6), ("msa", 6)])
 def test_rankings_with_nothing_to_compare_are_no_data(geo, level, monkeypatch):
     """The crash seen with a year of state rows only: a plain sentence, never a ValueError."""
