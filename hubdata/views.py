@@ -402,12 +402,22 @@ def about(table: pd.DataFrame, provenance: list[dict], filters: dict, *, title: 
     return [(key, fixed.get(key, value)) for key, value in rows]
 
 
-def imported_years() -> list[int]:
-    """Years present in imported data files (not the delineation)."""
+def imported_coverage() -> dict[int, list[str]]:
+    """Year -> region types (county, msa, state, us) in the imported data files (not the
+    delineation), oldest first: pages say which years have data at a geography, and the
+    sidebar opens on a year with counties."""
     from hubdata import cache
 
-    years: set[int] = set()
+    out: dict[int, set[str]] = {}
     for hit in cache.entries("import:"):
-        if hit.meta.get("source") != "import:delineation" and "year" in hit.frame:
-            years.update(int(y) for y in hit.frame["year"].dropna().unique())
-    return sorted(years)
+        frame = hit.frame
+        if hit.meta.get("source") != "import:delineation" and {"year", "region_type"} <= set(
+                frame.columns):
+            for year, kinds in frame.groupby("year")["region_type"].unique().items():
+                out.setdefault(int(year), set()).update(kinds)
+    return {year: sorted(kinds) for year, kinds in sorted(out.items())}
+
+
+def imported_years() -> list[int]:
+    """Years present in imported data files (not the delineation)."""
+    return list(imported_coverage())

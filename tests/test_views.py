@@ -397,6 +397,15 @@ def test_cbp_cannot_rank_nationally():
         load_national("cbp", (2017, 2021))
 
 
+def test_imported_coverage_gives_each_years_geographies_without_the_delineation():
+    assert views.imported_coverage() == {} and views.imported_years() == []
+    for name in ("app_cbp_counties_2019.csv", "app_cbp_counties_2021.csv",
+                 "app_cbp_states_2021.csv", "analysis_delineation_list1.csv"):
+        assert import_path(FIXTURES / name).ok, name
+    assert views.imported_coverage() == {2019: ["county"], 2021: ["county", "state", "us"]}
+    assert views.imported_years() == [2019, 2021]
+
+
 # --- the real files -------------------------------------------------------------------------
 
 REAL = [SHARED_DATA / d for d in ("cbp_samples", "cbp_counties", "cbp_states")]

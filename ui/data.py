@@ -296,9 +296,11 @@ def hub_metrics(source: str, year: int, keys: tuple[str, ...]) -> pd.DataFrame:
     return hub_views.hub_metrics(source, year, chosen, table=table)
 
 
+@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
 def hub_trend(source: str, years: tuple[int, ...], key: str
               ) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], list[str]]:
-    """A hub's focus industries in its anchor county over years (hubdata.hubs.hub_trend)."""
+    """A hub's focus industries in its anchor county over years (hubdata.hubs.hub_trend);
+    cached whole, as combining the per-code tables costs a noticeable time on every rerun."""
     hub = hubs().set_index("key").loc[key]
     return hub_views.hub_trend(source, years, hub, table=table)
 
@@ -501,18 +503,8 @@ def region_names(geo: str) -> dict[str, str]:
 
 @st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
 def imported_coverage() -> dict[int, list[str]]:
-    """Year -> region types (county, msa, state, us) in the imported data files, so pages can
-    say which years have data at a geography and the sidebar can open on a year with counties."""
-    from hubdata import cache
-
-    out: dict[int, set[str]] = {}
-    for hit in cache.entries("import:"):
-        frame = hit.frame
-        if hit.meta.get("source") != "import:delineation" and {"year", "region_type"} <= set(
-                frame.columns):
-            for year, kinds in frame.groupby("year")["region_type"].unique().items():
-                out.setdefault(int(year), set()).update(kinds)
-    return {year: sorted(kinds) for year, kinds in sorted(out.items())}
+    """Year -> region types in the imported data files (hubdata.views.imported_coverage)."""
+    return views.imported_coverage()
 
 
 @st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
