@@ -154,8 +154,9 @@ def _summarise(sub: pd.DataFrame, rtype: str, rcode: str, n_matched: int, n_code
         shown = f"top LQ {out['top_lq']:.2f} ({out['top_industry']})" if "top_lq" in out \
             else "no LQ available"
         checked = " or emerging" if emerging_rule else ""
+        one_year = "" if emerging_rule else " (one year of data: growth not measured)"
         out.update(reading=NO_CLUSTER, reading_why=f"No focus industry is {strong_rule}{checked}"
-                   f" in {where}; {shown}.")
+                   f" in {where}; {shown}{one_year}.")
     return out
 
 

@@ -26,7 +26,7 @@ from hubdata import industries
 from hubdata.dataset import Observations, table_provenance
 from hubdata.errors import ConfigError, HubDataError, NoDataError
 from hubdata.metrics import (DEFAULT_MIN_EMPLOYMENT, DEFAULT_MIN_ESTABLISHMENTS,
-                             compare_periods)
+                             cluster_flags, compare_periods)
 from hubdata.table import build_table, levels_of
 from hubdata.regions import fill_region_names
 from hubdata.views import GEO_SHORT, find_rows, with_cagr_pct
@@ -178,10 +178,36 @@ def overlay_metrics(obs: Observations, source: str, start: int, end: int, codes:
                 continue
             parts.append(compare_periods(first, last, start_year=int(start), end_year=int(end)))
             notes += found
-    if not parts:
-        raise NoDataError(f"The data has no rows for the hubs' focus industries in both {start} "
-                          f"and {end}.", source=source)
+    if not parts:  # no two comparable years: measure strength in the end year alone
+        parts, found = end_year_strength(obs.frame, end, codes)
+        if not parts:
+            raise NoDataError(f"The data has no rows for the hubs' focus industries in {end}.",
+                              source=source)
+        notes += found + [f"No region has the hubs' focus industries in both {start} and {end}: "
+                          f"strength is measured in {end} alone (LQ, strong-cluster flags); "
+                          "growth and emerging flags need two years."]
     return pd.concat(parts, ignore_index=True), list(dict.fromkeys(notes))
+
+
+def end_year_strength(frame: pd.DataFrame, year: int, codes: set[str]
+                      ) -> tuple[list[pd.DataFrame], list[str]]:
+    """Per-geography tables of the codes in one year with LQ and strong/top-10% flags."""
+    frame = frame[frame["year"] == int(year)]
+    present = frame["industry_code"].drop_duplicates()
+    parts, notes = [], []
+    for geo in ("county", "msa", "state"):
+        for level in sorted(set(levels_of(present)) - {0}):
+            wanted = sorted(set(present[levels_of(present) == level]) & codes)
+            if not wanted:
+                continue
+            try:
+                table = build_table(Observations(frame), int(year), geo, wanted, base="us")
+            except HubDataError:
+                continue
+            table = table.assign(region_type=geo)
+            parts.append(pd.concat([table, cluster_flags(table)], axis=1))
+            notes += _table_notes(table, int(year))
+    return parts, notes
 
 
 def registry_codes(registry: pd.DataFrame) -> set[str]:

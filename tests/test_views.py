@@ -377,8 +377,23 @@ def test_rankings_with_nothing_to_compare_are_no_data(geo, level, monkeypatch):
     both = Observations(pd.concat([obs.frame[obs.frame["year"] == 2021], states.frame]))
     with pytest.raises(NoDataError, match="both 2021 and 2022"):
         ranking.leaderboard(both, "import", 2021, 2022, geo, level)
-    with pytest.raises(NoDataError, match="focus industries"):
-        ranking.overlay_metrics(both, "import", 2021, 2022, {"339920", "3399"})
+    with pytest.raises(NoDataError, match="focus industries in 2022"):
+        ranking.overlay_metrics(both, "import", 2021, 2022, {"5221"})
+
+
+def test_overlay_without_two_comparable_years_measures_the_end_year_alone():
+    """A year of state rows only (the real 2022 file) still measures each hub's strength."""
+    rows = [("state", "49", "00", 1_000, 90), ("state", "49", "3399", 100, 9),
+            ("state", "26", "00", 3_000, 200), ("state", "26", "3399", 50, 5),
+            ("state", "26", "3361", 600, 20), ("state", "49", "3361", 10, 1)]
+    frame, notes = ranking.overlay_metrics(Observations(_obs(rows, 2022)), "import", 2021, 2022,
+                                           {"3399", "3361"})
+    utah = frame[(frame["region_code"] == "49") & (frame["industry_code"] == "3399")].iloc[0]
+    # LQ against the two states summed: (100/1000) / (150/4000)
+    assert utah["lq_employment"] == pytest.approx(round((100 / 1000) / (150 / 4000), 4))
+    assert {"strong_cluster", "top10_cluster"} <= set(frame.columns)
+    assert "employment_start" not in frame.columns
+    assert any("measured in 2022 alone" in n for n in notes)
 
 
 def test_overlay_metrics_measure_the_codes_asked_for():
@@ -456,5 +471,6 @@ def test_real_files_every_year_geography_and_level(real_imports):
     assert seen[("table", 2021, "msa", 6)] == "rows"            # Utah metros from counties
     assert seen[("rank", 2017, 2021, "county", 6)] == "rows"    # Utah 2017 -> 2021
     assert seen[("rank", 2021, 2022, "county", 4)] == "none"    # the reported crash
-    assert seen[("overlay", 2021, 2022)] == "none" and seen[("overlay", 2017, 2021)] == "rows"
+    # 2021 -> 2022 shares no region: the overlay measures 2022's state file alone
+    assert seen[("overlay", 2021, 2022)] == "rows" and seen[("overlay", 2017, 2021)] == "rows"
     assert seen[("table", 2021, "county", 4)] == "rows"         # Delaware's 4-digit counties
