@@ -117,7 +117,10 @@ def test_home_map_draws(server, page):
     print(f"\nhome page: {time.perf_counter() - started:.1f} s to the drawn map")
     shot(page, "home")
     assert_no_exception(page)
-    assert page.get_by_text("Ogden sporting goods / outdoor products hub").count() >= 1
+    # the profile renders after the map: wait for it rather than race a loaded machine
+    page.get_by_text("Ogden sporting goods / outdoor products hub").first.wait_for(
+        timeout=120_000)
+    page.locator("[data-testid='stMetric']").nth(3).wait_for(timeout=120_000)
     assert page.locator("[data-testid='stMetric']").count() == 4
 
 
