@@ -186,7 +186,10 @@ def overlay_metrics(obs: Observations, source: str, start: int, end: int, codes:
         notes += found + [f"No region has the hubs' focus industries in both {start} and {end}: "
                           f"strength is measured in {end} alone (LQ, strong-cluster flags); "
                           "growth and emerging flags need two years."]
-    return pd.concat(parts, ignore_index=True), list(dict.fromkeys(notes))
+    out = pd.concat(parts, ignore_index=True)
+    if "employment_start" in out.columns:  # for table_provenance: the start year was used too
+        out.attrs["start_year"] = int(start)
+    return out, list(dict.fromkeys(notes))
 
 
 def end_year_strength(frame: pd.DataFrame, year: int, codes: set[str]

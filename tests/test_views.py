@@ -474,3 +474,18 @@ def test_real_files_every_year_geography_and_level(real_imports):
     # 2021 -> 2022 shares no region: the overlay measures 2022's state file alone
     assert seen[("overlay", 2021, 2022)] == "rows" and seen[("overlay", 2017, 2021)] == "rows"
     assert seen[("table", 2021, "county", 4)] == "rows"         # Delaware's 4-digit counties
+
+
+def test_overlay_names_only_the_files_it_measured_with():
+    from hubdata.dataset import table_provenance
+
+    utah = _obs([("state", "49", "00", 1_000, 90), ("state", "49", "3399", 100, 9)], 2022,
+                vintage="CBP 2022 (imported: utah.csv)")
+    delaware = _obs([("county", "10001", "00", 500, 40), ("county", "10001", "5221", 50, 4)],
+                    2022, vintage="CBP 2022 (imported: delaware.csv)")
+    obs = Observations(pd.concat([utah, delaware], ignore_index=True), provenance=[
+        {"vintage": "CBP 2022 (imported: utah.csv)"},
+        {"vintage": "CBP 2022 (imported: delaware.csv)"}])
+    frame, _ = ranking.overlay_metrics(obs, "import", 2021, 2022, {"3399"})
+    assert [p["vintage"] for p in table_provenance(obs, frame)] == [
+        "CBP 2022 (imported: utah.csv)"]

@@ -20,6 +20,7 @@ import streamlit as st
 
 from hubdata import hubs as hub_views
 from hubdata import ranking, regions, views
+from hubdata.dataset import table_provenance
 from hubdata.errors import register_secret
 from hubdata.regions import NAME_BY_FIPS
 
@@ -290,6 +291,7 @@ def hubs() -> pd.DataFrame:
     return hub_views.hubs(registry(), themes(), centroids("county"))
 
 
+@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
 def hub_metrics(source: str, year: int, keys: tuple[str, ...]) -> pd.DataFrame:
     """Each hub's focus industries in its anchor county (hubdata.hubs.hub_metrics)."""
     chosen = hubs().set_index("key").loc[list(keys)].reset_index()
@@ -436,7 +438,7 @@ def overlay_metrics(source: str, start: int, end: int) -> tuple[pd.DataFrame, li
     obs = _national(source, (int(start), int(end)))
     frame, notes = ranking.overlay_metrics(obs, source, int(start), int(end),
                                            ranking.registry_codes(registry()))
-    return frame, obs.provenance, notes
+    return frame, table_provenance(obs, frame), notes
 
 
 def program_overlay(metrics: pd.DataFrame | None, programs: str | None,
