@@ -92,7 +92,8 @@ def render() -> None:
             shares, label="region", stacked=st.session_state["bars"] == "stacked",
             title=charts.two_line(name, f"job change {first}-{year} split by shift-share"),
             caption=caption,
-            axis=f"Change in employment, {first}-{year} (jobs)")
+            axis=f"Change in employment, {first}-{year} (jobs)",
+            base_name="National" if base == "us" else f"{pickers.BASES[base]} (base)")
         components.plotly(share_fig, key="compare_shift_chart")
         components.figure_downloads(share_fig, stem + "_shift-share", key="compare_shift")
     missing = sorted(set(frame["region"]) - set(shares["region"]))

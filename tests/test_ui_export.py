@@ -273,3 +273,14 @@ def test_slide_button_explains_why_when_images_cannot_be_rendered(imported, monk
     slide = next(b for b in at.get("download_button") if b.proto.label == "Slide (PPTX)")
     assert slide.proto.disabled and slide.proto.help == reason
     assert any(c.value == reason for c in at.caption)
+
+
+def test_shift_share_legend_names_the_base_area():
+    frame = pd.DataFrame({"region": ["A"], "shift_national": [10.0], "shift_industry_mix": [-2.0],
+                          "shift_competitive": [5.0], "employment_change": [13.0]})
+    names = lambda fig: [t.name for t in fig.data]  # noqa: E731
+    us = charts.build_shift_share_figure(frame, label="region", stacked=True, title="t",
+                                         caption="c", axis="jobs")
+    utah = charts.build_shift_share_figure(frame, label="region", stacked=True, title="t",
+                                           caption="c", axis="jobs", base_name="Utah (base)")
+    assert names(us)[0] == "National growth" and names(utah)[0] == "Utah (base) growth"

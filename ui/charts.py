@@ -440,12 +440,14 @@ def add_year_markers(fig: go.Figure, marks: dict[int, str]) -> go.Figure:
 
 
 def build_shift_share_figure(frame: pd.DataFrame, *, label: str, stacked: bool, title: str,
-                             caption: str, axis: str) -> go.Figure:
-    """Shift-share per region: national growth, industry mix and competitive effect as bars
-    (stacked: they add up to the actual change; grouped: side by side), the actual change as a
-    black diamond."""
+                             caption: str, axis: str, base_name: str = "National"
+                             ) -> go.Figure:
+    """Shift-share per region: base-area growth (national by default), industry mix and
+    competitive effect as bars (stacked: they add up to the actual change; grouped: side by
+    side), the actual change as a black diamond."""
     fig = go.Figure()
     for column, (name, colour) in SHIFT_PARTS.items():
+        name = f"{base_name} growth" if column == "shift_national" else name
         fig.add_trace(go.Bar(x=frame[label], y=frame[column], name=name, marker_color=colour,
                              hovertemplate="%{x}<br>" + name + ": %{y:+,.0f} jobs<extra></extra>"))
     fig.add_trace(go.Scatter(
