@@ -56,26 +56,20 @@ class Param:
 
 # --- pure parsers -------------------------------------------------------------------------
 
-def parse_naics(text: str) -> str:
-    """A NAICS code: 2-6 digits or a hyphenated sector (31-33); '00' means all industries."""
-    value = text.strip()
-    if not _NAICS.fullmatch(value):
-        raise ValueError("not a NAICS code (2-6 digits, or a sector such as 31-33)")
-    return value
+def _matching(pattern: re.Pattern, reason: str) -> Callable[[str], str]:
+    """A parser that accepts text fully matching pattern (stripped) and rejects the rest."""
+    def parse(text: str) -> str:
+        value = text.strip()
+        if not pattern.fullmatch(value):
+            raise ValueError(reason)
+        return value
+    return parse
 
 
-def parse_county(text: str) -> str:
-    value = text.strip()
-    if not _COUNTY.fullmatch(value):
-        raise ValueError("not a 5-digit county FIPS code")
-    return value
-
-
-def parse_cbsa(text: str) -> str:
-    value = text.strip()
-    if not _CBSA.fullmatch(value):
-        raise ValueError("not a 5-digit CBSA (metro area) code")
-    return value
+# NAICS: 2-6 digits or a hyphenated sector (31-33); '00' means all industries
+parse_naics = _matching(_NAICS, "not a NAICS code (2-6 digits, or a sector such as 31-33)")
+parse_county = _matching(_COUNTY, "not a 5-digit county FIPS code")
+parse_cbsa = _matching(_CBSA, "not a 5-digit CBSA (metro area) code")
 
 
 def parse_state(text: str) -> str:
