@@ -21,13 +21,18 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pv
 
 from hubdata import cache
 from hubdata.errors import ConfigError, SchemaError
@@ -114,18 +119,191 @@ def import_path(path: str | Path, year: int | None = None) -> ImportReport:
 
 def _detect_and_read(raw: bytes, name: str, year: int | None,
                      report: ImportReport) -> tuple[str, pd.DataFrame]:
+    """The kind from the first bytes and the header lines only; then the file is read whole."""
     if raw[:2] == b"PK":  # an xlsx workbook: only the delineation comes as one
         return "delineation", _read_delineation(raw, name, year, report)
     text = raw.decode("utf-8-sig", errors="replace")
     if text.lstrip().startswith("["):
         return "cbp_json", _read_cbp_json(text, name, year, report)
-    rows = list(csv.reader(io.StringIO(text)))
-    header = [_norm(c) for c in rows[0]]
+    head = list(itertools.islice(csv.reader(io.StringIO(text)), 10))
+    header = [_norm(c) for c in head[0]]
     if {"areafips", "owncode", "industrycode"} <= set(header):
-        return "qcew", _read_qcew(text, rows, report)
-    if delineation.find_header(rows[:10]) is not None:
+        return "qcew", _read_qcew(text, head[0], report)
+    if delineation.find_header(head) is not None:
         return "delineation", _read_delineation(raw, name, year, report)
-    return "cbp_csv", _read_cbp_csv(text, name, year, report)
+    return "cbp_csv", _read_cbp_csv(text, head[0], name, year, report)
+
+
+# ---- reading a CSV file whole, as string columns --------------------------------------
+
+@dataclass
+class _Rows:
+    """A CSV file's data rows of the header's width: one string column per header field,
+    each row's physical line number, and the lines rejected for their field count."""
+    columns: list[pa.Array]
+    lines: np.ndarray
+    rejected: list[tuple[int, str]]
+
+
+def _blank(cells: list[str]) -> bool:
+    return not any(c.strip() for c in cells)
+
+
+def _width_message(count: int, width: int) -> str:
+    return f"{count} fields, the header has {width}"
+
+
+def _read_rows(text: str, width: int) -> _Rows:
+    """Every row after the header, read by pyarrow's CSV reader (all fields as text) with the
+    line numbers the csv module would give; blank rows are skipped, as before. Files the
+    fast reader cannot number exactly (a quoted field across lines, a bare carriage return)
+    are read with the csv module instead, with the same result."""
+    if text.count("\r") == text.count("\r\n"):
+        rows = _arrow_rows(text, width)
+        if rows is not None:
+            return rows
+    return _csv_module_rows(text, width)
+
+
+def _arrow_rows(text: str, width: int) -> _Rows | None:
+    names = [f"c{i}" for i in range(width)]
+
+    def read(threads: bool, found: list) -> pa.Table:
+        def invalid(row) -> str:
+            found.append(row)
+            return "skip"
+
+        return pv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pv.ReadOptions(column_names=names, skip_rows=1, use_threads=threads),
+            parse_options=pv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
+                                          invalid_row_handler=invalid),
+            convert_options=pv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                              strings_can_be_null=False,
+                                              quoted_strings_can_be_null=False))
+
+    invalid: list = []
+    table = read(True, invalid)
+    if invalid:  # only a single-threaded read numbers the rows it skips
+        invalid = []
+        table = read(False, invalid)
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if table.num_rows + len(invalid) != lines - 1:
+        return None  # some record spans lines: let the csv module number them
+    numbers = np.arange(2, lines + 1, dtype=np.int64)
+    if invalid:
+        numbers = numbers[~np.isin(numbers, [row.number for row in invalid])]
+    rejected = []
+    for row in invalid:
+        cells = next(csv.reader([row.text]), [])
+        if not _blank(cells):
+            rejected.append((int(row.number), _width_message(len(cells), width)))
+    columns = [table.column(i).combine_chunks() for i in range(width)]
+    blank = _blank_rows(columns)
+    if blank.any():
+        keep = pa.array(~blank)
+        columns = [c.filter(keep) for c in columns]
+        numbers = numbers[~blank]
+    return _Rows(columns, numbers, rejected)
+
+
+def _blank_rows(columns: list[pa.Array]) -> np.ndarray:
+    """True for rows whose every cell is blank (str.strip), as the csv-module loop skipped
+    them: a cell with a letter or digit is not blank; only the rest are looked at in Python."""
+    open_rows = np.arange(len(columns[0]))
+    for column in columns:
+        if not len(open_rows):
+            break
+        cells = column.take(pa.array(open_rows)) if len(open_rows) < len(column) else column
+        filled = pc.match_substring_regex(cells, "[0-9A-Za-z]").to_numpy(zero_copy_only=False)
+        open_rows = open_rows[~filled]
+    blank = np.zeros(len(columns[0]), dtype=bool)
+    blank[open_rows] = [_blank([c[i].as_py() for c in columns]) for i in open_rows]
+    return blank
+
+
+def _csv_module_rows(text: str, width: int) -> _Rows:
+    reader = csv.reader(io.StringIO(text))
+    next(reader)
+    cells: list[list[str]] = [[] for _ in range(width)]
+    lines, rejected = [], []
+    for row in reader:
+        if _blank(row):
+            continue
+        if len(row) != width:
+            rejected.append((reader.line_num, _width_message(len(row), width)))
+            continue
+        for column, value in zip(cells, row):
+            column.append(value)
+        lines.append(reader.line_num)
+    return _Rows([pa.array(c, type=pa.string()) for c in cells],
+                 np.array(lines, dtype=np.int64), rejected)
+
+
+@dataclass(frozen=True)
+class _Invalid:
+    reason: str
+
+
+class _Checked:
+    """A rule applied to every cell of a column, once per distinct value. The rule returns
+    the parsed value or raises ValueError (kept as _Invalid with its message). With `fast`, a
+    pattern of plain ASCII text: cells matching it (after trimming ASCII spaces) pass at once,
+    for rules under which such text can only pass; the rule sees the other cells."""
+
+    def __init__(self, column: pa.Array, rule, fast: str | None = None):
+        self.fast = np.zeros(len(column), dtype=bool)
+        if fast:
+            self.fast = pc.match_substring_regex(pc.ascii_trim_whitespace(column), fast
+                                                 ).to_numpy(zero_copy_only=False)
+        self.rest = np.flatnonzero(~self.fast)
+        encoded = pc.dictionary_encode(column.take(pa.array(self.rest)) if fast else column)
+        self.index = encoded.indices.to_numpy(zero_copy_only=False)
+        self.results = []
+        for value in encoded.dictionary.to_pylist():
+            try:
+                self.results.append(rule(value))
+            except ValueError as exc:
+                self.results.append(_Invalid(str(exc)))
+        self.bad = np.zeros(len(column), dtype=bool)
+        self.bad[self.rest] = np.array([isinstance(r, _Invalid) for r in self.results],
+                                       dtype=bool)[self.index]
+
+    def reason(self, row: int) -> str:
+        return self.results[self.index[np.searchsorted(self.rest, row)]].reason
+
+    def parts(self, rows: np.ndarray, part=lambda value: value) -> pa.Array:
+        """part(parsed value) of the given rows, as text (null where that is None)."""
+        distinct = pa.array([None if isinstance(r, _Invalid) else part(r)
+                             for r in self.results], type=pa.string())
+        return distinct.take(pa.array(self.index[rows]))
+
+    def ids(self, rows: np.ndarray, part=lambda value: value) -> np.ndarray:
+        """An integer per row, equal where the parsed values (their part) are equal."""
+        codes = pd.factorize(np.array([None if isinstance(r, _Invalid) else part(r)
+                                       for r in self.results], dtype=object))[0]
+        return codes[self.index[rows]]
+
+
+def _counts(column: pa.Array, label: str) -> tuple[_Checked, np.ndarray]:
+    """_number of every cell, and the floats: plain digits are converted by pyarrow (the
+    floats Python's float() gives), every other distinct value by _number itself."""
+    checked = _Checked(column, lambda v: _number(label, v), fast=r"^[0-9]+(\.[0-9]+)?$")
+    values = np.full(len(column), np.nan)
+    plain = column if checked.fast.all() else column.filter(pa.array(checked.fast))
+    values[checked.fast] = pc.cast(pc.ascii_trim_whitespace(plain), pa.float64()).to_numpy()
+    parsed = np.array([np.nan if isinstance(r, _Invalid) else r for r in checked.results],
+                      dtype=float)
+    values[checked.rest] = parsed[checked.index]
+    return checked, values
+
+
+def _first_problems(checks: list) -> list[tuple[int, str]]:
+    """(row position, reason) of each row with a problem: the first check it fails."""
+    bad = np.vstack([check.bad for check in checks])
+    rows = np.flatnonzero(bad.any(axis=0))
+    which = bad[:, rows].argmax(axis=0)
+    return [(int(i), checks[j].reason(i)) for i, j in zip(rows, which)]
 
 
 def _year_for(name: str, year: int | None, report: ImportReport) -> int:
@@ -205,51 +383,60 @@ def _number(label: str, value: str) -> float:
     return number
 
 
-def _read_cbp_csv(text: str, name: str, year: int | None, report: ImportReport) -> pd.DataFrame:
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader)
+def _read_cbp_csv(text: str, header: list[str], name: str, year: int | None,
+                  report: ImportReport) -> pd.DataFrame:
+    """Every row checked column-wise (each distinct value once, with the scalar rules
+    _region, _naics, _row_year and _number); a row's first problem is its rejection."""
     cols = _columns(header)
     file_year = None if "year" in cols else _year_for(name, year, report)
-    out, seen = [], {}
-    for row in reader:
-        line = reader.line_num
-        if not any(c.strip() for c in row):
-            continue
-        try:
-            if len(row) != len(header):
-                raise ValueError(f"{len(row)} fields, the header has {len(header)}")
-            cell = {f: row[i] for f, i in cols.items()}
-            rtype, rcode = _region(cell["region"], cell.get("county"))
-            naics = _naics(cell["naics"])
-            row_year = file_year or _row_year(cell["year"])
-            estab = _number("establishments", cell["establishments"])
-            emp = _number("employees", cell["employees"])
-            pay = _number("payroll", cell["payroll"])
-        except ValueError as exc:
-            report.rejected.append((line, str(exc)))
-            continue
-        key = (row_year, rcode, naics)
-        if key in seen:
-            report.rejected.append(
-                (line, f"{rcode} NAICS {naics} {row_year} repeats line {seen[key]}"))
-            continue
-        seen[key] = line
-        markers = [v.strip().upper() for v in (cell["establishments"], cell["employees"],
-                                                cell["payroll"])]
-        flag = next((m.strip("()") for m in markers if m in SUPPRESSED_MARKERS), None)
-        if estab > 0 and emp == 0 and pay == 0:
-            emp = pay = math.nan
-            flag = "withheld"
-        out.append({"year": row_year, "region_type": rtype, "region_code": rcode,
-                    "region_name": NAME_BY_FIPS.get(rcode) if rtype == "state" else None,
-                    "industry_code": naics, "establishments": estab, "employment": emp,
-                    "payroll": pay * 1000, "flag": flag})
-    frame = pd.DataFrame(out, columns=["year", "region_type", "region_code", "region_name",
-                                       "industry_code", "establishments", "employment",
-                                       "payroll", "flag"])
+    rows = _read_rows(text, len(header))
+    cell = {f: rows.columns[i] for f, i in cols.items()}
+    if "county" in cell:  # one distinct value per (region, county) pair
+        region = _Checked(pc.binary_join_element_wise(cell["region"], cell["county"], "\x00"),
+                          lambda v: _region(*v.split("\x00", 1)))
+    else:
+        region = _Checked(cell["region"], lambda v: _region(v, None))
+    naics = _Checked(cell["naics"], _naics)
+    row_year = None if file_year is not None else _Checked(cell["year"], _row_year)
+    counts = [_counts(cell[label], label) for label in ("establishments", "employees",
+                                                          "payroll")]
+    rejected = _first_problems([region, naics, *([row_year] if row_year else []),
+                                *(checked for checked, _ in counts)])
+    good = np.ones(len(rows.lines), dtype=bool)
+    good[[i for i, _ in rejected]] = False
+    rows_kept = np.flatnonzero(good)
+    years = (np.full(len(rows_kept), file_year, dtype=np.int64) if row_year is None
+             else np.array([row_year.results[i] for i in row_year.index[rows_kept]],
+                           dtype=np.int64))
+    estab, emp, pay = (values[good] for _, values in counts)
+    lines = rows.lines[good]
+    repeats, first = _repeats(years, region.ids(rows_kept, lambda r: r[1]),
+                              naics.ids(rows_kept))
+    if repeats.any():
+        codes, industries = region.parts(rows_kept, lambda r: r[1]), naics.parts(rows_kept)
+        rejected = [(int(rows.lines[i]), reason) for i, reason in rejected] + [
+            (int(lines[i]), f"{codes[i]} NAICS {industries[i]} {years[i]} repeats line "
+                            f"{lines[first[i]]}") for i in np.flatnonzero(repeats)]
+    else:
+        rejected = [(int(rows.lines[i]), reason) for i, reason in rejected]
+    report.rejected.extend(sorted(rejected + rows.rejected))
+    keep = rows_kept[~repeats]
+    flag = _flags([cell[f] for f in ("establishments", "employees", "payroll")], keep)
+    estab, emp, pay = estab[~repeats], emp[~repeats], pay[~repeats]
+    withheld = (estab > 0) & (emp == 0) & (pay == 0)
+    emp, pay = np.where(withheld, np.nan, emp), np.where(withheld, np.nan, pay)
+    flag = pc.if_else(pa.array(withheld), "withheld", flag)
+    frame = pd.DataFrame({
+        "year": years[~repeats],
+        "region_type": _text(region.parts(keep, lambda r: r[0])),
+        "region_code": _text(region.parts(keep, lambda r: r[1])),
+        "region_name": _text(region.parts(keep, lambda r: NAME_BY_FIPS.get(r[1])
+                                          if r[0] == "state" else None)),
+        "industry_code": _text(naics.parts(keep)), "establishments": estab,
+        "employment": emp, "payroll": pay * 1000, "flag": _text(flag)})
     report.year = int(frame["year"].iloc[0]) if frame["year"].nunique() == 1 else None
     report.geo = "/".join(sorted(frame["region_type"].unique()))
-    withheld = int((frame["flag"] == "withheld").sum())
+    withheld = int(withheld.sum())
     if withheld:
         report.notes.append(f"{withheld} withheld cells (establishments but 0 employees and "
                             "0 payroll) stored as missing, not zero")
@@ -261,6 +448,36 @@ def _read_cbp_csv(text: str, name: str, year: int | None, report: ImportReport) 
     return conform(frame)
 
 
+def _text(values: pa.Array) -> pd.Series:
+    return pd.Series(pd.arrays.ArrowStringArray(values), dtype="string")
+
+
+def _repeats(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For integer key columns: (True where a row's key repeats an earlier row's, the
+    position of the row it repeats, else its own)."""
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    for key in keys:
+        key = np.asarray(key, dtype=np.int64)
+        key = key - key.min() if len(key) else key
+        combined = combined * (int(key.max()) + 1 if len(key) else 1) + key
+    group, distinct = pd.factorize(combined)
+    first = np.empty(len(distinct), dtype=np.int64)
+    first[group[::-1]] = np.arange(len(group) - 1, -1, -1)  # the last write is the first row
+    at = first[group]
+    return at != np.arange(len(group)), at
+
+
+def _flags(columns: list[pa.Array], rows: np.ndarray) -> pa.Array:
+    """The first suppression marker among the cells ('(D)' -> 'D') of each row, else null."""
+    found = [_Checked(column, _marker).parts(rows) for column in columns]
+    return pc.coalesce(*found)
+
+
+def _marker(value: str) -> str | None:
+    mark = value.strip().upper()
+    return mark.strip("()") if mark in SUPPRESSED_MARKERS else None
+
+
 def _row_year(value: str) -> int:
     v = value.strip()
     if not re.fullmatch(r"(19|20)\d\d", v):
@@ -270,27 +487,18 @@ def _row_year(value: str) -> int:
 
 # ---- QCEW CSV slices -----------------------------------------------------------------
 
-def _read_qcew(text: str, rows: list[list[str]], report: ImportReport) -> pd.DataFrame:
-    """Check each line (field count, year, numbers), then reuse the QCEW parser."""
-    header = [c.strip() for c in rows[0]]
-    width = len(header)
+def _read_qcew(text: str, head: list[str], report: ImportReport) -> pd.DataFrame:
+    """Check each line (field count, year, numbers) column-wise, then reuse the QCEW parser."""
+    header = [c.strip() for c in head]
     idx = {name: header.index(name) for name in header}
     numeric = [c for c in ("annual_avg_estabs", "annual_avg_emplvl", "total_annual_wages",
                            "avg_annual_pay") if c in idx]
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(c.strip() for c in row):
-            continue
-        if len(row) != width:
-            report.rejected.append((line, f"{len(row)} fields, the header has {width}"))
-            continue
-        if "year" in idx and not re.fullmatch(r"(19|20)\d\d", row[idx["year"]].strip()):
-            report.rejected.append((line, f"year {row[idx['year']]!r} is not a 4-digit year"))
-            continue
-        for col in numeric:
-            value = row[idx[col]].strip()
-            if value and not re.fullmatch(r"-?\d+(\.\d+)?", value):
-                report.rejected.append((line, f"{col} {value!r} is not a number"))
-                break
+    rows = _read_rows(text, len(header))
+    checks = [_Checked(rows.columns[idx["year"]], _qcew_year)] if "year" in idx else []
+    checks += [_Checked(rows.columns[idx[col]], _qcew_number(col),
+                        fast=r"^(-?[0-9]+(\.[0-9]+)?)?$") for col in numeric]
+    report.rejected.extend(sorted([(int(rows.lines[i]), reason) for i, reason in
+                                   _first_problems(checks)] + rows.rejected))
     if not report.ok:
         return pd.DataFrame()
     frame = qcew.parse_qcew_csv(text).assign(source="import:qcew")
@@ -298,6 +506,22 @@ def _read_qcew(text: str, rows: list[list[str]], report: ImportReport) -> pd.Dat
     report.year = int(years[0]) if len(years) == 1 else None
     report.geo = "/".join(sorted(frame["region_type"].unique()))
     return frame
+
+
+def _qcew_year(value: str) -> str:
+    if not re.fullmatch(r"(19|20)\d\d", value.strip()):
+        raise ValueError(f"year {value!r} is not a 4-digit year")
+    return value
+
+
+def _qcew_number(label: str):
+    """A QCEW number cell: blank, or an optionally signed decimal."""
+    def check(value: str) -> str:
+        stripped = value.strip()
+        if stripped and not re.fullmatch(r"-?\d+(\.\d+)?", stripped):
+            raise ValueError(f"{label} {stripped!r} is not a number")
+        return value
+    return check
 
 
 # ---- Census CBP API JSON -------------------------------------------------------------
