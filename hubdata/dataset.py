@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-from hubdata import cache
+from hubdata import cache, store
 from hubdata.errors import ConfigError, NoDataError
 from hubdata.regions import cbsa_states, parse_base, state_fips, POSTAL_BY_FIPS
 from hubdata.schema import ALL_INDUSTRIES, REGION_TYPES, conform
@@ -43,13 +43,16 @@ class Observations:
     warnings: list[str] = field(default_factory=list)
 
 
-def _provenance(source: str, hit: cache.CachedFrame, year: int | None, geo: str,
+def _provenance(source: str, meta: dict, age: str, year: int | None, geo: str,
                 **more) -> dict:
-    meta = hit.meta
     return {"source": source, "label": LABELS.get(source, source), "url": meta.get("url"),
             "year": year, "geography": geo, "ownership": OWNERSHIP,
-            "fetched_at": meta.get("fetched_at"), "cache_age": cache.age_text(hit.age_seconds),
-            **more}
+            "fetched_at": meta.get("fetched_at"), "cache_age": age, **more}
+
+
+def _hit_provenance(source: str, hit: cache.CachedFrame, year: int | None, geo: str,
+                    **more) -> dict:
+    return _provenance(source, hit.meta, cache.age_text(hit.age_seconds), year, geo, **more)
 
 
 def _keep_qcew(frame: pd.DataFrame, geo: str, state: str | None, base: str) -> pd.DataFrame:
@@ -104,7 +107,7 @@ def _load_qcew(years: list[int], codes: list[str], report: Progress) -> Observat
     for done, (year, code) in enumerate(jobs, start=1):
         hit = qcew.fetch_qcew_industry(year, code)
         frames.append(hit.frame.assign(vintage=f"QCEW {year} annual averages"))
-        prov.append(_provenance("qcew", hit, year, "us, states, metros, counties",
+        prov.append(_hit_provenance("qcew", hit, year, "us, states, metros, counties",
                                 industry=code, vintage=f"QCEW {year} annual averages"))
         warnings += [hit.warning] if hit.warning else []
         report(done, len(jobs), f"QCEW {year} {code}")
@@ -127,7 +130,7 @@ def _load_cbp(years: list[int], codes: list[str], geo: str, state: str | None, b
     for done, (year, (level, where)) in enumerate(jobs, start=1):
         hit = cbp.fetch_cbp(year, codes, level, state=where, key=key)
         frames.append(hit.frame.assign(vintage=f"CBP {year}"))
-        prov.append(_provenance("cbp", hit, year, level + (f" in {POSTAL_BY_FIPS[where]}"
+        prov.append(_hit_provenance("cbp", hit, year, level + (f" in {POSTAL_BY_FIPS[where]}"
                                                            if where else ""),
                                 vintage=f"CBP {year}"))
         warnings += [hit.warning] if hit.warning else []
@@ -155,7 +158,7 @@ def load_national(source: str, years: Iterable[int], *,
         hit = fetch_qcew_singlefile(year)
         vintage = f"QCEW {year} annual averages (national file)"
         frames.append(hit.frame.assign(vintage=vintage))
-        prov.append(_provenance("qcew", hit, year, "us, states, metros, counties",
+        prov.append(_hit_provenance("qcew", hit, year, "us, states, metros, counties",
                                 vintage=vintage))
         warnings += [hit.warning] if hit.warning else []
         report(done, len(years), f"QCEW {year} national file")
@@ -163,39 +166,39 @@ def load_national(source: str, years: Iterable[int], *,
 
 
 def _load_imports(years: list[int], codes: list[str] | None) -> Observations:
-    """Every imported data file for the years. All industries are kept: a table needs them
-    to derive a region's total when the file has no all-industry row. Where two files hold
-    the same cell, the later import wins (with a warning)."""
-    hits = [h for h in cache.entries("import:") if h.meta.get("source") != "import:delineation"]
-    hits.sort(key=lambda h: h.meta.get("fetched_at_epoch", 0))
-    frames, prov = [], []
-    for hit in hits:
-        part = hit.frame[hit.frame["year"].isin(years)]
-        if part.empty:
-            continue
-        name = hit.meta.get("params", {}).get("file")
-        kind = "QCEW" if hit.meta["source"] == "import:qcew" else "CBP"
-        frames.append(part.assign(vintage=kind + " " + part["year"].astype(str)
-                                  + f" (imported: {name})"))
-        for year in sorted(part["year"].unique()):
-            prov.append(_provenance(hit.meta["source"], hit, int(year),
-                                    "/".join(sorted(part["region_type"].unique())),
-                                    file=name, sha256=hit.meta.get("sha256"),
-                                    vintage=f"{kind} {year} (imported: {name})"))
-    if not frames:
+    """Every imported data file for the years (hubdata.store: read once, reused until the
+    files change). All industries are kept: a table needs them to derive a region's total
+    when the file has no all-industry row. Where two files hold the same cell, the later
+    import wins (with a warning)."""
+    data = store.imports()
+    found = store.year_frames(data, years)
+    wanted = list(found)
+    if not wanted:
         raise NoDataError(f"No imported data for {', '.join(map(str, years))}: run "
                           "`python -m hubdata import FILE` first.", source="import")
-    frame = pd.concat(frames, ignore_index=True)
-    cell = ["year", "region_type", "region_code", "industry_code", "own_code"]
-    dupes = frame.duplicated(cell, keep="last")
+    prov = []
+    for file in data.files:
+        held = store.coverage(data).get(file.path, {})
+        here = [y for y in wanted if y in held]
+        if not here:
+            continue
+        name = file.meta.get("params", {}).get("file")
+        kind = "QCEW" if file.meta["source"] == "import:qcew" else "CBP"
+        geography = "/".join(sorted(set().union(*(held[y] for y in here))))
+        for year in here:
+            prov.append(_provenance(file.meta["source"], file.meta, store.provenance_age(file),
+                                    year, geography, file=name, sha256=file.meta.get("sha256"),
+                                    vintage=f"{kind} {year} (imported: {name})"))
+    frames = [found[y].frame for y in wanted]
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     warnings = []
-    if dupes.any():
-        warnings.append(f"{int(dupes.sum())} cells appear in more than one imported file; "
+    dupes = sum(found[y].duplicates for y in wanted)
+    if dupes:
+        warnings.append(f"{dupes} cells appear in more than one imported file; "
                         "the most recent import is used.")
-    if codes is not None and not frame["industry_code"].isin(codes).any():
+    if codes is not None and not any(set(codes) & found[y].codes for y in wanted):
         warnings.append(f"No imported rows for NAICS {', '.join(codes)}.")
-    kept = frame[~dupes]
-    return Observations(conform(kept).assign(vintage=kept["vintage"]), prov, warnings)
+    return Observations(frame, prov, warnings)
 
 
 def table_provenance(obs: Observations, table: pd.DataFrame) -> list[dict]:
@@ -208,10 +211,12 @@ def table_provenance(obs: Observations, table: pd.DataFrame) -> list[dict]:
     data's regions, hold the table's industry in a region inside the base (any county for a
     metro base); rolled-up rows add every vintage they carry ('a; b')."""
     frame = obs.frame
-    years = set(table["year"].dropna().astype(int)) | (
+    years = {int(y) for y in table["year"].dropna().unique()} | (
         {int(table.attrs["start_year"])} if "start_year" in table.attrs else set())
     rows = frame[frame["year"].isin(years)]
-    used = rows["region_code"].isin(table["region_code"])
+    # distinct values as the isin arguments: with arrow strings, a million-element argument
+    # is searched value by value
+    used = rows["region_code"].isin(table["region_code"].dropna().unique())
     for base in table.get("base_area", pd.Series(dtype=object)).dropna().unique():
         base_type, base_code = parse_base(base)
         own = (rows["region_type"] == base_type) & (rows["region_code"] == base_code)
@@ -219,8 +224,9 @@ def table_provenance(obs: Observations, table: pd.DataFrame) -> list[dict]:
                   "state": (rows["region_type"] == "county")
                   & (rows["region_code"].str[:2] == base_code),
                   "msa": rows["region_type"] == "county"}[base_type]
-        used |= own if own.any() else inside & rows["industry_code"].isin(table["industry_code"])
-    vintages = set(rows.loc[used, "vintage"]) | {
-        part.strip() for text in table.get("vintage", pd.Series(dtype=object)).dropna()
+        used |= own if own.any() else inside & rows["industry_code"].isin(
+            table["industry_code"].dropna().unique())
+    vintages = set(rows.loc[used, "vintage"].unique()) | {
+        part.strip() for text in table.get("vintage", pd.Series(dtype=object)).dropna().unique()
         for part in str(text).split(";")}
     return [p for p in obs.provenance if p.get("vintage") in vintages]

@@ -405,16 +405,14 @@ def about(table: pd.DataFrame, provenance: list[dict], filters: dict, *, title: 
 def imported_coverage() -> dict[int, list[str]]:
     """Year -> region types (county, msa, state, us) in the imported data files (not the
     delineation), oldest first: pages say which years have data at a geography, and the
-    sidebar opens on a year with counties."""
-    from hubdata import cache
+    sidebar opens on a year with counties. hubdata.store reads two columns of each file,
+    once until the files change."""
+    from hubdata import store
 
     out: dict[int, set[str]] = {}
-    for hit in cache.entries("import:"):
-        frame = hit.frame
-        if hit.meta.get("source") != "import:delineation" and {"year", "region_type"} <= set(
-                frame.columns):
-            for year, kinds in frame.groupby("year")["region_type"].unique().items():
-                out.setdefault(int(year), set()).update(kinds)
+    for held in store.coverage(store.imports()).values():
+        for year, kinds in held.items():
+            out.setdefault(int(year), set()).update(kinds)
     return {year: sorted(kinds) for year, kinds in sorted(out.items())}
 
 
