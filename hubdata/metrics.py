@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hubdata import industries, regions
+from hubdata import industries, regions, store
 from hubdata.errors import ConfigError
 from hubdata.schema import ALL_INDUSTRIES
 
@@ -278,7 +278,7 @@ def compare_periods(start_table: pd.DataFrame, end_table: pd.DataFrame, *,
               "lq_establishments", "national_share", "base_employment", "base_total_employment"]
     start_cols = [c for c in wanted if c in start_table.columns]
     start = start_table[keys + start_cols].rename(columns={c: f"{c}_start" for c in start_cols})
-    out = end_table.merge(start, on=keys, how="left", validate="one_to_one")
+    out = store.left_join(end_table, start, keys, validate="one_to_one")  # a merge, by position
     for value in ("employment", "establishments", "payroll", "avg_annual_pay"):
         if value in out.columns and f"{value}_start" in out.columns:
             out[f"{value}_change"] = pd.to_numeric(out[value]) - out[f"{value}_start"]

@@ -20,9 +20,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-from hubdata import industries
+from hubdata import industries, store
 from hubdata.dataset import Observations, table_provenance
 from hubdata.errors import ConfigError, HubDataError, NoDataError
 from hubdata.metrics import (DEFAULT_MIN_EMPLOYMENT, DEFAULT_MIN_ESTABLISHMENTS,
@@ -54,17 +55,24 @@ class Ranking:
 
 def comparable_rows(frame: pd.DataFrame, start: int, end: int) -> tuple[pd.DataFrame, list[str]]:
     """The two years' rows of regions present in both, without QCEW's own aggregates: what
-    period_tables compares (done once per ranking, as national frames are large)."""
-    frame = frame[frame["year"].isin([start, end])]
-    codes = frame["industry_code"].astype("string")
-    frame = frame[~codes.str.fullmatch(QCEW_AGGREGATES).fillna(False)]
-    places = frame[["year", "region_type", "region_code"]].drop_duplicates()
-    count = places.groupby(["region_type", "region_code"])["year"].transform("nunique")
+    period_tables compares (done once per ranking, as national frames are large: the frame
+    itself comes back when nothing is left out)."""
+    in_years = frame["year"].isin([start, end]).to_numpy()
+    if not in_years.all():
+        frame = frame[in_years]
+    codes, distinct = pd.factorize(frame["industry_code"].astype("string"))
+    aggregate = np.concatenate([pd.Series(distinct).str.fullmatch(QCEW_AGGREGATES).fillna(
+        False).to_numpy(dtype=bool), [False]])[codes]  # each distinct code once; NA: -1
+    if aggregate.any():
+        frame = frame[~aggregate]
+    region, first = store.group_ids(frame, ["region_type", "region_code"])
+    year, _ = store.codes_of(frame["year"], sort=False)
+    pairs = np.unique(region * 2 + year)  # (region, one of the two years)
+    count = np.bincount(pairs // 2, minlength=len(first))
     if (count == 2).all():
         return frame, []
-    keep = places.loc[count == 2, ["region_type", "region_code"]].drop_duplicates()
-    dropped = places.loc[count < 2, "region_code"].nunique()
-    return frame.merge(keep, on=["region_type", "region_code"]), [
+    dropped = frame["region_code"].iloc[first[count < 2]].nunique()
+    return frame[count[region] == 2].reset_index(drop=True), [
         f"{dropped:,} regions are in the data for only one of the years and are left out."]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from hubdata.errors import ConfigError
@@ -176,15 +177,19 @@ def rollup(frame: pd.DataFrame, members: pd.DataFrame, region_type: str) -> pd.D
     `suppressed_members` counts them; `employment_known` is the sum over disclosed members
     (a lower bound). Members with no row at all are absent from the source and not counted.
     """
+    from hubdata import store  # the engine's grouping on integer codes (same groups, order)
+
     mapping = members.drop_duplicates("county_fips").set_index("county_fips")
     part = frame[frame["region_code"].isin(mapping.index)]
-    part = part.assign(region_code=part["region_code"].map(mapping["region_code"]),
+    part = part.assign(region_code=store.map_distinct(part["region_code"],
+                                                      mapping["region_code"]),
                        suppressed=~part["disclosed"].astype(bool))
     keys = ["source", "year", "region_code", "industry_code", "own_code"]
     values = ["establishments", "employment", "payroll"]
-    grouped = part.groupby(keys, dropna=False, sort=True)
+    group, first = store.group_ids(part, keys)  # groupby(keys, sort=True, dropna=False)
+    grouped = part.groupby(group, sort=True)
     sums = grouped[values].sum()
-    missing = part[values].isna().groupby([part[k] for k in keys], dropna=False).sum()
+    missing = part[values].isna().groupby(group, sort=True).sum()
     out = sums.mask(missing > 0).assign(
         employment_known=sums["employment"],
         members=grouped.size(),
@@ -195,14 +200,15 @@ def rollup(frame: pd.DataFrame, members: pd.DataFrame, region_type: str) -> pd.D
         several = grouped["vintage"].nunique() > 1  # joined only where needed (fast on
         out["vintage"] = grouped["vintage"].first()  # national tables)
         if several.any():
-            mixed = part[grouped.ngroup().isin(several.to_numpy().nonzero()[0])]
-            out.loc[several, "vintage"] = mixed.groupby(keys, dropna=False, sort=True)[
-                "vintage"].agg(lambda s: "; ".join(sorted(set(s.dropna()))))
-    out = out.reset_index()
+            mixed = np.isin(group, several.index[several.to_numpy()])
+            out.loc[several, "vintage"] = part["vintage"][mixed].groupby(group[mixed]).agg(
+                lambda s: "; ".join(sorted(set(s.dropna()))))
+    out = pd.concat([part[keys].iloc[first].reset_index(drop=True),
+                     out.reset_index(drop=True)], axis=1)
     names = mapping.drop_duplicates("region_code").set_index("region_code")["region_name"]
     return out.assign(
         region_type=region_type,
-        region_name=out["region_code"].map(names),
+        region_name=store.map_distinct(out["region_code"], names),
         avg_annual_pay=(out["payroll"] / out["employment"]).where(out["employment"] > 0),
         disclosed=out["suppressed_members"] == 0,
         flag=pd.Series("suppressed member", index=out.index, dtype="string").where(
@@ -213,7 +219,15 @@ def rollup(frame: pd.DataFrame, members: pd.DataFrame, region_type: str) -> pd.D
 def region_names(geo: str) -> dict[str, str]:
     """Names for region codes when the source file has none (CBP tables, QCEW's national
     file): states from hubdata.regions, counties from the county shapes and a cached
-    delineation, metros from the delineation when there is one."""
+    delineation, metros from the delineation when there is one. Built once until the
+    cached delineation files change."""
+    from hubdata import store
+
+    return store.derived(("region_names", geo), ("delineation", "import:delineation"),
+                         lambda: _region_names(geo))
+
+
+def _region_names(geo: str) -> dict[str, str]:
     from hubdata import geometry  # imported here: geometry itself imports this module
     from hubdata.errors import HubDataError
     from hubdata.sources.delineation import load_delineation
@@ -240,5 +254,11 @@ def fill_region_names(frame: pd.DataFrame, geo: str) -> pd.DataFrame:
     missing = frame["region_name"].isna() if "region_name" in frame else pd.Series(dtype=bool)
     if not missing.any():
         return frame
-    names = frame["region_code"].map(region_names(geo)).fillna(frame["region_code"])
+    from hubdata.store import map_distinct
+
+    names = map_distinct(frame["region_code"], region_names(geo))
+    if names.isna().any():
+        names = names.fillna(frame["region_code"])
+    if missing.all():  # the same values as where(), without a pass over every row
+        return frame.assign(region_name=names.astype(frame["region_name"].dtype))
     return frame.assign(region_name=frame["region_name"].where(~missing, names))

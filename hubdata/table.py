@@ -28,6 +28,8 @@ hubdata.export for the file), so a downloaded CSV equals the CLI's. Rules:
 
 from __future__ import annotations
 
+import weakref
+from functools import partial
 from typing import Iterable
 
 import numpy as np
@@ -35,7 +37,7 @@ import pandas as pd
 
 from hubdata.dataset import Observations
 from hubdata.errors import ConfigError, NoDataError
-from hubdata import industries
+from hubdata import industries, store
 from hubdata.metrics import location_quotient
 from hubdata.regions import (NAME_BY_FIPS, POSTAL_BY_FIPS, CustomRegion, cbsa_members,
                              cbsa_states, custom_region_members, fill_region_names, parse_base, rollup,
@@ -60,12 +62,12 @@ _BASE_VALUES = ["employment", "establishments", "payroll"]
 def levels_of(codes: pd.Series) -> pd.Series:
     """industries.level for a column of codes, computed once per distinct code (fast on the
     national files' millions of rows)."""
-    return codes.map({c: industries.level(c) for c in codes.dropna().unique()})
+    return store.map_distinct(codes, {c: industries.level(c) for c in codes.dropna().unique()})
 
 
 def region_totals(frame: pd.DataFrame) -> pd.DataFrame:
     """All-industry employment and establishments per region, published or derived."""
-    is_total = frame["industry_code"] == ALL_INDUSTRIES
+    is_total = (frame["industry_code"] == ALL_INDUSTRIES).fillna(False).to_numpy(dtype=bool)
     published = frame[is_total]
     out = [pd.DataFrame({
         "region_type": published["region_type"], "region_code": published["region_code"],
@@ -73,26 +75,33 @@ def region_totals(frame: pd.DataFrame) -> pd.DataFrame:
         "total_establishments": published["establishments"],
         "total_payroll": published["payroll"],
         "total_basis": PUBLISHED_TOTAL, "total_withheld_rows": 0})]
-    with_totals = pd.MultiIndex.from_frame(published[["source", "region_type"]].astype(str))
-    pairs = pd.MultiIndex.from_frame(frame[["source", "region_type"]].astype(str))
-    rest = frame[~is_total & ~pairs.isin(with_totals)]
+    source, _ = store.codes_of(frame["source"], sort=False)
+    kind, kinds = store.codes_of(frame["region_type"], sort=False)
+    pair = source * kinds + kind  # (source, region type) pairs: those with a published total
+    rest = frame.loc[~is_total & ~np.isin(pair, pair[is_total]),
+                     ["region_type", "region_code", "industry_code", "employment",
+                      "establishments", "payroll"]]
+    rest = rest[rest["region_type"].notna() & rest["region_code"].notna()]  # groupby's dropna
     if not rest.empty:
         level = levels_of(rest["industry_code"])
-        keys = [rest["region_type"], rest["region_code"]]
-        finest = rest[level == level.groupby(keys).transform("max")]
+        region, first = store.group_ids(rest, ["region_type", "region_code"])
+        finest = (level == level.groupby(region).transform("max")).to_numpy(dtype=bool)
+        rest, region = rest[finest], region[finest]
         # one industry is a slice, not a table: its "sum" would be the industry itself
-        several = finest.groupby(["region_type", "region_code"])["industry_code"].transform(
-            "nunique") > 1
-        grouped = finest[several].groupby(["region_type", "region_code"])
+        several = (rest["industry_code"].groupby(region).transform("nunique") > 1).to_numpy()
+        rest, region = rest[several], region[several]
+        grouped = rest.groupby(region)
+        keys = rest[["region_type", "region_code"]].iloc[
+            np.unique(region, return_index=True)[1]].reset_index(drop=True)
         derived = pd.DataFrame({
             "total_employment": grouped["employment"].sum(),
             "total_establishments": grouped["establishments"].sum(),
             "total_payroll": grouped["payroll"].sum(),
             "total_basis": grouped["industry_code"].first().map(
                 lambda c: f"derived: sum of {industries.level(c)}-digit rows"),
-            "total_withheld_rows": grouped["employment"].agg(lambda s: int(s.isna().sum())),
-        }).reset_index()
-        out.append(derived)
+            "total_withheld_rows": grouped.size() - grouped["employment"].count(),
+        }).reset_index(drop=True)
+        out.append(pd.concat([keys, derived], axis=1))
     return pd.concat(out, ignore_index=True).drop_duplicates(["region_type", "region_code"])
 
 
@@ -132,16 +141,104 @@ def _count(n: int, member_type: str) -> str:
     return f"{n} {member_type if n == 1 else PLURAL[member_type]}"
 
 
-def _members(frame: pd.DataFrame, region_type: str, year: int) -> tuple[pd.DataFrame, str]:
+class YearContext:
+    """One year of an observation frame at one NAICS level: the rows of the regions that have
+    rows at that level (the only ones a table of the level may use), their totals
+    (region_totals), the distinct regions of each type, and the row positions of each
+    industry. Built once per (frame, year, level) and shared by every table of it
+    (`year_context`), so a table of one industry touches only that industry's rows."""
+
+    def __init__(self, frame: pd.DataFrame, year: int, level: int):
+        rows = _year_rows(frame, year)
+        if rows.empty:
+            raise NoDataError(f"The data has no rows for {year}.")
+        at_level = (levels_of(rows["industry_code"]) == level).to_numpy(dtype=bool)
+        if not at_level.any():
+            raise NoDataError(f"The data has no {level}-digit NAICS rows in {year}.")
+        region, _ = store.group_ids(rows, ["region_type", "region_code"])
+        comparable = np.zeros(region.max() + 1, dtype=bool)
+        comparable[region[at_level]] = True
+        keep = comparable[region]
+        self.frame = rows if keep.all() else rows[keep].reset_index(drop=True)
+        self.totals = region_totals(self.frame)
+        kinds = self.frame["region_type"]
+        self.regions = {str(kind): codes for kind, codes in
+                        self.frame["region_code"].groupby(kinds, sort=False).unique().items()}
+        industry, count = store.codes_of(self.frame["industry_code"], sort=False)
+        self._order = np.argsort(industry, kind="stable")
+        self._ends = np.cumsum(np.bincount(industry, minlength=count))
+        distinct = pd.unique(self.frame["industry_code"])
+        self._industry = {code: i for i, code in enumerate(distinct)}
+
+    def has(self, region_type: str, region_code: str | None = None) -> bool:
+        """Whether the rows hold the region type (and that region)."""
+        codes = self.regions.get(region_type)
+        return codes is not None and (region_code is None or region_code in set(codes))
+
+    def codes(self, region_type: str) -> pd.Series:
+        """The distinct region codes of a type, in the order the rows have them."""
+        return pd.Series(self.regions.get(region_type, []), dtype=self.frame["region_code"].dtype)
+
+    def rows(self, codes: list[str], region_type: str | None = None) -> pd.DataFrame:
+        """The rows of these industries (of one region type), in the frame's order: what
+        frame[frame["industry_code"].isin(codes)] selects."""
+        found = [self._industry[c] for c in dict.fromkeys(codes) if c in self._industry]
+        if len(found) == len(self._industry):
+            part = self.frame
+        else:
+            starts = np.concatenate([[0], self._ends[:-1]])
+            positions = np.sort(np.concatenate(
+                [self._order[starts[i]:self._ends[i]] for i in found] or [np.array([], int)]))
+            part = self.frame.take(positions)
+        if region_type is not None:
+            part = part[(part["region_type"] == region_type).fillna(False).to_numpy(bool)]
+        return part
+
+
+def _year_rows(frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """frame[frame["year"] == year]; a slice, not a copy, of a frame sorted by year (as
+    hubdata.store's frames of several years are)."""
+    years = frame["year"]
+    if years.is_monotonic_increasing:
+        low, high = np.searchsorted(years.to_numpy(), [year, year + 1])
+        return frame.iloc[low:high] if high - low < len(frame) else frame
+    return frame[years == year]
+
+
+_CONTEXTS: dict[tuple[int, int, int], tuple[weakref.ref, YearContext]] = {}
+_CONTEXTS_KEPT = 8  # a few years x levels of the frames in use; frames that die take theirs
+
+
+def year_context(frame: pd.DataFrame, year: int, level: int) -> YearContext:
+    """The YearContext of a frame, built once while the frame lives (frames are not modified
+    in place: hubdata.store's stay as read, and tables derive new ones)."""
+    key = (id(frame), int(year), int(level))
+    found = _CONTEXTS.get(key)
+    if found is not None and found[0]() is frame:
+        _CONTEXTS[key] = _CONTEXTS.pop(key)  # most recently used last
+        return found[1]
+    context = YearContext(frame, int(year), int(level))
+    _CONTEXTS[key] = (weakref.ref(frame, partial(_forget, key)), context)
+    while len(_CONTEXTS) > _CONTEXTS_KEPT:
+        _CONTEXTS.pop(next(iter(_CONTEXTS)))
+    return context
+
+
+def _forget(key: tuple, _ref=None) -> None:
+    if _CONTEXTS is not None:  # None while the interpreter shuts down
+        _CONTEXTS.pop(key, None)
+
+
+def _members(context: YearContext, region_type: str, year: int) -> tuple[pd.DataFrame, str]:
     """(county_fips -> region_code/region_name, member type) to build region_type from finer
     rows in the data: metros and states from counties, the US from states (else counties)."""
-    counties = frame.loc[frame["region_type"] == "county", "region_code"].drop_duplicates()
-    states = frame.loc[frame["region_type"] == "state", "region_code"].drop_duplicates()
+    counties, states = context.codes("county"), context.codes("state")
     if region_type == "msa":
         if counties.empty:
             raise NoDataError("The data has no metro rows and no county rows to build them from.")
         from hubdata.sources.delineation import load_delineation
-        return cbsa_members(load_delineation(year)), "county"
+        return store.derived(("cbsa_members", year), ("delineation", "import:delineation"),
+                             lambda: cbsa_members(load_delineation(year))), "county"
     if region_type == "state" and not counties.empty:
         return pd.DataFrame({"county_fips": counties, "region_code": counties.str[:2],
                              "region_name": counties.str[:2].map(NAME_BY_FIPS)}), "county"
@@ -153,70 +250,70 @@ def _members(frame: pd.DataFrame, region_type: str, year: int) -> tuple[pd.DataF
     raise NoDataError(f"The data has no {region_type} rows and no finer rows to build them from.")
 
 
-def _rolled(frame: pd.DataFrame, totals: pd.DataFrame, codes: list[str], members: pd.DataFrame,
-            region_type: str, member_type: str, expected) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _rolled(context: YearContext, codes: list[str], members: pd.DataFrame, region_type: str,
+            member_type: str, expected) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The industries' rows and the totals of regions summed from their members' rows;
     `expected` = each region's member count (a Series by region code, or a number)."""
-    source_rows = frame[(frame["region_type"] == member_type)
-                        & frame["industry_code"].isin(codes)]
+    totals = context.totals
+    source_rows = context.rows(codes, member_type)
     rows = rollup(source_rows, members, region_type)
-    known = (rows["region_code"].map(expected) if isinstance(expected, pd.Series)
+    known = (store.map_distinct(rows["region_code"], expected) if isinstance(expected, pd.Series)
              else pd.Series(expected, index=rows.index, dtype="float64"))
     return (rows.assign(member_type=member_type, expected_members=known.astype("float64")),
             _rollup_totals(totals[totals["region_type"] == member_type], members, region_type,
                            member_type))
 
 
-def _at_level(frame: pd.DataFrame, totals: pd.DataFrame, region_type: str, codes: list[str],
-              year: int, regions: Iterable[CustomRegion] = ()) -> tuple[pd.DataFrame,
-                                                                        pd.DataFrame]:
+def _at_level(context: YearContext, region_type: str, codes: list[str], year: int,
+              regions: Iterable[CustomRegion] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The industries' rows and the totals at a geography: the data's own, else rolled up
     from finer rows (custom regions always from counties)."""
+    totals = context.totals
     if region_type == "custom":
-        if not (frame["region_type"] == "county").any():
+        if not context.has("county"):
             raise NoDataError("The data has no county rows to build custom regions from.")
-        parts = [_rolled(frame, totals, codes, custom_region_members([r]), "custom", "county",
+        parts = [_rolled(context, codes, custom_region_members([r]), "custom", "county",
                          len(r.counties)) for r in regions]
         if not parts:
             raise ConfigError("Name at least one custom region ('Name:FIPS,FIPS').")
         return (pd.concat([p[0] for p in parts], ignore_index=True),
                 pd.concat([p[1] for p in parts], ignore_index=True))
-    own = frame[frame["region_type"] == region_type]
-    if not own.empty:
-        return own[own["industry_code"].isin(codes)].assign(
+    if context.has(region_type):
+        return context.rows(codes, region_type).assign(
             members=1, member_type=region_type, expected_members=1.0, suppressed_members=0,
             employment_known=float("nan")), totals[totals["region_type"] == region_type]
-    members, member_type = _members(frame, region_type, year)
+    members, member_type = _members(context, region_type, year)
     expected = (members.groupby("region_code").size() if region_type == "msa"
                 else float("nan"))
-    return _rolled(frame, totals, codes, members, region_type, member_type, expected)
+    return _rolled(context, codes, members, region_type, member_type, expected)
 
 
-def _base(frame: pd.DataFrame, totals: pd.DataFrame, codes: list[str], base: str,
+def _base(context: YearContext, codes: list[str], base: str,
           year: int) -> tuple[pd.DataFrame, dict]:
     """The base area's figures: per industry (industry_code, base_employment,
     base_establishments, base_payroll, base_basis) and its all-industry totals."""
+    totals = context.totals
     base_type, base_code = parse_base(base)
-    own = frame[(frame["region_type"] == base_type) & (frame["region_code"] == base_code)]
-    if not own.empty:
-        rows = own[own["industry_code"].isin(codes)].assign(employment_known=float("nan"))
+    if context.has(base_type, base_code):
+        own = context.rows(codes, base_type)
+        rows = own[own["region_code"] == base_code].assign(employment_known=float("nan"))
         tot = totals[(totals["region_type"] == base_type) & (totals["region_code"] == base_code)]
         basis, member_type = "published row", base_type
     else:
-        members, member_type = _members(frame, base_type, year)
+        members, member_type = _members(context, base_type, year)
         members = members[members["region_code"] == base_code]
-        source_rows = frame[frame["region_type"] == member_type]
-        rows = rollup(source_rows[source_rows["industry_code"].isin(codes)], members, base_type)
+        rows = rollup(context.rows(codes, member_type), members, base_type)
         tot = _rollup_totals(totals[totals["region_type"] == member_type], members, base_type,
                              member_type)
-        present = source_rows["region_code"].isin(members["county_fips"])
-        count = source_rows.loc[present, "region_code"].nunique()
+        inside = context.codes(member_type)  # the member regions in the data, once each
+        present = inside[inside.isin(members["county_fips"])]
+        count = present.nunique()
         if count == 0:
             raise NoDataError(f"The data has no rows for the base area {base} (neither its own "
                               "nor of regions inside it); choose another --base.")
         basis = f"derived: sum of the {_count(count, member_type)} in the data inside it"
         if base_type == "us":
-            covered = sorted({code[:2] for code in source_rows.loc[present, "region_code"]})
+            covered = sorted({code[:2] for code in present.dropna()})
             if len(covered) < US_STATE_COUNT:
                 basis = (f"partial: not the nation; sum of the {_count(count, member_type)} in "
                          f"the data, covering only {_state_list(covered)}")
@@ -247,9 +344,10 @@ def _states(table: pd.DataFrame, geo: str) -> pd.Series:
     """Postal code(s) of each row's region: 'UT'; a metro or custom region 'PA-NJ-DE-MD'."""
     codes, names = table["region_code"].astype(str), table["region_name"]
     if geo in ("county", "state"):
-        return codes.str[:2].map(POSTAL_BY_FIPS).fillna("")
+        return store.map_distinct(codes.str[:2], POSTAL_BY_FIPS).fillna("")
     if geo == "msa":
-        return names.map({n: "-".join(cbsa_states(n)) for n in names.dropna().unique()}).fillna("")
+        return store.map_distinct(names, {n: "-".join(cbsa_states(n))
+                                          for n in names.dropna().unique()}).fillna("")
     if geo == "custom":
         from hubdata.regions import parse_custom_region
         return codes.map({c: "-".join(sorted({POSTAL_BY_FIPS.get(f[:2], "") for f in
@@ -266,35 +364,51 @@ def _in_state(table: pd.DataFrame, geo: str, state: str) -> pd.Series:
 
 def _notes(t: pd.DataFrame) -> pd.Series:
     """suppressed_note: plain sentences on partial sums, suppressed members, cells the source
-    withheld and derived totals that leave rows out (column-wise, for national tables)."""
-    notes = pd.Series("", index=t.index, dtype=object)
-    plural = t["member_type"].map(PLURAL).fillna("regions")
+    withheld and derived totals that leave rows out, joined by '; ' in that order. Each
+    sentence is written once per distinct combination of the columns it reads (national
+    tables have a million rows and a few thousand distinct sentences)."""
+    plural = store.map_distinct(t["member_type"], PLURAL).fillna("regions")
+    suppressed = (t["suppressed_members"].fillna(0) > 0).to_numpy(dtype=bool)
+    columns = t.assign(plural=plural, flag=t["flag"].astype("string").fillna(""))
+    found = pd.DataFrame(index=range(len(t)))  # per sentence: its number in each row, 0 none
+    written: list[np.ndarray] = []  # per sentence: its texts by number
 
-    def add(mask, make) -> None:
+    def add(mask, reads: list[str], make) -> None:
+        """make(rows) writes the sentence of rows (one per distinct combination of `reads`)
+        where mask holds."""
         mask = np.asarray(mask, dtype=bool)
         if mask.any():
-            text = make(t[mask], plural[mask])
-            notes[mask] = notes[mask] + np.where(notes[mask] != "", "; ", "") + text
+            rows = columns.loc[mask, [*reads, "plural"]]
+            group, first = store.group_ids(rows, list(rows.columns))
+            number = np.zeros(len(t), dtype=np.int64)
+            number[mask] = group + 1
+            found[len(written)] = number
+            written.append(np.concatenate([[None], np.asarray(make(rows.iloc[first]),
+                                                              dtype=object)]))
 
-    members = t["members"].astype(int).astype(str)
-    suppressed = t["suppressed_members"].fillna(0) > 0
-    add(t["members"] < t["expected_members"].fillna(0), lambda r, p: (
-        "partial: " + members[r.index] + " of its " + r["expected_members"].map("{:.0f}".format)
-        + " " + p + " have a row for this industry in the data"))
-    add(suppressed, lambda r, p: (
-        r["suppressed_members"].astype(int).astype(str) + " of " + members[r.index] + " member "
-        + p + " suppressed; the disclosed ones have " + r["employment_known"].map("{:,.0f}".format)
+    add(t["members"] < t["expected_members"].fillna(0), ["members", "expected_members"],
+        lambda r: ("partial: " + r["members"].astype(int).astype(str) + " of its "
+                   + r["expected_members"].map("{:.0f}".format) + " " + r["plural"]
+                   + " have a row for this industry in the data"))
+    add(suppressed, ["suppressed_members", "members", "employment_known"], lambda r: (
+        r["suppressed_members"].astype(int).astype(str) + " of "
+        + r["members"].astype(int).astype(str) + " member " + r["plural"]
+        + " suppressed; the disclosed ones have " + r["employment_known"].map("{:,.0f}".format)
         + " employees (a lower bound)"))
-    flag = t["flag"].astype("string").fillna("")
-    add(~suppressed & ~t["disclosed"].astype(bool), lambda r, p: pd.Series(np.select(
-        [flag[r.index] == "withheld", flag[r.index] != ""],
+    add(~suppressed & ~t["disclosed"].astype(bool), ["flag"], lambda r: np.select(
+        [r["flag"] == "withheld", r["flag"] != ""],
         ["withheld by the source (establishments but no employment published)",
-         "not disclosed by the source (flag " + flag[r.index] + ")"],
-        "not disclosed by the source"), index=r.index))
-    add(t["total_withheld_rows"] > 0, lambda r, p: (
+         "not disclosed by the source (flag " + r["flag"] + ")"],
+        "not disclosed by the source"))
+    add(t["total_withheld_rows"] > 0, ["total_withheld_rows"], lambda r: (
         "derived total leaves out " + r["total_withheld_rows"].astype(str)
         + " withheld rows (a lower bound)"))
-    return notes
+    if not written:
+        return pd.Series("", index=t.index, dtype=object)
+    group, first = store.group_ids(found, list(found.columns))
+    joined = np.array(["; ".join(text[n] for text, n in zip(written, numbers) if n)
+                       for numbers in found.to_numpy()[first]], dtype=object)
+    return pd.Series(joined[group], index=t.index, dtype=object)
 
 
 def build_table(obs: Observations, year: int, geo: str, naics: str | Iterable[str],
@@ -303,7 +417,8 @@ def build_table(obs: Observations, year: int, geo: str, naics: str | Iterable[st
     """One row per region at `geo` with a row for `naics` in `year` (TABLE_COLUMNS).
 
     `naics`: one code, or several codes of one NAICS level (one row per region x code).
-    `regions`: the custom regions when geo is "custom"."""
+    `regions`: the custom regions when geo is "custom". The year's totals and regions come
+    from its YearContext, built once per frame, year and level."""
     if geo not in GEOS:
         raise ConfigError(f"Unknown geography {geo!r}: use county, msa or state.")
     codes = [naics] if isinstance(naics, str) else list(dict.fromkeys(naics))
@@ -311,26 +426,17 @@ def build_table(obs: Observations, year: int, geo: str, naics: str | Iterable[st
     if len(wanted) != 1:
         raise ConfigError(f"NAICS codes {', '.join(codes)} are of different levels; a table "
                           "holds one level (themes sum their codes' tables).")
-    frame = obs.frame[obs.frame["year"] == int(year)]
-    if frame.empty:
-        raise NoDataError(f"The data has no rows for {year}.")
-    level = wanted.pop()
-    at_level = levels_of(frame["industry_code"]) == level
-    if not at_level.any():
-        raise NoDataError(f"The data has no {level}-digit NAICS rows in {year}.")
-    comparable = frame.loc[at_level, ["region_type", "region_code"]].drop_duplicates()
-    frame = frame.merge(comparable, on=["region_type", "region_code"])
-    totals = region_totals(frame)
-    rows, level_totals = _at_level(frame, totals, geo, codes, int(year), tuple(regions))
+    context = year_context(obs.frame, int(year), wanted.pop())
+    rows, level_totals = _at_level(context, geo, codes, int(year), tuple(regions))
     if rows.empty:
         shown = naics if isinstance(naics, str) else f"{', '.join(codes[:3])}" + (
             f" and {len(codes) - 3} more codes" if len(codes) > 3 else "")
         raise NoDataError(f"The data has no {geo} rows for NAICS {shown} in {year}.")
-    table = rows.merge(level_totals.drop(columns="region_type"), on="region_code", how="left")
+    table = store.left_join(rows, level_totals.drop(columns="region_type"), "region_code")
     table["total_basis"] = table["total_basis"].fillna("no all-industry row")
     table["total_withheld_rows"] = table["total_withheld_rows"].fillna(0).astype(int)
-    per_code, scalars = _base(frame, totals, codes, base, int(year))
-    table = table.merge(per_code, on="industry_code", how="left").assign(**scalars)
+    per_code, scalars = _base(context, codes, base, int(year))
+    table = store.left_join(table, per_code, "industry_code").assign(**scalars)
     table["lq_employment"] = location_quotient(table["employment"], table["total_employment"],
                                                table["base_employment"],
                                                table["base_total_employment"])
@@ -339,9 +445,13 @@ def build_table(obs: Observations, year: int, geo: str, naics: str | Iterable[st
         table["base_total_establishments"])
     table = fill_region_names(table, geo)
     source = str(table["source"].iloc[0])
-    table["industry_title"] = table["industry_title"].fillna(
-        industries.titles(table["industry_code"], industries.naics_vintage(int(year), source))
-        .set_axis(table.index))
+    distinct = table["industry_code"].dropna().unique()
+    titles = dict(zip(distinct, industries.titles(
+        distinct, industries.naics_vintage(int(year), source))))
+    known = table["industry_title"]
+    found = store.map_distinct(table["industry_code"].astype("string"), titles)
+    table["industry_title"] = (found.astype(known.dtype) if known.isna().all()
+                               else known.fillna(found))
     table["state"] = _states(table, geo)
     if state:
         table = table[_in_state(table, geo, state_fips(state))]
@@ -349,5 +459,5 @@ def build_table(obs: Observations, year: int, geo: str, naics: str | Iterable[st
     for col in ("lq_employment", "lq_establishments"):
         table[col] = table[col].round(4)
     table["avg_annual_pay"] = table["avg_annual_pay"].round(0)
-    return table.sort_values(["region_code", "industry_code"])[TABLE_COLUMNS].reset_index(
+    return store.sorted_by(table, ["region_code", "industry_code"])[TABLE_COLUMNS].reset_index(
         drop=True)
