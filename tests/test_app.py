@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 import responses
 import streamlit as st
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -67,19 +68,44 @@ def imported(offline) -> Path:
     return offline
 
 
+class _Downloads(dict):
+    """Download bytes by media id; a button whose file is built on click (a deferred file)
+    is clicked when its bytes are asked for."""
+
+    def __init__(self):
+        super().__init__()
+        self.deferred: dict[str, object] = {}
+
+    def __missing__(self, file_id: str) -> bytes:
+        made = self.deferred[file_id]()
+        return made.encode() if isinstance(made, str) else made
+
+
 @pytest.fixture
 def media(monkeypatch) -> dict[str, bytes]:
     """Bytes of every download button, by media file id (AppTest keeps no runtime after a run)."""
-    files: dict[str, bytes] = {}
+    files = _Downloads()
     original = MemoryMediaFileStorage.load_and_get_id
+    deferred = MediaFileManager.add_deferred
 
     def record(self, path_or_data, mimetype, kind, filename=None):
         file_id = original(self, path_or_data, mimetype, kind, filename)
         files[file_id] = path_or_data
         return file_id
 
+    def record_deferred(self, data_callable, *args, **kwargs):
+        file_id = deferred(self, data_callable, *args, **kwargs)
+        files.deferred[file_id] = data_callable
+        return file_id
+
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record_deferred)
     return files
+
+
+def media_id(button) -> str:
+    """A download button's media id: its file's, or its deferred file's (built on click)."""
+    return Path(button.proto.url).stem if button.proto.url else button.proto.deferred_file_id
 
 
 def run(page: str | None = None, **query: str) -> AppTest:
@@ -194,17 +220,33 @@ def cli_table(cache_dir: Path, *args: str) -> bytes:
 def test_downloads_equal_the_cli_table(imported, media, tmp_path):
     at = run("pages/explore.py", source="import", year="2021", geo="county", naics="339920")
     assert_clean(at)
-    urls = {b.proto.label: b.proto.url for b in at.get("download_button")}
-    csv = media[Path(urls["Download CSV"]).stem]
+    urls = {b.proto.label: media_id(b) for b in at.get("download_button")}
+    csv = media[urls["Download CSV"]]
     selection = ["--source", "import", "--year", "2021", "--geo", "county", "--naics", "339920"]
     assert csv == cli_table(imported, *selection, "--format", "csv")
     assert b"# suppression: " in csv
     cli_xlsx = tmp_path / "cli.xlsx"
     cli_table(imported, *selection, "--format", "xlsx", "-o", str(cli_xlsx))
-    ui_book = openpyxl.load_workbook(io.BytesIO(media[Path(urls["Download Excel"]).stem]))
+    ui_book = openpyxl.load_workbook(io.BytesIO(media[urls["Download Excel"]]))
     cli_book = openpyxl.load_workbook(cli_xlsx)
     for sheet in ("Table", "About"):
         assert list(ui_book[sheet].values) == list(cli_book[sheet].values)
+
+
+def test_table_files_are_built_only_when_asked_for(imported, media, monkeypatch):
+    from ui import export as ui_export
+
+    built = []
+    for name in ("table_csv", "table_xlsx"):
+        monkeypatch.setattr(ui_export, name, lambda *args, _make=getattr(ui_export, name),
+                            _name=name: built.append(_name) or _make(*args))
+    at = run("pages/explore.py", source="import", year="2021", geo="county", naics="339920")
+    at.run()  # a rerun that asks for no file
+    assert_clean(at)
+    assert built == []
+    ids = {b.proto.label: media_id(b) for b in at.get("download_button")}
+    assert media[ids["Download Excel"]][:2] == b"PK"  # a workbook, built on the click
+    assert built == ["table_xlsx"]
 
 
 def test_offline_with_an_empty_cache_still_renders_and_says_what_to_do(offline):

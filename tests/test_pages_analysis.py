@@ -21,7 +21,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from hubdata import export
-from test_app import media, offline, shapes  # noqa: F401 (shared fixtures: shapes, media files)
+from test_app import media, media_id, offline, shapes  # noqa: F401 (shared fixtures, helpers)
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -90,8 +90,7 @@ def lq(jobs: float, total: float, base_jobs: float, base_total: float) -> float:
 
 
 def downloaded(at: AppTest, files: dict, key: str) -> bytes:
-    url = next(b.proto.url for b in at.get("download_button") if b.proto.id.endswith(key))
-    return files[Path(url).stem]
+    return files[next(media_id(b) for b in at.get("download_button") if b.proto.id.endswith(key))]
 
 
 def assert_download_equals(at: AppTest, files: dict, shown: pd.DataFrame, key: str) -> None:

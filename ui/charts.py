@@ -173,23 +173,29 @@ def build_choropleth_figure(table: pd.DataFrame, metric_key: str, geo: str, *, t
     frame = table.copy()
     values = pd.to_numeric(frame[metric.column], errors="coerce")
     locations = frame["region_code"].astype(str)
-    wanted = set(locations)  # ship only the shapes drawn: a national county file is ~2 MB
-    shapes = {"type": "FeatureCollection",
-              "features": [f for f in geojson["features"] if str(f["id"]) in wanted]}
-    where = {"geojson": shapes, "featureidkey": "id", "marker_line_color": "white",
-             "marker_line_width": 0.4}
+    wanted = set(locations)
     known = values.notna()
+
+    def where(codes: pd.Series) -> dict:
+        """Each trace ships only the shapes it draws (a national county file is ~2 MB, and
+        the suppressed and the known regions are two traces)."""
+        ids = set(codes)
+        return {"geojson": {"type": "FeatureCollection",
+                            "features": [f for f in geojson["features"] if str(f["id"]) in ids]},
+                "featureidkey": "id", "marker_line_color": "white", "marker_line_width": 0.4}
+
     fig = go.Figure()
     if (~known).any():
         fig.add_trace(go.Choroplethmap(
             locations=locations[~known], z=np.zeros(int((~known).sum())),
             colorscale=[[0, SUPPRESSED_COLOUR], [1, SUPPRESSED_COLOUR]], showscale=False,
-            text=_hover(frame[~known], metric), hoverinfo="text", name="suppressed", **where))
+            text=_hover(frame[~known], metric), hoverinfo="text", name="suppressed",
+            **where(locations[~known])))
     fig.add_trace(go.Choroplethmap(
         locations=locations[known], z=values[known], colorscale=SEQUENTIAL,
         text=_hover(frame[known], metric), hoverinfo="text", colorbar=_colorbar(metric),
-        name=metric.label, **where))
-    _map_layout(fig, fit_view(_shape_bounds(shapes, wanted)), outlines)
+        name=metric.label, **where(locations[known])))
+    _map_layout(fig, fit_view(_shape_bounds(geojson, wanted)), outlines)
     return _finish(fig, title, caption)
 
 

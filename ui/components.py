@@ -56,13 +56,16 @@ PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentatio
 
 def table_downloads(table: pd.DataFrame, about: list[tuple[str, str]], stem: str,
                     key: str) -> None:
-    """CSV and Excel downloads of exactly these rows, with the provenance block. The table is
-    remembered under its stem, so a chart downloaded under that stem gets it on its slide."""
+    """CSV and Excel downloads of exactly these rows, with the provenance block, written
+    when the button is clicked (a rerun that did not ask builds no file: Excel of a
+    national table takes seconds). The table is remembered under its stem, so a chart
+    downloaded under that stem gets it on its slide."""
     left, right = st.columns(2)
-    left.download_button("Download CSV", export.table_csv(table, about), f"{stem}.csv",
+    left.download_button("Download CSV", lambda: export.table_csv(table, about), f"{stem}.csv",
                          "text/csv", key=f"csv_{key}", icon=":material/download:",
                          on_click="ignore", width="stretch")
-    right.download_button("Download Excel", export.table_xlsx(table, about), f"{stem}.xlsx",
+    right.download_button("Download Excel", lambda: export.table_xlsx(table, about),
+                          f"{stem}.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           key=f"xlsx_{key}", icon=":material/table_view:", on_click="ignore",
                           width="stretch")

@@ -171,13 +171,17 @@ def industry_options() -> dict[str, str]:
 
 
 # --- Tables of a selection (hubdata.views; `table` is their cached per-code loader) ---------
+# Cached whole, too: a rerun that changes nothing (a click elsewhere on the page) then costs
+# one cache lookup per view, not one per code, year and geography plus the combining.
 
+@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
 def selection_table(source: str, year: int, geo: str, industry: str, state: str | None = None,
                     base: str = "us") -> tuple[pd.DataFrame, list[dict], list[str]]:
     """The table behind a view: one NAICS code (the CLI's `table`) or a theme's codes summed."""
     return views.industry_table(source, year, geo, industry, state, base, table=table)
 
 
+@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
 def growth_table(source: str, start: int, year: int, geo: str, industry: str,
                  state: str | None = None, base: str = "us"
                  ) -> tuple[pd.DataFrame, list[dict], list[str]]:
@@ -185,20 +189,24 @@ def growth_table(source: str, start: int, year: int, geo: str, industry: str,
     return views.growth_table(source, start, year, geo, industry, state, base, table=table)
 
 
+@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
 def region_options(source: str, year: int, industry: str) -> dict[str, str]:
     return views.region_options(source, year, industry, table=table)
 
 
+@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
 def series_rows(source: str, years: tuple[int, ...], regions: tuple[str, ...], industry: str,
                 base: str = "us") -> tuple[pd.DataFrame, list[dict], list[str]]:
     return views.series_rows(source, years, regions, industry, base, table=table)
 
 
+@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
 def reference_rows(source: str, years: tuple[int, ...], industry: str, base: str = "us"
                    ) -> pd.DataFrame:
     return views.reference_rows(source, years, industry, base, table=table)
 
 
+@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
 def compare_rows(source: str, start: int, end: int, regions: tuple[str, ...], industry: str,
                  base: str = "us") -> tuple[pd.DataFrame, list[dict], list[str]]:
     return views.compare_rows(source, start, end, regions, industry, base, table=table)
@@ -255,16 +263,16 @@ def centroids(level: str) -> pd.DataFrame:
 
 def map_figure(frame: pd.DataFrame, metric: str, geo: str, *, title: str, caption: str,
                ct_regions: bool = False):
-    """The map of a table: county or state choropleth, metro bubbles."""
+    """The map of a table: county or state choropleth, metro bubbles; the light state
+    outlines (hubdata.geometry.state_outlines, ~60 KB) for the reader's bearings."""
     from ui import charts
 
-    states = geojson("state")
     if geo == "msa":
         return charts.build_bubble_map_figure(frame, metric, centroids("msa"), title=title,
-                                              caption=caption, outlines=states)
-    shapes = geojson("county", ct_regions) if geo == "county" else states
+                                              caption=caption, outlines=outlines())
+    shapes = geojson("county", ct_regions) if geo == "county" else geojson("state")
     return charts.build_choropleth_figure(frame, metric, geo, title=title, caption=caption,
-                                          geojson=shapes, outlines=states)
+                                          geojson=shapes, outlines=outlines())
 
 
 def emerging_map(frame: pd.DataFrame, geo: str, *, title: str, caption: str):
@@ -276,7 +284,7 @@ def emerging_map(frame: pd.DataFrame, geo: str, *, title: str, caption: str):
                             + " · " + frame["industry_code"] + " " + frame["industry_title"]
                             .fillna("") + " · score " + frame["emerging_score"].map("{:.1f}".format))
     return charts.build_bubble_map_figure(labelled, "employment", centroids(geo), title=title,
-                                          caption=caption, outlines=geojson("state"))
+                                          caption=caption, outlines=outlines())
 
 
 # --- Hubs (home page) -----------------------------------------------------------------------
@@ -441,9 +449,11 @@ def overlay_metrics(source: str, start: int, end: int) -> tuple[pd.DataFrame, li
     return frame, table_provenance(obs, frame), notes
 
 
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
 def program_overlay(metrics: pd.DataFrame | None, programs: str | None,
                     fiscal_years: list[int]) -> pd.DataFrame:
-    """hubdata.hubs.program_overlay on the cached registry and award dollars."""
+    """hubdata.hubs.program_overlay on the cached registry and award dollars (cached: the
+    overlay reads the delineation and matches every hub)."""
     return hub_views.program_overlay(registry(), metrics, cached_awards(), programs,
                                      fiscal_years)
 
