@@ -84,7 +84,9 @@ def _table_notes(table: pd.DataFrame, year: int) -> list[str]:
         notes.append(f"{year}: all-industry totals of {derived:,} regions are sums of their "
                      "detail rows (the files have no total row); withheld rows are left out, so "
                      "those totals are lower bounds.")
-    bases = sorted(set(table["base_basis"].dropna().unique()) - {"published row"}, key=len)
+    bases = sorted(set(table["base_basis"].dropna().unique()) - {"published row"},
+                   key=lambda basis: (len(basis), basis))  # the shortest; ties by text, not
+    # by the order a set of strings happens to have in this process
     if bases:
         notes.append(f"{year}: the data has no US rows, so the base area is built ({bases[0]}); "
                      "LQs compare against that area, not the nation.")
