@@ -210,23 +210,36 @@ def table_provenance(obs: Observations, table: pd.DataFrame) -> list[dict]:
     one of the table's regions, are the base area's own row, or, for a base summed from the
     data's regions, hold the table's industry in a region inside the base (any county for a
     metro base); rolled-up rows add every vintage they carry ('a; b')."""
-    frame = obs.frame
+    regions, industries = store.per_frame(obs.frame, ("provenance",),
+                                          lambda: _provenance_index(obs.frame))
     years = {int(y) for y in table["year"].dropna().unique()} | (
         {int(table.attrs["start_year"])} if "start_year" in table.attrs else set())
-    rows = frame[frame["year"].isin(years)]
-    # distinct values as the isin arguments: with arrow strings, a million-element argument
-    # is searched value by value
+    rows = regions[regions["year"].isin(years)]
+    held = industries[industries["year"].isin(years)]
     used = rows["region_code"].isin(table["region_code"].dropna().unique())
+    vintages = set(rows.loc[used, "vintage"].unique())
     for base in table.get("base_area", pd.Series(dtype=object)).dropna().unique():
         base_type, base_code = parse_base(base)
         own = (rows["region_type"] == base_type) & (rows["region_code"] == base_code)
-        inside = {"us": rows["region_type"] != "us",
-                  "state": (rows["region_type"] == "county")
-                  & (rows["region_code"].str[:2] == base_code),
-                  "msa": rows["region_type"] == "county"}[base_type]
-        used |= own if own.any() else inside & rows["industry_code"].isin(
-            table["industry_code"].dropna().unique())
-    vintages = set(rows.loc[used, "vintage"].unique()) | {
-        part.strip() for text in table.get("vintage", pd.Series(dtype=object)).dropna().unique()
-        for part in str(text).split(";")}
+        if own.any():
+            vintages |= set(rows.loc[own, "vintage"].unique())
+            continue
+        inside = {"us": held["region_type"] != "us",
+                  "state": (held["region_type"] == "county") & (held["state"] == base_code),
+                  "msa": held["region_type"] == "county"}[base_type]
+        inside &= held["industry_code"].isin(table["industry_code"].dropna().unique())
+        vintages |= set(held.loc[inside, "vintage"].unique())
+    vintages |= {part.strip() for text in table.get("vintage", pd.Series(dtype=object)).dropna()
+                 .unique() for part in str(text).split(";")}
     return [p for p in obs.provenance if p.get("vintage") in vintages]
+
+
+def _provenance_index(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What table_provenance asks of a frame's rows, once per distinct answer: (year, region
+    type, region code, vintage) and (year, region type, state of a county, industry,
+    vintage), so a table's sources are found without a pass over a national frame."""
+    regions = frame[["year", "region_type", "region_code", "vintage"]]
+    regions = regions[~store.duplicated(regions, list(regions.columns))]
+    industries = frame[["year", "region_type", "industry_code", "vintage"]].assign(
+        state=frame["region_code"].str[:2].where(frame["region_type"] == "county"))
+    return regions, industries[~store.duplicated(industries, list(industries.columns))]

@@ -35,7 +35,9 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -313,6 +315,32 @@ def left_join(left: pd.DataFrame, right: pd.DataFrame, on: str | list[str], *,
     typed = left[keys].head(1).merge(right[keys].head(1), on=keys, how="left")
     changed = {k: typed[k].dtype for k in keys if typed[k].dtype != out[k].dtype}
     return out.astype(changed) if changed else out  # merge types a key as both sides allow
+
+
+_PER_FRAME: dict[tuple, tuple[weakref.ref, object]] = {}
+PER_FRAME_KEPT = 16  # a few years x levels of the frames in use; frames that die take theirs
+
+
+def per_frame(frame: pd.DataFrame, name: tuple, compute):
+    """compute() once while the frame lives (the store's frames are never modified in place,
+    and tables derive new frames from them), for each name."""
+    key = (id(frame), name)
+    with _LOCK:
+        found = _PER_FRAME.pop(key, None)
+        if found is not None and found[0]() is frame:
+            _PER_FRAME[key] = found  # most recently used last
+            return found[1]
+    value = compute()
+    with _LOCK:
+        _PER_FRAME[key] = (weakref.ref(frame, partial(_forget, key)), value)
+        while len(_PER_FRAME) > PER_FRAME_KEPT:
+            _PER_FRAME.pop(next(iter(_PER_FRAME)))
+    return value
+
+
+def _forget(key: tuple, _ref=None) -> None:
+    if _PER_FRAME is not None:  # None while the interpreter shuts down
+        _PER_FRAME.pop(key, None)
 
 
 _DERIVED: dict[tuple, object] = {}

@@ -28,8 +28,6 @@ hubdata.export for the file), so a downloaded CSV equals the CLI's. Rules:
 
 from __future__ import annotations
 
-import weakref
-from functools import partial
 from typing import Iterable
 
 import numpy as np
@@ -205,28 +203,11 @@ def _year_rows(frame: pd.DataFrame, year: int) -> pd.DataFrame:
     return frame[years == year]
 
 
-_CONTEXTS: dict[tuple[int, int, int], tuple[weakref.ref, YearContext]] = {}
-_CONTEXTS_KEPT = 8  # a few years x levels of the frames in use; frames that die take theirs
-
-
 def year_context(frame: pd.DataFrame, year: int, level: int) -> YearContext:
-    """The YearContext of a frame, built once while the frame lives (frames are not modified
-    in place: hubdata.store's stay as read, and tables derive new ones)."""
-    key = (id(frame), int(year), int(level))
-    found = _CONTEXTS.get(key)
-    if found is not None and found[0]() is frame:
-        _CONTEXTS[key] = _CONTEXTS.pop(key)  # most recently used last
-        return found[1]
-    context = YearContext(frame, int(year), int(level))
-    _CONTEXTS[key] = (weakref.ref(frame, partial(_forget, key)), context)
-    while len(_CONTEXTS) > _CONTEXTS_KEPT:
-        _CONTEXTS.pop(next(iter(_CONTEXTS)))
-    return context
-
-
-def _forget(key: tuple, _ref=None) -> None:
-    if _CONTEXTS is not None:  # None while the interpreter shuts down
-        _CONTEXTS.pop(key, None)
+    """The YearContext of a frame, built once while the frame lives (hubdata.store.per_frame:
+    frames are not modified in place)."""
+    return store.per_frame(frame, ("year_context", int(year), int(level)),
+                           lambda: YearContext(frame, int(year), int(level)))
 
 
 def _members(context: YearContext, region_type: str, year: int) -> tuple[pd.DataFrame, str]:

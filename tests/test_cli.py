@@ -14,7 +14,7 @@ import pytest
 import responses
 
 from conftest import FIXTURES
-from test_app import media, offline, shapes  # noqa: F401 (AppTest fixtures: cache, downloads)
+from test_app import media, media_id, offline, shapes  # noqa: F401 (AppTest fixtures, helper)
 from hubdata import export
 from hubdata.__main__ import main
 from hubdata.dataset import load_observations
@@ -274,8 +274,7 @@ def test_rank_download_on_the_page_equals_the_cli(analysis, offline, media, caps
     at.switch_page("pages/emerging.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    url = next(b.proto.url for b in at.get("download_button")
-               if b.proto.id.endswith("csv_emerging"))
-    page_csv = media[Path(url).stem]
+    page_csv = media[next(media_id(b) for b in at.get("download_button")
+                          if b.proto.id.endswith("csv_emerging"))]
     assert main(RANK) == 0
     assert capsys.readouterr().out.encode() == page_csv

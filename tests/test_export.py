@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from hubdata import export
-from test_app import (assert_clean, cli_table, imported, media, offline, run,  # noqa: F401
+from test_app import (assert_clean, cli_table, imported, media, media_id, offline, run,  # noqa: F401
                       shapes)
 
 GROWTH = pd.DataFrame({
@@ -149,8 +149,8 @@ def test_page_csv_equals_the_cli_and_leaves_out_unused_files(imported, media,  #
     at = run("pages/explore.py", source="import", year="2021", geo="county", naics="339920",
              state="UT")
     assert_clean(at)
-    urls = {b.proto.label: b.proto.url for b in at.get("download_button")}
-    csv = media[Path(urls["Download CSV"]).stem]
+    urls = {b.proto.label: media_id(b) for b in at.get("download_button")}
+    csv = media[urls["Download CSV"]]
     cli = cli_table(imported, "--source", "import", "--year", "2021", "--geo", "county",
                     "--naics", "339920", "--state", "UT", "--format", "csv")
     assert csv == cli
