@@ -216,7 +216,7 @@ def table_provenance(obs: Observations, table: pd.DataFrame) -> list[dict]:
         {int(table.attrs["start_year"])} if "start_year" in table.attrs else set())
     rows = regions[regions["year"].isin(years)]
     held = industries[industries["year"].isin(years)]
-    used = rows["region_code"].isin(table["region_code"].dropna().unique())
+    used = store.isin(rows["region_code"], table["region_code"].dropna().unique())
     vintages = set(rows.loc[used, "vintage"].unique())
     for base in table.get("base_area", pd.Series(dtype=object)).dropna().unique():
         base_type, base_code = parse_base(base)
@@ -227,7 +227,7 @@ def table_provenance(obs: Observations, table: pd.DataFrame) -> list[dict]:
         inside = {"us": held["region_type"] != "us",
                   "state": (held["region_type"] == "county") & (held["state"] == base_code),
                   "msa": held["region_type"] == "county"}[base_type]
-        inside &= held["industry_code"].isin(table["industry_code"].dropna().unique())
+        inside &= store.isin(held["industry_code"], table["industry_code"].dropna().unique())
         vintages |= set(held.loc[inside, "vintage"].unique())
     vintages |= {part.strip() for text in table.get("vintage", pd.Series(dtype=object)).dropna()
                  .unique() for part in str(text).split(";")}

@@ -180,7 +180,7 @@ def rollup(frame: pd.DataFrame, members: pd.DataFrame, region_type: str) -> pd.D
     from hubdata import store  # the engine's grouping on integer codes (same groups, order)
 
     mapping = members.drop_duplicates("county_fips").set_index("county_fips")
-    part = frame[frame["region_code"].isin(mapping.index)]
+    part = frame[store.isin(frame["region_code"], mapping.index)]
     part = part.assign(region_code=store.map_distinct(part["region_code"],
                                                       mapping["region_code"]),
                        suppressed=~part["disclosed"].astype(bool))

@@ -1,34 +1,37 @@
-"""The observation store: the cache's files, read in place once per process and reused until
-they change. Every query of imported observations goes through here.
+"""The observation store and its engine: the cache's files, read in place once per process
+and reused until they change; every query of imported observations goes through here.
 
 Design
 - Files: hubdata.cache stays the only writer (atomic renames; each file's footer carries its
   manifest row). The store only reads them, and keeps no file open between calls.
 - Which files a query sees: `visible_files(prefix)`, one function. A session's own uploads
   (a later per-session workspace) would be added there and nowhere else.
-- The manifest key: the visible files' (path, inode, size, mtime). Everything the store holds is
-  keyed by it, so a write, re-import or delete (by this process or another) changes the key
-  and the next call reads the files again; processes share nothing but the files.
-- Engine: vectorised pyarrow (multi-threaded parquet decoding, columns typed by the files'
-  own pandas metadata). DuckDB was measured against it on the national synthetic benchmark:
-  reading every imported file into pandas took DuckDB about twice as long, and the cell-level
-  work (totals, rollups, joins) is done once per year anyway (hubdata.table), so the store
-  needs no SQL engine and no new dependency. A deployment that outgrows one disk would
-  swap `_read` for a query against object storage behind the same functions.
+- The manifest key: the visible files' (path, inode, size, mtime). Everything the store
+  holds is keyed by it, so a write, re-import or delete (by this process or another) changes
+  the key and the next call reads the files again; processes share nothing but the files.
 - Loaded once per manifest key, and only what is asked: a year's frame (OBS_COLUMNS +
   vintage) from the files holding that year (the later import winning a cell two files
   hold), so a page asking for one code and year reads that year once and nothing after;
-  per year also the codes present and how many cells were duplicates. hubdata.table caches its per-year context (comparable
-  regions, their totals, row positions by industry) on these frames, so the totals of a
-  (source, year, NAICS level) are computed once and a table of one industry touches only
-  its rows.
-- Coverage (which years and region types the imports hold) comes from each import's
-  manifest row (its report's year and geography), else from reading those two columns.
+  per year also the codes present and how many cells were duplicates. Coverage (years and
+  region types per file) comes from each import's manifest row, else from two columns.
+- Computed once per frame (`per_frame`, while the frame lives): hubdata.table's year context
+  (the regions comparable at a NAICS level, their totals, row positions by industry), so the
+  totals of a (source, year, level) are summed once and a table of one industry touches
+  only its rows; hubdata.dataset's provenance index. Values built from cached files (the
+  delineation's members, region names) are kept until those files change (`derived`).
+- Engine: vectorised pyarrow and pandas on integer codes. pandas 3 keeps text as arrow
+  strings, and its merges, maps, isin and multi-key groupbys over them go value by value;
+  map_distinct, group_ids, duplicated, left_join and sorted_by do the same work on
+  integer codes with the pandas operation's result (rows, order, dtypes). DuckDB was
+  measured for the reading (bench/run.py, engine_read): every imported national file into
+  pandas took it several times pyarrow's time, and the cell-level rules live in pandas
+  code the tests pin down, so there is no SQL engine and no new dependency. A deployment
+  that outgrows one disk would replace `_open` with a read from object storage.
 - Quarters: a frame may carry a `quarter` column (1-4 for quarterly rows, NA for annual);
-  the per-year frames keep it, and a quarter's table selects that quarter's rows before
-  hubdata.table computes its context, exactly as a year does.
-- Threads: Streamlit sessions are threads; one lock guards loading, readers then share the
-  loaded frames, which nobody may modify in place (every table derives new frames).
+  the year frames keep it, and a quarter's table selects that quarter's rows (a new frame
+  with its own per-frame context) before hubdata.table builds it, exactly as for a year.
+- Threads: Streamlit sessions are threads; one lock guards loading; readers then share the
+  loaded frames, which nobody modifies in place (every table derives new frames).
 """
 
 from __future__ import annotations
@@ -255,6 +258,18 @@ def duplicated(frame: pd.DataFrame, keys: list[str], keep: str = "first") -> np.
     """frame.duplicated(keys, keep=keep), on integer codes."""
     combined, _ = _combined(frame, keys, sort=False)
     return pd.Series(combined).duplicated(keep=keep).to_numpy()
+
+
+def isin(values: pd.Series, wanted) -> pd.Series:
+    """values.isin(wanted): for a text column, with one arrow array of the wanted values
+    (pandas makes an arrow scalar of each wanted value in Python)."""
+    arrow = getattr(values.array, "_pa_array", None)
+    if arrow is None or not pa.types.is_string(arrow.type):
+        return values.isin(wanted)
+    distinct = pd.unique(pd.Series(list(wanted), dtype=object))
+    texts = [None if pd.isna(w) else w for w in distinct if isinstance(w, str) or pd.isna(w)]
+    found = pc.is_in(arrow, value_set=pa.array(texts, type=arrow.type))
+    return pd.Series(np.array(found, dtype=np.bool_), index=values.index, name=values.name)
 
 
 def sorted_by(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:

@@ -107,7 +107,7 @@ def _rollup_totals(totals: pd.DataFrame, members: pd.DataFrame, region_type: str
                    member_type: str) -> pd.DataFrame:
     """Sum member totals (a member's NaN total makes the sum NaN); say what was summed."""
     mapping = members.drop_duplicates("county_fips").set_index("county_fips")["region_code"]
-    part = totals[totals["region_code"].isin(mapping.index)]
+    part = totals[store.isin(totals["region_code"], mapping.index)]
     part = part.assign(region_code=part["region_code"].map(mapping))
     grouped = part.groupby("region_code")
     return pd.DataFrame({
@@ -287,7 +287,7 @@ def _base(context: YearContext, codes: list[str], base: str,
         tot = _rollup_totals(totals[totals["region_type"] == member_type], members, base_type,
                              member_type)
         inside = context.codes(member_type)  # the member regions in the data, once each
-        present = inside[inside.isin(members["county_fips"])]
+        present = inside[store.isin(inside, members["county_fips"])]
         count = present.nunique()
         if count == 0:
             raise NoDataError(f"The data has no rows for the base area {base} (neither its own "

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from hubdata import export
-from test_app import (assert_clean, cli_table, imported, media, media_id, offline, run,  # noqa: F401
-                      shapes)
+from test_app import (assert_clean, cli_table, imported, media, media_id,  # noqa: F401
+                      offline, run, shapes)
 
 GROWTH = pd.DataFrame({
     "region_code": ["49057", "49011"],

@@ -96,8 +96,11 @@ def test_a_rewritten_or_removed_file_is_read_again(tmp_path):
     path = tmp_path / "cbp_2021.csv"
     shutil.copy(FIXTURES / "import_cbp_counties_2021.csv", path)
     _import(path)
-    jobs = lambda: load_observations("import", [2021], ["5221"], "county").frame.set_index(  # noqa: E731
-        ["region_code", "industry_code"]).loc[("10003", "5221"), "employment"]
+    def jobs() -> float:
+        frame = load_observations("import", [2021], ["5221"], "county").frame
+        return frame.set_index(["region_code", "industry_code"]).loc[("10003", "5221"),
+                                                                     "employment"]
+
     assert jobs() == 2000
     key = store.imports().key
     path.write_text(path.read_text().replace("10003,5221,50,2000", "10003,5221,50,2100"))
@@ -223,7 +226,7 @@ def test_left_join_is_a_left_merge(left, right):
 
 @settings(max_examples=60, deadline=None)
 @given(frame=frames)
-def test_grouping_sorting_and_mapping_are_pandas(frame):
+def test_grouping_sorting_matching_and_mapping_are_pandas(frame):
     group, first = store.group_ids(frame, ["k", "j"])
     expected = frame.groupby(["k", "j"], sort=True, dropna=False).ngroup().to_numpy()
     assert list(group) == list(expected)
@@ -233,6 +236,8 @@ def test_grouping_sorting_and_mapping_are_pandas(frame):
             frame.duplicated(["k", "j"], keep=keep))
     pd.testing.assert_frame_equal(store.sorted_by(frame, ["k", "j"]),
                                   frame.sort_values(["k", "j"]))
+    for wanted in (["a", "10001"], ["b", None], []):
+        pd.testing.assert_series_equal(store.isin(frame["k"], wanted), frame["k"].isin(wanted))
     mapping = {"a": "A", "10001": "Kent"}
     pd.testing.assert_series_equal(store.map_distinct(frame["k"], mapping),
                                    frame["k"].map(mapping))
