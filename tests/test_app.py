@@ -249,6 +249,22 @@ def test_table_files_are_built_only_when_asked_for(imported, media, monkeypatch)
     assert built == ["table_xlsx"]
 
 
+def test_a_map_built_once_per_session_keeps_each_reruns_view(imported):
+    """The Explore map is reused across reruns of a session; 'Whole US' on one rerun must not
+    leave the next one zoomed out."""
+    def view(at: AppTest) -> dict:
+        return json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["map"]
+
+    at = run("pages/explore.py", source="import", year="2021", geo="county", naics="339920",
+             state="UT")
+    fitted = view(at)
+    at.toggle(key="wholeus").set_value(True).run()
+    assert view(at)["zoom"] < fitted["zoom"]
+    at.toggle(key="wholeus").set_value(False).run()
+    assert_clean(at)
+    assert view(at) == fitted
+
+
 def test_offline_with_an_empty_cache_still_renders_and_says_what_to_do(offline):
     at = run()
     assert_clean(at)

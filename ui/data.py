@@ -4,7 +4,9 @@ Every number is computed in hubdata (views, hubs, ranking, table, metrics), so t
 tests produce what a page shows; this module adds the caching, the Census key from st.secrets,
 progress bars and spinners, and a few display-only helpers (labels, captions, maps).
 - st.cache_data always with ttl and max_entries; the disk cache under cache/ is hubdata's.
-- Per-code tables are cached once (`table`) and handed to hubdata's views as their loader.
+- Per-code tables are cached once (`table`) and handed to hubdata's views as their loader;
+  the views themselves are cached whole, and maps are built once per session and selection
+  (`_session_figure`), so a rerun that asks for nothing new recomputes nothing.
 - Loaders raise hubdata's errors unchanged; pages show them with ui.components.
 - A live fetch shows a progress bar while it runs. The bar is drawn inside the cached
   function (so a cache hit replays it), and removed when the fetch ends (so it replays as
@@ -261,18 +263,51 @@ def centroids(level: str) -> pd.DataFrame:
     return points.rename(columns={"id": "region_code"})[["region_code", "lat", "lon"]]
 
 
+FIGURES = "_map_figures"  # session key: (kind, arguments, rows) -> (figure, its map view)
+FIGURES_KEPT = 4
+
+
+def _session_figure(kind: str, frame: pd.DataFrame, arguments: tuple, build):
+    """A map built once per session for the same rows and arguments. Building a national
+    county map (shapes copied into its traces, a hover text per region) takes longer than
+    drawing it, and st.cache_data would copy the figure at every rerun. The view is put back
+    as built: a page may switch it to the whole US (charts.show_whole_us) afterwards."""
+    try:
+        rows = int(pd.util.hash_pandas_object(frame, index=False).sum()) if len(frame) else 0
+    except TypeError:  # a column pandas cannot hash: build it each time
+        return build()
+    key = (kind, arguments, tuple(frame.columns), len(frame), rows)
+    kept = st.session_state.setdefault(FIGURES, {})
+    if key in kept:
+        fig, view = kept.pop(key)
+        kept[key] = (fig, view)  # most recently used last
+        return fig.update_layout(map=view)
+    fig = build()
+    kept[key] = (fig, {"center": fig.layout.map.center.to_plotly_json(),
+                       "zoom": fig.layout.map.zoom})
+    while len(kept) > FIGURES_KEPT:
+        kept.pop(next(iter(kept)))
+    return fig
+
+
 def map_figure(frame: pd.DataFrame, metric: str, geo: str, *, title: str, caption: str,
                ct_regions: bool = False):
     """The map of a table: county or state choropleth, metro bubbles; the light state
     outlines (hubdata.geometry.state_outlines, ~60 KB) for the reader's bearings."""
     from ui import charts
 
-    if geo == "msa":
-        return charts.build_bubble_map_figure(frame, metric, centroids("msa"), title=title,
-                                              caption=caption, outlines=outlines())
-    shapes = geojson("county", ct_regions) if geo == "county" else geojson("state")
-    return charts.build_choropleth_figure(frame, metric, geo, title=title, caption=caption,
-                                          geojson=shapes, outlines=outlines())
+    def build():
+        if geo == "msa":
+            return charts.build_bubble_map_figure(frame, metric, centroids("msa"), title=title,
+                                                  caption=caption, outlines=outlines())
+        shapes = geojson("county", ct_regions) if geo == "county" else geojson("state")
+        return charts.build_choropleth_figure(frame, metric, geo, title=title, caption=caption,
+                                              geojson=shapes, outlines=outlines())
+
+    measure = metric if isinstance(metric, str) else (metric.column, metric.label, metric.unit,
+                                                       metric.fmt)
+    key = (measure, geo, title, caption, ct_regions)
+    return _session_figure("map", frame, key, build)
 
 
 def emerging_map(frame: pd.DataFrame, geo: str, *, title: str, caption: str):
@@ -280,11 +315,15 @@ def emerging_map(frame: pd.DataFrame, geo: str, *, title: str, caption: str):
     bubble is labelled with its region, industry and score."""
     from ui import charts
 
-    labelled = frame.assign(region_name=frame["region_name"].fillna(frame["region_code"])
-                            + " · " + frame["industry_code"] + " " + frame["industry_title"]
-                            .fillna("") + " · score " + frame["emerging_score"].map("{:.1f}".format))
-    return charts.build_bubble_map_figure(labelled, "employment", centroids(geo), title=title,
-                                          caption=caption, outlines=outlines())
+    def build():
+        labelled = frame.assign(
+            region_name=frame["region_name"].fillna(frame["region_code"]) + " · "
+            + frame["industry_code"] + " " + frame["industry_title"].fillna("") + " · score "
+            + frame["emerging_score"].map("{:.1f}".format))
+        return charts.build_bubble_map_figure(labelled, "employment", centroids(geo),
+                                              title=title, caption=caption, outlines=outlines())
+
+    return _session_figure("emerging", frame, (geo, title, caption), build)
 
 
 # --- Hubs (home page) -----------------------------------------------------------------------
