@@ -36,6 +36,7 @@ Design
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import weakref
@@ -77,18 +78,22 @@ _FOOTERS: dict[tuple[str, int, int, int], dict | None] = {}
 def visible_files(prefix: str) -> list[CacheFile]:
     """Every complete cache file whose source starts with `prefix`, in path order: the one
     place that decides which files the store's queries see."""
-    out = []
+    out, seen = [], set()
     for path in sorted(cache.cache_root().glob("*/*.parquet")):
         try:
             stat = path.stat()
         except FileNotFoundError:  # replaced or removed meanwhile
             continue
         ident = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        seen.add(ident)
         if ident not in _FOOTERS:
             _FOOTERS[ident] = cache._read_meta(path)
         meta = _FOOTERS[ident]
         if meta is not None and str(meta.get("source", "")).startswith(prefix):
             out.append(CacheFile(*ident, meta))
+    root = os.path.join(str(cache.cache_root()), "")
+    for gone in [i for i in _FOOTERS if i not in seen and i[0].startswith(root)]:
+        _FOOTERS.pop(gone, None)  # files replaced or removed since: forget their footers
     return out
 
 

@@ -189,7 +189,8 @@ class YearContext:
                 [self._order[starts[i]:self._ends[i]] for i in found] or [np.array([], int)]))
             part = self.frame.take(positions)
         if region_type is not None:
-            part = part[(part["region_type"] == region_type).fillna(False).to_numpy(bool)]
+            kind = (part["region_type"] == region_type).fillna(False).to_numpy(bool)
+            part = part if kind.all() else part[kind]
         return part
 
 
