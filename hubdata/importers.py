@@ -468,9 +468,20 @@ def _repeats(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _flags(columns: list[pa.Array], rows: np.ndarray) -> pa.Array:
-    """The first suppression marker among the cells ('(D)' -> 'D') of each row, else null."""
-    found = [_Checked(column, _marker).parts(rows) for column in columns]
-    return pc.coalesce(*found)
+    """The first suppression marker among the cells ('(D)' -> 'D') of the given rows, else
+    null; only cells with a letter can hold one, and only those go through _marker."""
+    found = []
+    for column in columns:
+        lettered = pc.match_substring_regex(column, "[A-Za-z]").to_numpy(zero_copy_only=False)
+        if lettered.any():
+            where = np.flatnonzero(lettered)
+            marks = _Checked(column.take(pa.array(where)), _marker).parts(np.arange(len(where)))
+            place = np.full(len(column), -1, dtype=np.int64)
+            place[where] = np.arange(len(where))
+            found.append(marks.take(pa.array(place, mask=place < 0)))
+    if not found:
+        return pa.nulls(len(rows), pa.string())
+    return pc.coalesce(*found).take(pa.array(rows))
 
 
 def _marker(value: str) -> str | None:
