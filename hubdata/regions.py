@@ -235,10 +235,12 @@ def _region_names(geo: str) -> dict[str, str]:
     if geo == "state":
         return dict(NAME_BY_FIPS)
     names: dict[str, str] = {}
-    if geo == "county":
-        shapes = geometry.county_centroids()
-        names = dict(zip(shapes["id"], shapes["name"] + ", " + shapes["id"].str[:2].map(
-            POSTAL_BY_FIPS).fillna("")))
+    if geo == "county":  # the shapes' names (county_centroids' rows, without the centroids)
+        features = geometry.county_geojson()["features"] + [
+            f for f in geometry.county_geojson(ct_planning_regions=True)["features"]
+            if str(f["id"]) in CT_PLANNING_REGIONS]
+        names = {str(f["id"]): f"{f['properties'].get('name')}, "
+                               f"{POSTAL_BY_FIPS.get(str(f['id'])[:2], '')}" for f in features}
     try:
         d = load_delineation()
     except HubDataError:
