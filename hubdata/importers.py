@@ -5,7 +5,9 @@ Kinds (detected from the content, not the extension):
 - "cbp_json": a saved Census CBP API response (JSON array of arrays, header row first);
 - "cbp_csv": a CBP-style table: a region column (county FIPS, state FIPS or postal code),
   NAICS, establishments, employees, payroll ($1,000), optionally a year column;
-- "delineation": the OMB county -> CBSA file (Census list1 CSV/xlsx or NBER layout).
+- "delineation": the OMB county -> CBSA file (Census list1 CSV/xlsx or NBER layout);
+- "concordance": a NAICS concordance (Census xlsx/CSV or flowsa's CSV layout; stored by
+  hubdata.sources.concordance, outside the import: data namespace).
 
 Rule: whole file or nothing. Every row is validated first; if any row is rejected, nothing
 from that file is stored and the report lists each rejected line with its reason.
@@ -33,9 +35,9 @@ from hubdata import cache
 from hubdata.errors import ConfigError, SchemaError
 from hubdata.regions import FIPS_BY_POSTAL, NAME_BY_FIPS, POSTAL_BY_FIPS
 from hubdata.schema import ALL_INDUSTRIES, PRIVATE, conform
-from hubdata.sources import delineation, qcew
+from hubdata.sources import concordance, delineation, qcew
 
-KINDS = ("qcew", "cbp_json", "cbp_csv", "delineation")
+KINDS = ("qcew", "cbp_json", "cbp_csv", "delineation", "concordance")
 SUPPRESSED_MARKERS = {"D", "(D)", "S", "(S)", "N", "(N)", "X", "(X)"}
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
 
@@ -106,20 +108,28 @@ def import_path(path: str | Path, year: int | None = None) -> ImportReport:
     if not report.ok:
         return report
     report.rows = len(frame)
-    cache.write(f"import:{kind}", {"file": path.name}, frame, url=None, ttl=None,
-                extra={"sha256": hashlib.sha256(raw).hexdigest(), "imported_from": str(path),
-                       "year": report.year, "geo": report.geo})
+    extra = {"sha256": hashlib.sha256(raw).hexdigest(), "imported_from": str(path),
+             "year": report.year, "geo": report.geo}
+    if kind == "concordance":
+        concordance.store_import(frame, path.name, extra)
+    else:
+        cache.write(f"import:{kind}", {"file": path.name}, frame, url=None, ttl=None,
+                    extra=extra)
     return report
 
 
 def _detect_and_read(raw: bytes, name: str, year: int | None,
                      report: ImportReport) -> tuple[str, pd.DataFrame]:
-    if raw[:2] == b"PK":  # an xlsx workbook: only the delineation comes as one
+    if raw[:2] == b"PK":  # an xlsx workbook: a concordance or the delineation
+        if concordance.find_header(concordance.rows_of(raw)) is not None:
+            return "concordance", _read_concordance(raw, report)
         return "delineation", _read_delineation(raw, name, year, report)
     text = raw.decode("utf-8-sig", errors="replace")
     if text.lstrip().startswith("["):
         return "cbp_json", _read_cbp_json(text, name, year, report)
     rows = list(csv.reader(io.StringIO(text)))
+    if concordance.find_header(rows[:20]) is not None:
+        return "concordance", _read_concordance(raw, report)
     header = [_norm(c) for c in rows[0]]
     if {"areafips", "owncode", "industrycode"} <= set(header):
         return "qcew", _read_qcew(text, rows, report)
@@ -349,4 +359,18 @@ def _read_delineation(raw: bytes, name: str, year: int | None,
         frame = frame.assign(vintage=vintage)
     report.year = delineation.vintage_year(frame["vintage"].iloc[0]) if len(frame) else None
     report.geo = "county->cbsa"
+    return frame
+
+
+# ---- NAICS concordance ---------------------------------------------------------------
+
+def _read_concordance(raw: bytes, report: ImportReport) -> pd.DataFrame:
+    frame, rejected = concordance.read_concordance(raw)
+    report.rejected.extend(rejected)
+    if frame.attrs.get("skipped"):
+        report.notes.append(f"{frame.attrs['skipped']} rows of codes that are not NAICS "
+                            "(accounting codes such as F01000) skipped")
+    report.geo = ", ".join(f"NAICS {a}->{b}" for a, b in
+                           frame[["from_vintage", "to_vintage"]].drop_duplicates().itertuples(
+                               index=False))
     return frame

