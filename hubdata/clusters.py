@@ -104,6 +104,13 @@ def cluster_name(code: str) -> str:
     return str(table.loc[cluster_code(code), "cluster_name"])
 
 
+def cluster_options() -> dict[str, str]:
+    """'cluster:<code>' -> 'Cluster 41 · Recreational and Small Electric Goods (traded)', for
+    the industry pickers."""
+    return {f"{PREFIX}{r.cluster_code}": f"Cluster {r.cluster_code} · {r.cluster_name} "
+            f"({'traded' if r.traded else 'local'})" for r in cluster_list().itertuples()}
+
+
 def is_cluster(industry: str) -> bool:
     return str(industry).startswith(PREFIX)
 
@@ -444,6 +451,12 @@ def _sum_members(per_code: pd.DataFrame, codes: pd.Series, bridge: Bridge, geo: 
                                             key=_code_order).reset_index(drop=True)
 
 
+def _codes(counts: pd.Series) -> pd.Series:
+    """'1 code', '3 codes' for a column of counts (text even when empty)."""
+    return pd.Series([f"{int(n)} code" + ("" if int(n) == 1 else "s") for n in counts],
+                     index=counts.index, dtype=object)
+
+
 def _code_order(values: pd.Series) -> pd.Series:
     return values.astype(int) if values.name == "cluster_code" else values
 
@@ -454,7 +467,7 @@ def _notes(out: pd.DataFrame, geo: str) -> pd.Series:
     notes = pd.Series("", index=out.index, dtype=object)
     lower = out["codes_withheld"] > 0
     notes[lower] = (out["codes_withheld"][lower].astype(str) + " of "
-                    + out["codes_present"][lower].astype(str) + " codes withheld in this "
+                    + _codes(out["codes_present"][lower]) + " withheld in this "
                     + where + ": a lower bound")
     derived = out["total_withheld_rows"] > 0
     text = ("derived total leaves out " + out["total_withheld_rows"].astype(str)
@@ -503,3 +516,404 @@ def code_table(source: str, year: int, geo: str, industry: str, state: str | Non
                          regions=[parse_custom_region(r) for r in regions], clusters=[code])
     provenance = table_provenance(obs, built.per_code) + [provenance_entry(built.bridge)]
     return built.table, provenance, obs.warnings + built.notes
+
+
+# --- a region's portfolio ---------------------------------------------------------------------
+
+PORTFOLIO_COLUMNS = [
+    "cluster_code", "cluster_name", "traded", "employment", "establishments", "lq_employment",
+    "employment_rank", "regions_ranked", "strong_cluster", "top10_cluster", "employment_start",
+    "employment_change", "employment_cagr", "lq_employment_start", "avg_annual_pay",
+    "codes_present", "codes_withheld", "member_codes", "suppressed_note", "region_code",
+    "region_name", "year", "start_year", "naics_vintage", "source", "vintage"]
+PORTFOLIO_TITLE = "Hub Atlas cluster portfolio"
+
+
+@dataclass
+class Portfolio:
+    """A region's clusters in one year (and growth since `start`).
+
+    table: every traded cluster (PORTFOLIO_COLUMNS), most jobs first; clusters without a
+    published member row in the region are kept with blank figures and say so.
+    local: the local clusters, same columns. summary: total, traded and local jobs, traded
+    share (and the base area's), traded vs local average pay, strong-cluster count.
+    related: related_clusters(table). provenance: the files and the cluster definitions."""
+    region: str
+    region_name: str
+    year: int
+    start: int | None
+    table: pd.DataFrame
+    local: pd.DataFrame
+    summary: dict
+    related: pd.DataFrame
+    provenance: list[dict]
+    notes: list[str]
+
+
+def _region_rows(obs: Observations, token: str, year: int, base: str, fetch: bool
+                 ) -> tuple[pd.DataFrame, ClusterRows, str, str]:
+    """Every cluster of one region with flags and ranks among regions of its type."""
+    from hubdata.regions import parse_custom_region
+
+    kind, _, code = token.partition(":")
+    if kind not in ("county", "msa", "state", "custom"):
+        raise ConfigError(f"Unknown region {token!r}: use county:FIPS, msa:CBSA, state:FIPS or "
+                          "custom:Name:FIPS,FIPS.")
+    regions = [parse_custom_region(code)] if kind == "custom" else ()
+    if kind == "custom":
+        code = regions[0].code
+    built = cluster_rows(obs, year, kind, base, regions=regions, fetch=fetch)
+    table = with_ranks(built.table.assign(region_type=kind))
+    if kind == "custom":  # no peers of its type: flags and ranks would compare it with itself
+        table = table.assign(strong_cluster=pd.NA, top10_cluster=pd.NA,
+                             employment_rank=pd.NA, regions_ranked=pd.NA)
+    rows = table[table["region_code"] == code]
+    if rows.empty:
+        raise NoDataError(f"The {year} data has no cluster rows for {token}.")
+    return rows, built, kind, code
+
+
+def region_portfolio(obs: Observations, region: str, year: int, start: int | None = None, *,
+                     base: str = "us", fetch: bool = True) -> Portfolio:
+    """The portfolio of one region token ('county:49057', 'msa:36260', 'state:49',
+    'custom:Name:49011,49057') in `year`, with growth since `start` when given. Strong flags
+    and national ranks compare the region with every region of its type in `obs` (all
+    counties of the national files; for imported files, those the files cover)."""
+    rows, built, kind, code = _region_rows(obs, region, int(year), base, fetch)
+    notes = list(built.notes)
+    per_code = [built.per_code]
+    out = rows.assign(start_year=pd.NA)
+    if start is not None:
+        first, first_built, _, _ = _region_rows(obs, region, int(start), base, fetch)
+        per_code.append(first_built.per_code)
+        notes += [n for n in first_built.notes if n not in notes]
+        before = first.set_index("cluster_code")
+        out = out.assign(
+            start_year=int(start),
+            employment_start=out["cluster_code"].map(before["employment"]),
+            lq_employment_start=out["cluster_code"].map(before["lq_employment"]),
+            start_withheld=out["cluster_code"].map(before["codes_withheld"]))
+        out["employment_change"] = out["employment"] - out["employment_start"]
+        out["employment_cagr"] = cagr(out["employment_start"], out["employment"],
+                                      int(year) - int(start))
+        lower = out["start_withheld"].fillna(0) > 0
+        out.loc[lower, "suppressed_note"] = (
+            out.loc[lower, "suppressed_note"].where(out.loc[lower, "suppressed_note"] == "",
+                                                    out.loc[lower, "suppressed_note"] + "; ")
+            + f"{start}: " + _codes(out.loc[lower, "start_withheld"])
+            + " withheld (its sum and the growth rest on a lower bound)")
+    out = out.assign(cluster_name=out["industry_title"])
+    info = cluster_list()
+    every = info[["cluster_code", "cluster_name", "traded"]].merge(
+        out.drop(columns=["cluster_name", "traded"]), on="cluster_code", how="left")
+    absent = every["region_code"].isna()
+    where = GEO_WORD.get(kind, "region")
+    every.loc[absent, "suppressed_note"] = f"no published member row in this {where}"
+    for column, value in (("region_code", code), ("year", int(year)),
+                          ("naics_vintage", built.bridge.vintage)):
+        every.loc[absent, column] = value
+    every["region_name"] = rows["region_name"].iloc[0]
+    every["member_codes"] = every["cluster_code"].map(
+        built.bridge.code_map().value_counts()).fillna(0).astype(int)
+    every["start_year"] = start
+    for column in PORTFOLIO_COLUMNS:
+        if column not in every.columns:
+            every[column] = np.nan
+    for column in ("year", "start_year", "naics_vintage", "codes_present", "codes_withheld"):
+        every[column] = pd.to_numeric(every[column], errors="coerce").astype("Int64")
+    ordered = every.sort_values(["employment", "cluster_code"], ascending=[False, True],
+                                na_position="last", key=lambda s: s if s.name != "cluster_code"
+                                else s.astype(int))
+    table = ordered[ordered["traded"]][PORTFOLIO_COLUMNS].reset_index(drop=True)
+    local = ordered[~ordered["traded"]][PORTFOLIO_COLUMNS].reset_index(drop=True)
+    summary = _summary(rows, table)
+    if kind == "custom":
+        notes.append("A custom region has no peers of its type: strong-cluster flags and "
+                     "national ranks are left blank (its LQs compare it with the base area).")
+    provenance = table_provenance(obs, pd.concat(per_code, ignore_index=True)) + [
+        provenance_entry(built.bridge)]
+    return Portfolio(region, str(rows["region_name"].iloc[0] or code), int(year), start, table,
+                     local, summary, related_clusters(table), provenance,
+                     list(dict.fromkeys(notes)))
+
+
+def _pay(frame: pd.DataFrame, employment: str = "employment", payroll: str = "payroll") -> float:
+    known = frame[employment].notna() & frame[payroll].notna()
+    jobs = frame.loc[known, employment].sum()
+    return float(frame.loc[known, payroll].sum() / jobs) if jobs > 0 else float("nan")
+
+
+def _summary(rows: pd.DataFrame, table: pd.DataFrame) -> dict:
+    """Traded share of jobs and traded vs local pay, for the region and its base area."""
+    traded, local = rows[rows["traded"]], rows[~rows["traded"]]
+    total = float(rows["total_employment"].iloc[0])
+    base_total = float(rows["base_total_employment"].iloc[0])
+    traded_pay, local_pay = _pay(traded), _pay(local)
+    base_traded = traded.drop_duplicates("cluster_code")
+    summary = {
+        "total_employment": total,
+        "traded_employment": float(traded["employment"].sum()),
+        "local_employment": float(local["employment"].sum()),
+        "traded_share": float(traded["employment"].sum() / total) if total else float("nan"),
+        "base_traded_share": float(base_traded["base_employment"].sum() / base_total)
+        if base_total else float("nan"),
+        "traded_avg_pay": traded_pay, "local_avg_pay": local_pay,
+        "traded_pay_premium": traded_pay / local_pay - 1 if local_pay else float("nan"),
+        "strong_clusters": int(table["strong_cluster"].fillna(False).astype(bool).sum()),
+        "clusters_with_jobs": int(table["employment"].notna().sum()),
+        "codes_withheld": int(rows["codes_withheld"].sum()),
+        "total_basis": str(rows["total_basis"].iloc[0]),
+        "base_area": str(rows["base_area"].iloc[0]),
+        "base_basis": "; ".join(dict.fromkeys(rows["base_basis"].dropna().astype(str))),
+    }
+    return summary
+
+
+SUMMARY_LABELS = {
+    "total_employment": "All jobs in the region (private)",
+    "traded_employment": "Jobs in traded clusters",
+    "traded_share": "Share of jobs in traded clusters",
+    "base_traded_share": "Share in traded clusters, base area",
+    "traded_avg_pay": "Average pay in traded clusters (US$)",
+    "local_avg_pay": "Average pay in local clusters (US$)",
+    "traded_pay_premium": "Traded pay premium over local",
+    "strong_clusters": "Strong traded clusters",
+    "codes_withheld": "Member cells withheld (sums are lower bounds)",
+    "total_basis": "Region total",
+    "base_basis": "Base area built from",
+}
+
+
+def summary_lines(portfolio: Portfolio) -> list[tuple[str, str]]:
+    """The summary as (label, text) pairs: what the page shows above the table and the
+    download writes in its provenance block."""
+    s = portfolio.summary
+    out = []
+    for key, label in SUMMARY_LABELS.items():
+        value = s[key]
+        if isinstance(value, str):
+            text = value
+        elif isinstance(value, float) and np.isnan(value):
+            text = "n/a"
+        elif "share" in key or "premium" in key:
+            text = f"{value:+.1%}" if "premium" in key else f"{value:.1%}"
+        elif "pay" in key or "employment" in key:
+            text = f"{value:,.0f}"
+        else:
+            text = str(value)
+        out.append((label, text))
+    return out
+
+
+def portfolio_about(portfolio: Portfolio, source: str, base: str = "us",
+                    which: str = "portfolio") -> list[tuple[str, str]]:
+    """The provenance block of a portfolio download (CLI and page alike); `which` names the
+    rows (PORTFOLIO_TABLES)."""
+    from hubdata.views import about
+
+    filters = {"source": source, "region": portfolio.region, "start": portfolio.start,
+               "year": portfolio.year, "base": base, "table": which}
+    title = {"portfolio": PORTFOLIO_TITLE, "related": "Hub Atlas related clusters to grow into",
+             "local": "Hub Atlas local clusters"}[which]
+    block = about(portfolio_file_table(portfolio, which), portfolio.provenance, filters,
+                  title=title)
+    bridges = [p["vintage"] for p in portfolio.provenance if p.get("source") == "clusters"]
+    return block + [("clusters", "; ".join(bridges) or SOURCE_LINE)] + summary_lines(
+        portfolio) + [
+        ("note", note) for note in portfolio.notes]
+
+
+# --- related clusters and the network -------------------------------------------------------
+
+RELATED_COLUMNS = ["cluster_code", "cluster_name", "related_to", "links", "cr_all_pc",
+                   "cr_lc_pc", "cr_io_pc", "cr_occ_pc", "lq_employment", "employment",
+                   "employment_cagr", "strong_cluster", "basis"]
+
+
+def related_clusters(table: pd.DataFrame) -> pd.DataFrame:
+    """Where a region could grow next: traded clusters related (Cluster Mapping's top decile
+    of relatedness) to its strong clusters, where it is not strong itself; each with the
+    strong clusters it links to and the relatedness percentiles of its strongest link
+    (combined, co-location, input-output, occupations). Without strong clusters, the
+    clusters it is specialised in (LQ >= 1) are the starting points, and `basis` says so."""
+    strong = table["strong_cluster"].fillna(False).astype(bool)
+    seeds, basis = table.loc[strong, "cluster_code"], "related to a strong cluster"
+    if seeds.empty:
+        seeds = table.loc[pd.to_numeric(table["lq_employment"], errors="coerce") >= 1,
+                          "cluster_code"]
+        basis = "related to a specialised cluster (LQ >= 1); the region has no strong cluster"
+    pairs = related_pairs()
+    links = pairs[pairs["cluster_code"].isin(seeds) & ~pairs["cluster_code_2"].isin(seeds)]
+    if links.empty:
+        return pd.DataFrame(columns=RELATED_COLUMNS)
+    names = cluster_list().set_index("cluster_code")["cluster_name"]
+    links = links.assign(seed=links["cluster_code"].map(names)).sort_values(
+        ["cluster_code_2", "cr_all"], ascending=[True, False])
+    grouped = links.groupby("cluster_code_2", sort=False)
+    best = grouped.first()
+    out = pd.DataFrame({
+        "cluster_code": best.index,
+        "related_to": grouped["seed"].agg("; ".join),
+        "links": grouped.size(),
+        **{c: best[c] for c in ("cr_all_pc", "cr_lc_pc", "cr_io_pc", "cr_occ_pc", "cr_all")},
+    }).reset_index(drop=True)
+    own = table.set_index("cluster_code")
+    for column in ("cluster_name", "lq_employment", "employment", "employment_cagr",
+                   "strong_cluster"):
+        out[column] = out["cluster_code"].map(own[column]) if column in own else np.nan
+    out = out[~out["strong_cluster"].fillna(False).astype(bool)]
+    out["basis"] = basis
+    out = out.sort_values(["links", "cr_all", "lq_employment"], ascending=False,
+                          na_position="last")
+    return out[RELATED_COLUMNS].reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def network_layout() -> pd.DataFrame:
+    """A fixed position (x, y in [-1, 1]) for each traded cluster: a force-directed layout of
+    the related-cluster graph (networkx spring layout, weights = combined relatedness, fixed
+    seed), so every region's network is drawn the same way and users learn the map."""
+    import networkx as nx
+
+    graph = nx.Graph()
+    traded = cluster_list()
+    traded = traded[traded["traded"]]
+    graph.add_nodes_from(traded["cluster_code"])
+    for row in network_edges().itertuples():
+        graph.add_edge(row.source, row.target, weight=float(row.cr_all))
+    positions = nx.spring_layout(graph, seed=9, iterations=300, k=0.45, weight="weight")
+    frame = pd.DataFrame([(c, *positions[c]) for c in traded["cluster_code"]],
+                         columns=["cluster_code", "x", "y"])
+    return frame.round(4)
+
+
+def network_edges() -> pd.DataFrame:
+    """Each related pair once (source < target by code), with its percentiles."""
+    pairs = related_pairs()
+    first = pairs["cluster_code"].astype(int) < pairs["cluster_code_2"].astype(int)
+    return pairs[first].rename(columns={"cluster_code": "source", "cluster_code_2": "target"}
+                               ).reset_index(drop=True)
+
+
+def network_nodes(table: pd.DataFrame) -> pd.DataFrame:
+    """The layout's nodes with the region's figures (a portfolio table's columns)."""
+    own = table.set_index("cluster_code")
+    nodes = network_layout().copy()
+    nodes["cluster_name"] = nodes["cluster_code"].map(cluster_list().set_index(
+        "cluster_code")["cluster_name"])
+    for column in ("employment", "lq_employment", "strong_cluster", "employment_cagr"):
+        nodes[column] = nodes["cluster_code"].map(own[column]) if column in own else np.nan
+    return nodes
+
+
+# --- the emerging ranking of (region, traded cluster) pairs -----------------------------------
+
+def traded_codes(bridge: Bridge, level: int = 6) -> set[str]:
+    """NAICS codes of one level whose known 6-digit codes all lie in traded clusters (at 6
+    digits: the traded clusters' member codes)."""
+    info = cluster_list().set_index("cluster_code")["traded"]
+    members = bridge.members.assign(
+        traded=bridge.members["cluster_code"].map(info).fillna(False).astype(bool),
+        head=bridge.members["naics"].str[:int(level)])
+    return set(members.groupby("head")["traded"].all().loc[lambda s: s].index)
+
+
+def leaderboard(obs: Observations, source: str, start: int, end: int, geo: str,
+                min_employment: float = DEFAULT_MIN_EMPLOYMENT,
+                min_establishments: float = DEFAULT_MIN_ESTABLISHMENTS, *,
+                cluster: str | None = None, fetch: bool = True):
+    """The emerging-hub ranking (hubdata.metrics.emerging_scores) of every region x traded
+    cluster (or one cluster) at one geography: a hubdata.ranking.Ranking, best first.
+    Clusters keep their identity across NAICS editions (each year uses its own bridge), so a
+    period may cross 2017 or 2022. A pair whose sum is a lower bound in either year (member
+    cells withheld) is shown but not scored: its growth could be the withheld cells."""
+    from hubdata.ranking import Ranking, comparable_rows
+    from hubdata.regions import fill_region_names
+    from hubdata.views import with_cagr_pct
+
+    start, end = int(start), int(end)
+    wanted = [cluster_code(cluster)] if cluster else list(
+        cluster_list().loc[lambda t: t["traded"], "cluster_code"])
+    frame, dropped = comparable_rows(obs.frame, start, end)
+    if frame.empty:
+        raise NoDataError(f"No region is in the data for both {start} and {end}: a ranking "
+                          "compares the same places in the two years.", source=source)
+    sub = Observations(frame, obs.provenance)
+    built = [cluster_rows(sub, year, geo, clusters=wanted, fetch=fetch) for year in (start, end)]
+    first, last = (b.table.assign(region_type=geo) for b in built)
+    out = compare_periods(first, last, start_year=start, end_year=end,
+                          min_employment=min_employment, min_establishments=min_establishments)
+    out = _score_complete(out, first, start, end, min_employment, min_establishments)
+    same_code = industries.vintage_notes(["x"], ["x"], start, end, _source_of(frame))
+    notes = dropped + [n for b in built for n in b.notes] + [
+        n for n in out.attrs.get("notes", []) if n not in same_code]
+    if built[0].bridge.vintage != built[1].bridge.vintage:
+        notes.append(f"The period crosses a NAICS revision: {start} uses NAICS "
+                     f"{built[0].bridge.vintage}, {end} NAICS {built[1].bridge.vintage}; each "
+                     "year's clusters use that year's bridge, so clusters stay comparable.")
+    provenance = table_provenance(sub, pd.concat([b.per_code for b in built])) + list(
+        {e["vintage"]: e for e in (provenance_entry(b.bridge) for b in built)}.values())
+    counts = out.loc[out["emerging_score"].isna(), "emerging_reason"].astype(str).value_counts()
+    ranked = out[out["emerging_score"].notna()].sort_values(
+        ["emerging_score", "shift_competitive"], ascending=False, kind="stable")
+    ranked = with_cagr_pct(fill_region_names(ranked.reset_index(drop=True), geo))
+    summary = {"pairs": len(out), "eligible": len(ranked),
+               "left_out": {reason: int(n) for reason, n in counts.items() if n}}
+    return Ranking(ranked, summary, provenance, list(dict.fromkeys(notes)))
+
+
+def _score_complete(out: pd.DataFrame, first: pd.DataFrame, start: int, end: int,
+                    min_employment: float, min_establishments: float) -> pd.DataFrame:
+    """Emerging scores again, over the pairs whose sums are complete in both years."""
+    before = first.set_index(["region_code", "industry_code"])["codes_withheld"]
+    withheld_start = pd.Series(list(zip(out["region_code"], out["industry_code"]))).map(
+        before).fillna(0).to_numpy()
+    partial = (out["codes_withheld"].to_numpy() > 0) | (withheld_start > 0)
+    if not partial.any():
+        return out
+    masked = out.assign(employment_start=out["employment_start"].where(~partial))
+    scores = emerging_scores(masked, start, end, min_employment, min_establishments)
+    reason = scores["emerging_reason"].astype(str).where(
+        ~partial, f"Member codes withheld in {start} or {end} (a lower-bound sum is not scored)")
+    return out.assign(emerging_score=scores["emerging_score"],
+                      emerging_rank=scores["emerging_rank"],
+                      emerging_reason=pd.Categorical(reason))
+
+
+def traded_only(board, bridge: Bridge, level: int, min_employment: float,
+                min_establishments: float, start: int, end: int):
+    """A NAICS-code ranking narrowed to codes in traded clusters, re-scored among them (the
+    percentiles compare traded pairs with each other); summary counts the local codes left
+    out as their own reason."""
+    from hubdata.ranking import Ranking
+
+    keep = board.ranked["industry_code"].isin(traded_codes(bridge, level))
+    ranked = board.ranked[keep]
+    if len(ranked):
+        scores = emerging_scores(ranked, start, end, min_employment, min_establishments)
+        ranked = ranked.assign(emerging_score=scores["emerging_score"],
+                               emerging_rank=scores["emerging_rank"]).sort_values(
+            ["emerging_score", "shift_competitive"], ascending=False, kind="stable")
+    left_out = dict(board.summary["left_out"])
+    left_out["Not in a traded cluster (traded only)"] = int((~keep).sum())
+    summary = {**board.summary, "eligible": len(ranked), "left_out": left_out}
+    return Ranking(ranked.reset_index(drop=True), summary, board.provenance, board.notes)
+
+
+def default_start(available, year: int) -> int | None:
+    """The start year a growth view opens on: five years back when the data has it, else the
+    earliest earlier year (the pages' rule, shared with `python -m hubdata clusters`)."""
+    earlier = sorted((int(y) for y in available if int(y) < int(year)), reverse=True)
+    return earlier[min(4, len(earlier) - 1)] if earlier else None
+
+
+PORTFOLIO_TABLES = ("portfolio", "related", "local")
+
+
+def portfolio_file_table(portfolio: Portfolio, which: str = "portfolio") -> pd.DataFrame:
+    """The rows a portfolio download holds: the traded clusters, the related clusters to grow
+    into, or the local clusters."""
+    if which not in PORTFOLIO_TABLES:
+        raise ConfigError(f"Unknown portfolio table {which!r}: use {', '.join(PORTFOLIO_TABLES)}.")
+    return {"portfolio": portfolio.table, "related": portfolio.related,
+            "local": portfolio.local}[which]
