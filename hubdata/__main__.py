@@ -256,29 +256,10 @@ def _industry(args: argparse.Namespace) -> str:
     return args.naics
 
 
-def rank_board(obs, args: argparse.Namespace, year: int):
-    """The ranking the Emerging hubs page shows for these options: (region, traded cluster)
-    pairs with --clusters or --cluster, else NAICS codes of --level (--traded-only: codes in
-    traded clusters, re-scored among them)."""
-    from hubdata import clusters, industries, ranking
-
-    if args.clusters or args.cluster:
-        return clusters.leaderboard(obs, args.source, args.start, year, args.geo,
-                                    args.min_employment, args.min_establishments,
-                                    cluster=args.cluster)
-    board = ranking.leaderboard(obs, args.source, args.start, year, args.geo, args.level,
-                                args.min_employment, args.min_establishments)
-    if not args.traded_only:
-        return board
-    bridge = clusters.definitions(industries.naics_vintage(year, args.source))
-    return clusters.traded_only(board, bridge, args.level, args.min_employment,
-                                args.min_establishments, args.start, year)
-
-
 def cmd_rank(args: argparse.Namespace) -> int:
-    """The Emerging hubs page's ranking (hubdata.ranking.leaderboard, or
-    hubdata.clusters.leaderboard for clusters), as its download."""
-    from hubdata import ranking, views
+    """The Emerging hubs page's ranking (hubdata.clusters.emerging: NAICS codes by default
+    here, (region, traded cluster) pairs with --clusters), as its download."""
+    from hubdata import clusters, ranking, views
     from hubdata.dataset import load_national
 
     year = _year(args)
@@ -288,7 +269,10 @@ def cmd_rank(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     _warn(obs.warnings)
-    board = rank_board(obs, args, year)
+    kind = "clusters" if args.clusters or args.cluster else "naics"
+    board = clusters.emerging(obs, args.source, args.start, year, args.geo, args.level,
+                              args.min_employment, args.min_establishments, kind=kind,
+                              cluster=args.cluster, traded=args.traded_only)
     for note in board.notes:
         print(f"note: {note}", file=sys.stderr)
     summary = board.summary
@@ -298,17 +282,10 @@ def cmd_rank(args: argparse.Namespace) -> int:
     table = ranking.rank_table(board.ranked, args.find, args.top)
     filters = ranking.rank_filters(args.source, args.start, year, args.geo, args.level,
                                    args.min_employment, args.min_establishments, args.find)
-    filters.update(rank_kind(args))
+    filters.update(clusters.rank_filters(kind, args.cluster, args.traded_only))
     about = views.about(table, board.provenance, filters, title=ranking.RANK_TITLE)
     _write(file_bytes(table, about, args.format), args.output, len(table))
     return 0
-
-
-def rank_kind(args: argparse.Namespace) -> dict:
-    """What a ranking ranks, for its filters line (the page writes the same)."""
-    if args.clusters or args.cluster:
-        return {"level": "", "rank": "clusters", "cluster": args.cluster or ""}
-    return {"rank": "naics", "traded_only": bool(args.traded_only)}
 
 
 # ---- clusters ----------------------------------------------------------------------------

@@ -880,6 +880,39 @@ def _score_complete(out: pd.DataFrame, first: pd.DataFrame, start: int, end: int
                       emerging_reason=pd.Categorical(reason))
 
 
+RANK_KINDS = {"clusters": "Traded clusters", "naics": "NAICS codes"}
+
+
+def emerging(obs: Observations, source: str, start: int, end: int, geo: str, level: int = 6,
+             min_employment: float = DEFAULT_MIN_EMPLOYMENT,
+             min_establishments: float = DEFAULT_MIN_ESTABLISHMENTS, *, kind: str = "clusters",
+             cluster: str | None = None, traded: bool = True):
+    """The Emerging hubs ranking for its options (the page and `python -m hubdata rank`):
+    kind 'clusters' ranks (region, traded cluster) pairs (or one `cluster`'s regions);
+    'naics' ranks the codes of `level`, with `traded` keeping codes in traded clusters."""
+    from hubdata import ranking
+
+    if kind not in RANK_KINDS:
+        raise ConfigError(f"Unknown ranking {kind!r}: use {', '.join(RANK_KINDS)}.")
+    if kind == "clusters" or cluster:
+        return leaderboard(obs, source, start, end, geo, min_employment, min_establishments,
+                           cluster=cluster)
+    board = ranking.leaderboard(obs, source, start, end, geo, level, min_employment,
+                                min_establishments)
+    if not traded:
+        return board
+    bridge = definitions(industries.naics_vintage(int(end), source))
+    return traded_only(board, bridge, level, min_employment, min_establishments, int(start),
+                       int(end))
+
+
+def rank_filters(kind: str, cluster: str | None, traded: bool) -> dict:
+    """What a ranking ranks, for the filters line of its download (page and CLI)."""
+    if kind == "clusters" or cluster:
+        return {"level": "", "rank": "clusters", "cluster": cluster or ""}
+    return {"rank": "naics", "traded_only": bool(traded)}
+
+
 def traded_only(board, bridge: Bridge, level: int, min_employment: float,
                 min_establishments: float, start: int, end: int):
     """A NAICS-code ranking narrowed to codes in traded clusters, re-scored among them (the

@@ -200,3 +200,28 @@ def program_table(frame: pd.DataFrame, key: str) -> None:
                      "award_usd": st.column_config.NumberColumn("Award (US$)", format="dollar"),
                      "announced": "Announced",
                      "source_url": st.column_config.LinkColumn("Source", display_text="link")})
+
+
+def national_files(source: str, years: tuple[int, ...], key: str) -> bool:
+    """QCEW: True when the national files of the years are cached; otherwise ask before
+    downloading them (pages that rank or profile every region need them)."""
+    if source != "qcew":
+        return True
+    missing = data.missing_national_files(years)
+    if not missing:
+        return True
+    wanted = " and ".join(map(str, missing))
+    if data.offline():
+        st.info(f"The BLS QCEW national files for {wanted} are not in this server's cache, and "
+                "it is offline. Run the app with a network connection once, or choose "
+                "imported files in the sidebar.", icon=":material/cloud_off:")
+        return False
+    st.warning(f"Ranking every region and industry needs BLS QCEW's national file for each "
+               f"year (every area x industry, tens of MB each). They are downloaded once and "
+               "cached.", icon=":material/download:")
+    if st.button(f"Fetch national files for {wanted} (~tens of MB each)", type="primary",
+                 key=f"fetch_{key}"):
+        if attempt(data.fetch_national_files, missing, key=key,
+                              context=f"BLS QCEW national files {wanted}") is not None:
+            st.rerun()
+    return False

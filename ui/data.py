@@ -18,6 +18,7 @@ import os
 import pandas as pd
 import streamlit as st
 
+from hubdata import clusters as cluster_views
 from hubdata import hubs as hub_views
 from hubdata import ranking, regions, views
 from hubdata.dataset import table_provenance
@@ -515,3 +516,45 @@ def outlines() -> dict:
     from hubdata import geometry
 
     return geometry.state_outlines()
+
+
+# --- Clusters (hubdata.clusters) ------------------------------------------------------------
+
+RANK_KINDS = cluster_views.RANK_KINDS
+rank_filters = cluster_views.rank_filters
+portfolio_about = cluster_views.portfolio_about
+portfolio_file_table = cluster_views.portfolio_file_table
+summary_lines = cluster_views.summary_lines
+network_edges = cluster_views.network_edges
+network_nodes = cluster_views.network_nodes
+
+@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner="Building the cluster portfolio…")
+def cluster_portfolio(source: str, region: str, year: int, start: int | None, base: str = "us"):
+    """hubdata.clusters.region_portfolio (what `python -m hubdata clusters` prints), on the
+    national data of the years (QCEW national files or every imported file)."""
+    obs = _national(source, tuple(int(y) for y in (start, year) if y))
+    return cluster_views.region_portfolio(obs, region, int(year), start and int(start), base=base)
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner="Ranking every region and cluster…")
+def emerging(source: str, start: int, end: int, geo: str, level: int, min_employment: int,
+             min_establishments: int, kind: str, traded: bool
+             ) -> tuple[pd.DataFrame, dict, list[dict], list[str]]:
+    """hubdata.clusters.emerging: (region, traded cluster) pairs, or NAICS codes of a level
+    (traded only or all), as `python -m hubdata rank` gives them."""
+    obs = _national(source, (int(start), int(end)))
+    board = cluster_views.emerging(obs, source, int(start), int(end), geo, int(level),
+                              min_employment, min_establishments, kind=kind, traded=traded)
+    return board.ranked, board.summary, board.provenance, board.notes
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def cluster_options() -> dict[str, str]:
+    """'cluster:<code>' -> label of every benchmark cluster."""
+    return cluster_views.cluster_options()
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def hub_clusters() -> dict[str, list[tuple[str, str]]]:
+    """Hub key -> its benchmark clusters [(cluster_code, name)], best match first."""
+    return hub_views.hub_clusters(hubs(), themes())
