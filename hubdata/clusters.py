@@ -770,21 +770,37 @@ def related_clusters(table: pd.DataFrame) -> pd.DataFrame:
 
 @lru_cache(maxsize=1)
 def network_layout() -> pd.DataFrame:
-    """A fixed position (x, y in [-1, 1]) for each traded cluster: a force-directed layout of
-    the related-cluster graph (networkx spring layout, weights = combined relatedness, fixed
-    seed), so every region's network is drawn the same way and users learn the map."""
+    """A fixed position (x, y in [-1, 1]) for each traded cluster, so every region's network
+    is drawn the same way and users learn the map: the clusters with related pairs by a
+    force-directed layout of the related-cluster graph (networkx spring layout, fixed seed,
+    weights = combined relatedness) inside the unit circle; the clusters without a related
+    pair on a ring around it, each at the angle of the cluster it is most related to."""
     import networkx as nx
 
+    edges = network_edges()
     graph = nx.Graph()
-    traded = cluster_list()
-    traded = traded[traded["traded"]]
-    graph.add_nodes_from(traded["cluster_code"])
-    for row in network_edges().itertuples():
-        graph.add_edge(row.source, row.target, weight=float(row.cr_all))
-    positions = nx.spring_layout(graph, seed=9, iterations=300, k=0.45, weight="weight")
-    frame = pd.DataFrame([(c, *positions[c]) for c in traded["cluster_code"]],
-                         columns=["cluster_code", "x", "y"])
-    return frame.round(4)
+    graph.add_weighted_edges_from(zip(edges["source"], edges["target"], edges["cr_all"]))
+    inner = nx.spring_layout(graph, seed=9, iterations=500, weight="weight")
+    core = pd.DataFrame([(c, *xy) for c, xy in inner.items()], columns=["cluster_code", "x", "y"])
+    reach = float(np.hypot(core["x"], core["y"]).max()) or 1.0
+    core[["x", "y"]] = core[["x", "y"]] / reach * 0.8
+    traded = cluster_list().loc[lambda t: t["traded"], "cluster_code"]
+    alone = [c for c in traded if c not in inner]
+    frame = pd.read_csv(RELATED_CSV, comment="#", dtype={"cluster_code": str,
+                                                          "cluster_code_2": str})
+    frame = frame[frame["cluster_code"].isin(alone) & frame["cluster_code_2"].isin(inner)]
+    nearest = frame.sort_values("cr_all", ascending=False).drop_duplicates("cluster_code")
+    where = core.set_index("cluster_code")
+    angle = {row.cluster_code: np.arctan2(where.at[row.cluster_code_2, "y"],
+                                          where.at[row.cluster_code_2, "x"])
+             for row in nearest.itertuples()}
+    order = sorted(alone, key=lambda c: (angle.get(c, 0.0), int(c)))
+    start = angle.get(order[0], 0.0) if order else 0.0
+    ring = pd.DataFrame({"cluster_code": order,
+                         "x": [np.cos(start + 2 * np.pi * i / len(order)) for i in range(len(order))],
+                         "y": [np.sin(start + 2 * np.pi * i / len(order)) for i in range(len(order))]})
+    out = pd.concat([core, ring], ignore_index=True)
+    return out.set_index("cluster_code").loc[list(traded)].reset_index().round(4)
 
 
 def network_edges() -> pd.DataFrame:

@@ -78,8 +78,8 @@ def kpis(portfolio, base_label: str) -> None:
     cols[0].metric("Jobs in traded clusters", f"{s['traded_employment']:,.0f}", border=True,
                    help="Traded clusters sell beyond their region (Cluster Mapping Project).")
     cols[1].metric("Share of jobs in traded clusters", f"{s['traded_share']:.1%}",
-                   f"{(s['traded_share'] - s['base_traded_share']) * 100:+.1f} points vs "
-                   f"{base_label}", border=True,
+                   f"{(s['traded_share'] - s['base_traded_share']) * 100:+.1f} pts vs base",
+                   border=True,
                    help=f"{base_label}: {s['base_traded_share']:.1%}. Region total: "
                         f"{s['total_basis']}.")
     cols[2].metric("Average pay, traded vs local", f"US${s['traded_avg_pay']:,.0f}",
@@ -175,7 +175,9 @@ def render() -> None:
         st.info("No related cluster to suggest: the region has no strong or specialised "
                 "traded cluster in this year.", icon=":material/info:")
     else:
-        st.caption(f"Clusters related to its {related['basis'].iloc[0].split(' (')[0]} "
+        seeds = "strong" if related["basis"].iloc[0].startswith("related to a strong") else \
+            "specialised (LQ >= 1; it has no strong one)"
+        st.caption(f"Clusters related to its {seeds} clusters "
                    "(Cluster Mapping Project: the top decile of combined relatedness), where it "
                    "is not strong yet. Percentiles of the strongest link: co-location, "
                    "input-output and shared occupations.")
@@ -206,7 +208,8 @@ def render() -> None:
         st.switch_page("pages/explore.py", query_params={
             "source": source, "year": str(year), "naics": f"cluster:{pick}", "geo": "county",
             "metric": "lq"})
-    st.caption("Summary: " + "; ".join(f"{k}: {v}" for k, v in data.summary_lines(portfolio)))
+    st.caption("Summary: " + "; ".join(f"{k}: {v}" for k, v in data.summary_lines(portfolio))
+               .replace("$", "\\$"))
     components.share_control()
 
 

@@ -526,7 +526,7 @@ def _short(name: str, width: int = 22) -> str:
 
 
 def build_portfolio_bubble_figure(table: pd.DataFrame, *, title: str, caption: str,
-                                  x_axis: str, labelled: int = 12) -> go.Figure:
+                                  x_axis: str, labelled: int = 8) -> go.Figure:
     """A region's traded clusters: x = employment growth (% a year), y = LQ (log scale, the
     line at 1 = the base area's share), area = jobs; strong clusters in vermilion. The
     largest clusters and every strong one are named. Clusters without growth (no figure
@@ -556,12 +556,16 @@ def build_portfolio_bubble_figure(table: pd.DataFrame, *, title: str, caption: s
                           "<br>%{customdata[1]:,.0f} jobs<extra></extra>"))
     fig.add_hline(y=1, line={"color": "#555555", "width": 1.5, "dash": "dash"})
     fig.add_vline(x=0, line={"color": "#555555", "width": 1.5})
+    ticks = [t for t in (0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32)
+             if len(frame) and frame["_y"].min() / 1.5 <= t <= frame["_y"].max() * 1.5]
     fig.update_yaxes(type="log", title_text="Location quotient (log scale; 1 = base area's "
-                     "share)", gridcolor="#EEEEEE", tickformat=".2~f")
+                     "share)", gridcolor="#EEEEEE", tickvals=ticks,
+                     ticktext=[f"{t:g}" for t in ticks])
     fig.update_xaxes(title_text=x_axis, gridcolor="#EEEEEE", tickformat="+.0f",
                      zeroline=False)
-    fig.update_layout(legend={"orientation": "h", "y": -0.2, "x": 0})
-    return _finish(fig, title, caption, height=620, bottom=120)
+    fig.update_layout(legend={"orientation": "h", "y": 1.0, "x": 1, "xanchor": "right",
+                              "yanchor": "bottom"})
+    return _finish(fig, title, caption, height=620, bottom=110)
 
 
 LQ_TICKS = [0.1, 0.25, 0.5, 1, 2, 4, 8]
@@ -588,7 +592,9 @@ def build_cluster_network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, ti
     strong = nodes["strong_cluster"].fillna(False).astype(bool)
     marked = nodes["cluster_code"].isin(highlight)
     size = 12 + 38 * np.sqrt(jobs / (jobs.max() or 1))
-    named = set(nodes.index[strong | marked]) | set(jobs.nlargest(8).index[jobs.nlargest(8) > 0])
+    top_jobs = jobs.nlargest(5)
+    named = set(nodes.index[strong]) | set(top_jobs.index[top_jobs > 0]) | set(
+        nodes.index[marked][:6])
     known = lq > 0
     colour = np.log2(lq.where(known))
     ticks = [t for t in LQ_TICKS if lq[known].empty or t <= max(8, float(lq.max()))]
@@ -620,6 +626,6 @@ def build_cluster_network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, ti
               "no jobs published · lines: related pairs (Cluster Mapping Project)")
     fig.add_annotation(text=legend, xref="paper", yref="paper", x=0, y=1.0, xanchor="left",
                        yanchor="bottom", showarrow=False, font={"size": 12, "color": "#444"})
-    fig.update_xaxes(visible=False, range=[-1.2, 1.2])
-    fig.update_yaxes(visible=False, range=[-1.2, 1.2], scaleanchor="x", scaleratio=0.6)
+    fig.update_xaxes(visible=False, range=[-1.25, 1.25])
+    fig.update_yaxes(visible=False, range=[-1.15, 1.15])
     return _finish(fig, title, caption, height=720)
