@@ -583,25 +583,12 @@ def region_portfolio(obs: Observations, region: str, year: int, start: int | Non
     notes = list(built.notes)
     per_code = [built.per_code]
     out = rows.assign(start_year=pd.NA)
+    before = None
     if start is not None:
         first, first_built, _, _ = _region_rows(obs, region, int(start), base, fetch)
         per_code.append(first_built.per_code)
         notes += [n for n in first_built.notes if n not in notes]
         before = first.set_index("cluster_code")
-        out = out.assign(
-            start_year=int(start),
-            employment_start=out["cluster_code"].map(before["employment"]),
-            lq_employment_start=out["cluster_code"].map(before["lq_employment"]),
-            start_withheld=out["cluster_code"].map(before["codes_withheld"]))
-        out["employment_change"] = out["employment"] - out["employment_start"]
-        out["employment_cagr"] = cagr(out["employment_start"], out["employment"],
-                                      int(year) - int(start))
-        lower = out["start_withheld"].fillna(0) > 0
-        out.loc[lower, "suppressed_note"] = (
-            out.loc[lower, "suppressed_note"].where(out.loc[lower, "suppressed_note"] == "",
-                                                    out.loc[lower, "suppressed_note"] + "; ")
-            + f"{start}: " + _codes(out.loc[lower, "start_withheld"])
-            + " withheld (its sum and the growth rest on a lower bound)")
     out = out.assign(cluster_name=out["industry_title"])
     info = cluster_list()
     every = info[["cluster_code", "cluster_name", "traded"]].merge(
@@ -612,6 +599,22 @@ def region_portfolio(obs: Observations, region: str, year: int, start: int | Non
     for column, value in (("region_code", code), ("year", int(year)),
                           ("naics_vintage", built.bridge.vintage)):
         every.loc[absent, column] = value
+    if before is not None:  # growth for every cluster with a figure in either year
+        every["employment_start"] = every["cluster_code"].map(before["employment"])
+        every["lq_employment_start"] = every["cluster_code"].map(before["lq_employment"])
+        every["employment_change"] = every["employment"] - every["employment_start"]
+        every["employment_cagr"] = cagr(every["employment_start"], every["employment"],
+                                        int(year) - int(start))
+        withheld = every["cluster_code"].map(before["codes_withheld"]).fillna(0)
+        lower = withheld > 0
+        note = every["suppressed_note"].fillna("")
+        every.loc[lower, "suppressed_note"] = note[lower].where(note[lower] == "",
+                                                                note[lower] + "; ") + (
+            f"{start}: " + _codes(withheld[lower]) + " withheld (its sum and the growth rest "
+            "on a lower bound)")
+        gone = absent & every["employment_start"].notna()
+        every.loc[gone, "suppressed_note"] = (f"no published member row in this {where} in "
+                                              f"{year}; {start} figures shown")
     every["region_name"] = rows["region_name"].iloc[0]
     every["member_codes"] = every["cluster_code"].map(
         built.bridge.code_map().value_counts()).fillna(0).astype(int)
