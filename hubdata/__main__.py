@@ -246,9 +246,7 @@ def cmd_table(args: argparse.Namespace) -> int:
 
 
 def _industry(args: argparse.Namespace) -> str:
-    """--naics, or --cluster as 'cluster:<code>' (one of the two)."""
-    if bool(args.naics) == bool(args.cluster):
-        raise ConfigError("Give --naics CODE or --cluster CLUSTER (one of them).")
+    """--naics, or --cluster as 'cluster:<code>' (argparse allows one of the two)."""
     if args.cluster:
         from hubdata.clusters import PREFIX, cluster_code
 
@@ -384,13 +382,14 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--year", type=int, default=None,
                        help=f"data year (default: latest, QCEW {LATEST_YEAR['qcew']}, "
                             f"CBP {LATEST_YEAR['cbp']})")
-    table.add_argument("--naics", default=None,
+    pick = table.add_mutually_exclusive_group(required=True)
+    pick.add_argument("--naics", default=None,
                        help="a NAICS code (5221, 31-33), a hub theme (theme:sporting_goods: its "
                             "codes summed per region), a code list (codes:339920+423910) or a "
                             "cluster (cluster:41)")
-    table.add_argument("--cluster", default=None,
-                       help="instead of --naics, a benchmark cluster: its code or key (41, "
-                            "recreational_and_small_electric_goods); its member codes summed")
+    pick.add_argument("--cluster", default=None,
+                      help="instead of --naics, a benchmark cluster: its code or key (41, "
+                           "recreational_and_small_electric_goods); its member codes summed")
     table.add_argument("--regions", default=None,
                        help="instead of every region at --geo, these regions, ';'-separated: "
                             "county:49057, msa:36260, state:49, or a custom region "

@@ -401,31 +401,48 @@ def _bridge_notes(bridge: Bridge, data_codes: pd.Series, mapping: pd.Series, yea
     return notes
 
 
+REGION_COLUMNS = ["region_code", "region_name", "state", "year", "total_employment",
+                  "total_establishments", "total_payroll", "total_basis", "total_withheld_rows",
+                  "base_area", "base_total_employment", "base_total_establishments", "source",
+                  "vintage"]
+
+
 def _sum_members(per_code: pd.DataFrame, codes: pd.Series, bridge: Bridge, geo: str,
                  basis: str) -> pd.DataFrame:
-    """Sum the member codes' rows per region and cluster (published cells; withheld counted)."""
+    """Sum the member codes' rows per region and cluster (published cells; withheld counted).
+    Vectorised for national tables: numbers are summed on integer group keys, and the
+    per-region columns (names, totals, base) are taken once per region, not per group."""
     info = cluster_list().set_index("cluster_code")
-    rows = per_code.assign(cluster_code=per_code["industry_code"].map(codes).to_numpy())
-    withheld = rows["employment"].isna()
-    both = rows["employment"].notna() & rows["payroll"].notna()
-    rows = rows.assign(withheld=withheld, paid_emp=rows["employment"].where(both),
-                       paid_pay=rows["payroll"].where(both))
-    keys = ["region_code", "cluster_code"]
-    grouped = rows.groupby(keys, sort=True)
-    first = grouped.first()
-    out = first[["region_name", "state", "year", "total_employment", "total_establishments",
-                 "total_payroll", "total_basis", "total_withheld_rows", "base_area",
-                 "base_total_employment", "base_total_establishments", "source",
-                 "vintage"]].copy()
-    for column in ("employment", "establishments", "payroll"):
-        out[column] = grouped[column].sum(min_count=1)
-    out["avg_annual_pay"] = (grouped["paid_pay"].sum(min_count=1)
-                             / grouped["paid_emp"].sum(min_count=1)).where(
-        grouped["paid_emp"].sum() > 0).round(0)
-    out["codes_present"] = grouped.size()
-    out["codes_withheld"] = grouped["withheld"].sum().astype(int)
-    out = out.reset_index()
-    base = rows.drop_duplicates("industry_code").groupby("cluster_code")
+    region_idx, region_codes = pd.factorize(per_code["region_code"])
+    code_idx, code_values = pd.factorize(per_code["industry_code"])
+    cluster_of_code, cluster_values = pd.factorize(codes.reindex(code_values).to_numpy(object))
+    width = len(cluster_values)
+    groups, group_of_row = np.unique(region_idx * width + cluster_of_code[code_idx],
+                                     return_inverse=True)
+
+    def total(values: np.ndarray) -> np.ndarray:
+        """Sum per group over the known values; NaN where none is known."""
+        known = ~np.isnan(values)
+        sums = np.bincount(group_of_row, np.where(known, values, 0.0), len(groups))
+        return np.where(np.bincount(group_of_row, known, len(groups)) > 0, sums, np.nan)
+
+    employment = per_code["employment"].to_numpy(float)
+    payroll = per_code["payroll"].to_numpy(float)
+    both = ~np.isnan(employment) & ~np.isnan(payroll)
+    first_rows = np.unique(region_idx, return_index=True)[1]
+    out = per_code.iloc[first_rows][REGION_COLUMNS].iloc[groups // width].reset_index(drop=True)
+    out["cluster_code"] = np.asarray(cluster_values, dtype=object)[groups % width]
+    out["employment"] = total(employment)
+    out["establishments"] = total(per_code["establishments"].to_numpy(float))
+    out["payroll"] = total(payroll)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["avg_annual_pay"] = np.round(total(np.where(both, payroll, np.nan))
+                                         / total(np.where(both, employment, np.nan)), 0)
+    out["codes_present"] = np.bincount(group_of_row, minlength=len(groups))
+    out["codes_withheld"] = np.bincount(group_of_row, np.isnan(employment),
+                                        len(groups)).astype(int)
+    firsts = per_code.iloc[np.unique(code_idx, return_index=True)[1]]
+    base = firsts.assign(cluster_code=cluster_values[cluster_of_code]).groupby("cluster_code")
     for column in ("base_employment", "base_establishments", "base_payroll"):
         out[column] = out["cluster_code"].map(base[column].sum(min_count=1))
     out["base_basis"] = out["cluster_code"].map(

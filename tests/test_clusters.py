@@ -365,7 +365,7 @@ def test_cli_cluster_options(utah, cache_dir):
     assert b"cluster:41,Recreational and Small Electric Goods" in by_code.stdout
     both = cli(cache_dir, "table", "--cluster", "41", "--naics", "339920", "--year", "2021",
                "--source", "import")
-    assert both.returncode == 2 and b"one of them" in both.stderr
+    assert both.returncode == 2 and b"not allowed with" in both.stderr
     bad = cli(cache_dir, "table", "--cluster", "sporting", "--year", "2021", "--source", "import")
     assert bad.returncode == 2 and b"Unknown cluster" in bad.stderr
     listed = cli(cache_dir, "clusters", "--list")
