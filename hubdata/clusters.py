@@ -679,7 +679,7 @@ def _summary(rows: pd.DataFrame, table: pd.DataFrame) -> dict:
         if base_total else float("nan"),
         "traded_avg_pay": traded_pay, "local_avg_pay": local_pay,
         "traded_pay_premium": traded_pay / local_pay - 1 if local_pay else float("nan"),
-        "strong_clusters": int(table["strong_cluster"].fillna(False).astype(bool).sum()),
+        "strong_clusters": int(table["strong_cluster"].astype("boolean").fillna(False).sum()),
         "clusters_with_jobs": int(table["employment"].notna().sum()),
         "codes_withheld": int(rows["codes_withheld"].sum()),
         "total_basis": str(rows["total_basis"].iloc[0]),
@@ -756,7 +756,7 @@ def related_clusters(table: pd.DataFrame) -> pd.DataFrame:
     strong clusters it links to and the relatedness percentiles of its strongest link
     (combined, co-location, input-output, occupations). Without strong clusters, the
     clusters it is specialised in (LQ >= 1) are the starting points, and `basis` says so."""
-    strong = table["strong_cluster"].fillna(False).astype(bool)
+    strong = table["strong_cluster"].astype("boolean").fillna(False)
     seeds, basis = table.loc[strong, "cluster_code"], "related to a strong cluster"
     if seeds.empty:
         seeds = table.loc[pd.to_numeric(table["lq_employment"], errors="coerce") >= 1,
@@ -781,7 +781,7 @@ def related_clusters(table: pd.DataFrame) -> pd.DataFrame:
     for column in ("cluster_name", "lq_employment", "employment", "employment_cagr",
                    "strong_cluster"):
         out[column] = out["cluster_code"].map(own[column]) if column in own else np.nan
-    out = out[~out["strong_cluster"].fillna(False).astype(bool)]
+    out = out[~out["strong_cluster"].astype("boolean").fillna(False)]
     out["basis"] = basis
     out = out.sort_values(["links", "cr_all", "lq_employment"], ascending=False,
                           na_position="last")
@@ -946,7 +946,7 @@ def rank_filters(kind: str, cluster: str | None, traded: bool) -> dict:
     """What a ranking ranks, for the filters line of its download (page and CLI)."""
     if kind == "clusters" or cluster:
         return {"level": "", "rank": "clusters", "cluster": cluster or ""}
-    return {"rank": "naics", "traded_only": bool(traded)}
+    return {"traded_only": "yes"} if traded else {}
 
 
 def traded_only(board, bridge: Bridge, level: int, min_employment: float,

@@ -134,7 +134,7 @@ def render() -> None:
     span = f"{first}-{year}" if first else str(year)
     st.header(f"{name}: traded clusters, {year}")
     kpis(portfolio, base_label)
-    strong = portfolio.table[portfolio.table["strong_cluster"].fillna(False).astype(bool)]
+    strong = portfolio.table[portfolio.table["strong_cluster"].astype("boolean").fillna(False)]
     if len(strong):
         st.markdown("**Strong clusters:** " + " · ".join(
             f"{n} (LQ {lq:.2f})" for n, lq in zip(strong["cluster_name"], strong["lq_employment"])))

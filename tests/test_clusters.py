@@ -201,8 +201,8 @@ def test_weber_2021_portfolio_equals_the_sum_of_its_member_rows(utah):
         withheld = sum(w for _, _, w in before)
         if before and not withheld:
             assert table.loc[cluster, "employment_start"] == sum(e for e, _, _ in before)
-    # by hand from the raw file: 339920 (4 establishments, 15 jobs) and 339930 (28 jobs)
-    assert rows21["339920"][:2] == (15.0, 4.0)
+    # by hand from the raw file: 339920 (4 establishments, 15 jobs), 339999 (8, 28 jobs)
+    assert rows21["339920"][:2] == (15.0, 4.0) and rows21["339999"][:2] == (28.0, 8.0)
     assert table.loc["41", "employment"] == 43 and table.loc["41", "establishments"] == 12
     assert table.loc["41", "codes_present"] == 2
 

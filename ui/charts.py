@@ -536,7 +536,7 @@ def build_portfolio_bubble_figure(table: pd.DataFrame, *, title: str, caption: s
     size = pd.to_numeric(table["employment"], errors="coerce").clip(lower=0)
     known = x.notna() & (y > 0) & size.notna()
     frame = table[known].assign(_x=x[known], _y=y[known], _s=size[known])
-    strong = frame["strong_cluster"].fillna(False).astype(bool)
+    strong = frame["strong_cluster"].astype("boolean").fillna(False)
     named = set(frame.nlargest(labelled, "_s").index) | set(frame.index[strong])
     sizeref = 2.0 * float(frame["_s"].max() or 1) / 60 ** 2
     fig = go.Figure()
@@ -589,7 +589,7 @@ def build_cluster_network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, ti
                                line={"color": "#C8C8C8", "width": 1}))
     lq = pd.to_numeric(nodes["lq_employment"], errors="coerce")
     jobs = pd.to_numeric(nodes["employment"], errors="coerce").fillna(0).clip(lower=0)
-    strong = nodes["strong_cluster"].fillna(False).astype(bool)
+    strong = nodes["strong_cluster"].astype("boolean").fillna(False)
     marked = nodes["cluster_code"].isin(highlight)
     size = 12 + 38 * np.sqrt(jobs / (jobs.max() or 1))
     top_jobs = jobs.nlargest(5)
