@@ -614,7 +614,8 @@ def region_portfolio(obs: Observations, region: str, year: int, start: int | Non
     where = GEO_WORD.get(kind, "region")
     every.loc[absent, "suppressed_note"] = f"no published member row in this {where}"
     for column, value in (("region_code", code), ("year", int(year)),
-                          ("naics_vintage", built.bridge.vintage)):
+                          ("naics_vintage", built.bridge.vintage),
+                          ("source", rows["source"].iloc[0]), ("vintage", rows["vintage"].iloc[0])):
         every.loc[absent, column] = value
     if before is not None:  # growth for every cluster with a figure in either year
         every["employment_start"] = every["cluster_code"].map(before["employment"])
@@ -639,8 +640,15 @@ def region_portfolio(obs: Observations, region: str, year: int, start: int | Non
     for column in PORTFOLIO_COLUMNS:
         if column not in every.columns:
             every[column] = np.nan
-    for column in ("year", "start_year", "naics_vintage", "codes_present", "codes_withheld"):
+    for column in ("year", "start_year", "naics_vintage", "codes_present", "codes_withheld",
+                   "employment_rank", "regions_ranked"):
         every[column] = pd.to_numeric(every[column], errors="coerce").astype("Int64")
+    for column in ("employment", "establishments", "lq_employment", "employment_start",
+                   "employment_change", "employment_cagr", "lq_employment_start",
+                   "avg_annual_pay"):
+        every[column] = pd.to_numeric(every[column], errors="coerce").astype("float64")
+    for column in ("strong_cluster", "top10_cluster"):
+        every[column] = every[column].astype("boolean")
     ordered = every.sort_values(["employment", "cluster_code"], ascending=[False, True],
                                 na_position="last", key=lambda s: s if s.name != "cluster_code"
                                 else s.astype(int))
@@ -800,7 +808,7 @@ def network_layout() -> pd.DataFrame:
     edges = network_edges()
     graph = nx.Graph()
     graph.add_weighted_edges_from(zip(edges["source"], edges["target"], edges["cr_all"]))
-    inner = nx.spring_layout(graph, seed=9, iterations=500, weight="weight")
+    inner = nx.spring_layout(graph, seed=9, iterations=500, weight="weight", k=0.4)
     core = pd.DataFrame([(c, *xy) for c, xy in inner.items()], columns=["cluster_code", "x", "y"])
     reach = float(np.hypot(core["x"], core["y"]).max()) or 1.0
     core[["x", "y"]] = core[["x", "y"]] / reach * 0.8

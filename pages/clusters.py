@@ -17,7 +17,7 @@ CONFIG = {
     "employment_rank": st.column_config.NumberColumn("Rank (jobs)"),
     "regions_ranked": st.column_config.NumberColumn("of regions"),
     "top10_cluster": st.column_config.CheckboxColumn("Top 10%"),
-    "employment_cagr": st.column_config.NumberColumn("Growth (share a year)", format="%.3f"),
+    "employment_cagr": st.column_config.NumberColumn("Growth (a year)", format="percent"),
     "codes_present": st.column_config.NumberColumn("Codes with rows"),
     "codes_withheld": st.column_config.NumberColumn("Codes withheld"),
     "member_codes": st.column_config.NumberColumn("Member codes"),

@@ -142,7 +142,8 @@ def source_line(caption: str, about: list[tuple[str, str]], filters: str = "") -
     return " · ".join([*parts, "Hub Atlas"])
 
 
-SLIDE_LABELS = ["emerging_rank", "region_name", "region", "region_code", "state", "year"]
+SLIDE_LABELS = ["emerging_rank", "cluster_name", "region_name", "region", "region_code", "state",
+                "year"]
 SLIDE_MEASURES = ["employment", "lq_employment", "establishments", "avg_annual_pay",
                   "employment_cagr_pct", "employment_change", "emerging_score", "amount_usd",
                   "award_usd"]
@@ -152,7 +153,8 @@ SLIDE_COLUMNS = 7
 def slide_table(table: pd.DataFrame) -> pd.DataFrame:
     """The columns that fit a slide: up to three that name the row (the industry too when
     the rows span several), then the main measures; else the first columns."""
-    labels = [c for c in SLIDE_LABELS if c in table.columns and table[c].notna().any()][:3]
+    labels = [c for c in SLIDE_LABELS if c in table.columns and table[c].notna().any()
+              and (len(table) < 2 or table[c].nunique() > 1)][:3]  # a constant names no row
     if "industry_code" in table.columns and table["industry_code"].nunique() > 1:
         labels.append("industry_code")
     measures = [c for c in SLIDE_MEASURES if c in table.columns]
