@@ -113,7 +113,10 @@ def render() -> None:
         "traded industry" if traded else "industry")
     st.subheader(f"{len(table):,} emerging {data.GEOS[geo].lower()} x {what} pairs, "
                  f"{first}-{year}")
-    st.dataframe(table, hide_index=True, width="stretch", height=420, column_config=CONFIG,
+    config = CONFIG if kind != "clusters" else {
+        **CONFIG, "industry_code": st.column_config.TextColumn("Cluster code"),
+        "industry_title": st.column_config.TextColumn("Cluster")}
+    st.dataframe(table, hide_index=True, width="stretch", height=420, column_config=config,
                  key="emerging_table")
     filters = {"source": source, "start": first, "year": year, "geo": geo,
                "level": st.session_state["level"], "min_employment": st.session_state["minemp"],

@@ -548,10 +548,11 @@ def emerging(source: str, start: int, end: int, geo: str, level: int, min_employ
     return board.ranked, board.summary, board.provenance, board.notes
 
 
-@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
-def cluster_options() -> dict[str, str]:
-    """'cluster:<code>' -> label of every benchmark cluster."""
-    return cluster_views.cluster_options()
+def cluster_note(industry: str) -> str:
+    """For a cluster pick, the definitions' source for a chart caption ('; ...'), else ''."""
+    if not cluster_views.is_cluster(industry):
+        return ""
+    return "; U.S. Cluster Mapping Project benchmark cluster (NAICS members summed)"
 
 
 @st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)

@@ -39,8 +39,10 @@ REGIONS = state.Param("regions", state.parse_region, DEFAULT_REGIONS, many=state
 
 def industry_picker(column) -> str:
     options = data.industry_options()
-    column.selectbox("Industry or hub theme", list(options), key="naics",
-                     format_func=options.get, help="Type a NAICS code or words of its title.")
+    column.selectbox("Industry, cluster or hub theme", list(options), key="naics",
+                     format_func=options.get, help="Type a NAICS code, a cluster or words of "
+                     "a title; clusters are the U.S. Cluster Mapping Project's benchmark "
+                     "clusters (related industries summed).")
     return st.session_state["naics"]
 
 
