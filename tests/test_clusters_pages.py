@@ -124,3 +124,13 @@ def test_the_hub_profile_names_its_benchmark_cluster_and_switches_to_it(utah):
     at.button(key="hub_cluster").click().run()
     assert not at.exception
     assert at.selectbox(key="naics").value == "cluster:41"
+
+
+@pytest.mark.parametrize("page", ["pages/trends.py", "pages/compare.py"])
+def test_trends_and_compare_take_a_cluster(utah, page):
+    at = run(page, source="import", year="2021", start="2017", naics="cluster:41",
+             regions="county:49005;county:49057")
+    assert at.selectbox(key="naics").value == "cluster:41"
+    shown = next(d.value for d in at.dataframe if "industry_code" in d.value.columns)
+    assert set(shown["industry_code"]) == {"cluster:41"}
+    assert set(shown["region_code"]) >= {"49005", "49057"}
