@@ -42,8 +42,9 @@ import pandas as pd
 from hubdata import industries
 from hubdata.dataset import Observations, table_provenance
 from hubdata.errors import ConfigError, NoDataError
-from hubdata.metrics import (DEFAULT_MIN_EMPLOYMENT, DEFAULT_MIN_ESTABLISHMENTS, cagr,
-                             cluster_flags, compare_periods, emerging_scores, location_quotient)
+from hubdata.metrics import (DEFAULT_MIN_EMPLOYMENT, DEFAULT_MIN_ESTABLISHMENTS,
+                             add_location_quotients, cagr, cluster_flags, compare_periods,
+                             emerging_scores)
 from hubdata.table import TABLE_COLUMNS, build_table, levels_of
 
 DEFINITIONS_CSV = Path(__file__).with_name("clusters_naics2012.csv")
@@ -447,12 +448,9 @@ def _sum_members(per_code: pd.DataFrame, codes: pd.Series, bridge: Bridge, geo: 
         out[column] = out["cluster_code"].map(base[column].sum(min_count=1))
     out["base_basis"] = out["cluster_code"].map(
         base["base_basis"].agg(lambda s: "; ".join(dict.fromkeys(s.dropna().astype(str)))))
-    out["lq_employment"] = location_quotient(out["employment"], out["total_employment"],
-                                             out["base_employment"],
-                                             out["base_total_employment"]).round(4)
-    out["lq_establishments"] = location_quotient(
-        out["establishments"], out["total_establishments"], out["base_establishments"],
-        out["base_total_establishments"]).round(4)
+    out = add_location_quotients(out)
+    out[["lq_employment", "lq_establishments"]] = out[["lq_employment",
+                                                       "lq_establishments"]].round(4)
     counts = bridge.code_map().value_counts()
     out["member_codes"] = out["cluster_code"].map(counts).fillna(0).astype(int)
     out["industry_code"] = PREFIX + out["cluster_code"]

@@ -52,13 +52,7 @@ def pick_region() -> str:
     left, right = st.columns([5, 1.4], vertical_alignment="bottom")
     left.selectbox("Region: a county, metro area or state", list(options), key="region",
                    format_func=options.get, help="Type to search by name.")
-    with right.popover("Custom region", icon=":material/add_location_alt:", width="stretch"):
-        st.text_input("Name", key="custom_name", max_chars=40, placeholder="Wasatch Front")
-        st.text_input("County FIPS codes, comma-separated", key="custom_counties",
-                      placeholder="49011, 49035, 49057")
-        st.button("Show its portfolio", on_click=_set_custom, key="custom_show")
-        if st.session_state.get("_custom_problem"):
-            st.error(st.session_state["_custom_problem"])
+    pickers.custom_region_popover(right, "Show its portfolio", _set_custom, "custom_show")
     return st.session_state["region"]
 
 
@@ -149,10 +143,10 @@ def render() -> None:
 
     stem = export.stem("clusters", region.replace(":", "-"), span)
     st.subheader(f"All {len(portfolio.table)} traded clusters, most jobs first")
-    table = data.portfolio_file_table(portfolio, "portfolio")
+    table = data.cluster_views.portfolio_file_table(portfolio, "portfolio")
     st.dataframe(table, hide_index=True, width="stretch", height=420, column_config=CONFIG,
                  column_order=SHOWN, key="clusters_table")
-    components.table_downloads(table, data.portfolio_about(portfolio, source, base), stem,
+    components.table_downloads(table, data.cluster_views.portfolio_about(portfolio, source, base), stem,
                                key="clusters")
     caption = charts.caption_text(data.SOURCE_SHORT[source], span, base=base_label,
                                   extra=f"{name}; U.S. Cluster Mapping Project benchmark clusters")
@@ -186,11 +180,11 @@ def render() -> None:
                          "cluster_name", "related_to", "links", "cr_all_pc", "cr_lc_pc",
                          "cr_io_pc", "cr_occ_pc", "lq_employment", "employment",
                          "employment_cagr", "basis"])
-        components.table_downloads(related, data.portfolio_about(portfolio, source, base, "related"),
+        components.table_downloads(related, data.cluster_views.portfolio_about(portfolio, source, base, "related"),
                                    stem + "-related", key="related")
-    nodes = data.network_nodes(table)
+    nodes = data.cluster_views.network_nodes(table)
     network = charts.build_cluster_network_figure(
-        nodes, data.network_edges(), title=charts.two_line(name, f"the cluster network, {year}"),
+        nodes, data.cluster_views.network_edges(), title=charts.two_line(name, f"the cluster network, {year}"),
         caption=caption + "; node colour = LQ, area = jobs",
         highlight=set(related["cluster_code"]))
     components.plotly(network, key="clusters_network_chart")
@@ -199,7 +193,7 @@ def render() -> None:
         st.dataframe(portfolio.local, hide_index=True, width="stretch", column_config=CONFIG,
                      column_order=SHOWN, key="local_table")
         components.table_downloads(portfolio.local,
-                                   data.portfolio_about(portfolio, source, base, "local"),
+                                   data.cluster_views.portfolio_about(portfolio, source, base, "local"),
                                    stem + "-local", key="local")
     pick = st.selectbox("Open a cluster on the Explore page", list(table["cluster_code"]),
                         format_func=dict(zip(table["cluster_code"], table["cluster_name"])).get,
@@ -208,7 +202,7 @@ def render() -> None:
         st.switch_page("pages/explore.py", query_params={
             "source": source, "year": str(year), "naics": f"cluster:{pick}", "geo": "county",
             "metric": "lq"})
-    st.caption("Summary: " + "; ".join(f"{k}: {v}" for k, v in data.summary_lines(portfolio))
+    st.caption("Summary: " + "; ".join(f"{k}: {v}" for k, v in data.cluster_views.summary_lines(portfolio))
                .replace("$", "\\$"))
     components.share_control()
 

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import SHARED_DATA
 from test_app import media, offline, shapes  # noqa: F401 (shared fixtures)
+from test_pages_analysis import run
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -35,15 +36,6 @@ def utah(offline) -> Path:  # noqa: F811
     for path in FILES:
         assert import_path(path).ok, path
     return offline
-
-
-def run(page: str, **query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params.update(query)
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def cli(cache_dir: Path, *args: str) -> bytes:

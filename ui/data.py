@@ -522,11 +522,6 @@ def outlines() -> dict:
 
 RANK_KINDS = cluster_views.RANK_KINDS
 rank_filters = cluster_views.rank_filters
-portfolio_about = cluster_views.portfolio_about
-portfolio_file_table = cluster_views.portfolio_file_table
-summary_lines = cluster_views.summary_lines
-network_edges = cluster_views.network_edges
-network_nodes = cluster_views.network_nodes
 
 @st.cache_data(ttl=TTL, max_entries=MANY, show_spinner="Building the cluster portfolio…")
 def cluster_portfolio(source: str, region: str, year: int, start: int | None, base: str = "us"):

@@ -17,14 +17,13 @@ only (many-to-many: a code that splits has several rows, a merge several from_co
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 import pandas as pd
 
 from hubdata import cache, http
 from hubdata.errors import ConfigError, HubDataError, SchemaError
+from hubdata.sources.sheets import text_rows
 
 SOURCE = "naics_concordance"             # fetched from Census
 IMPORT_SOURCE = "naics_concordance:imported"  # loaded with `python -m hubdata import`
@@ -40,27 +39,9 @@ _CODE = re.compile(r"\d{6}")
 _failed: dict[tuple[int, int], str] = {}  # pairs whose fetch failed in this process, and why
 
 
-def _cell(value: object) -> str:
-    """A code cell as text: openpyxl gives numbers (111110 or 111110.0)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def rows_of(raw: bytes | str) -> list[list[str]]:
-    """Text rows of a CSV, or of the first sheet of an xlsx workbook."""
-    if isinstance(raw, bytes) and raw[:2] == b"PK":
-        from openpyxl import load_workbook
-        try:
-            sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).worksheets[0]
-        except Exception as exc:  # openpyxl raises many types for a damaged workbook
-            raise SchemaError(f"The concordance workbook cannot be read: {exc}",
-                              source=SOURCE) from None
-        return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    text = raw.decode("utf-8-sig", errors="replace") if isinstance(raw, bytes) else raw
-    return list(csv.reader(io.StringIO(text)))
+    """Text rows of a concordance CSV or workbook (its first sheet)."""
+    return text_rows(raw, what="concordance", source=SOURCE)
 
 
 def find_header(rows: list[list[str]]) -> tuple[int, list[tuple[int, int]]] | None:
