@@ -110,3 +110,15 @@ def test_the_shared_flowsa_file_imports_with_its_accounting_codes_skipped():
     assert ("211112", "211130") in set(zip(twelve["from_code"], twelve["to_code"]))
     assert {"459110", "459999"} & set(seventeen.loc[seventeen["from_code"] == "454110",
                                                     "to_code"])
+
+
+@responses.activate
+def test_cli_fetch_concordance_caches_both_files(capsys, sleeps):
+    from hubdata.__main__ import main
+
+    for (a, b), url in concordance.URLS.items():
+        responses.get(url, body=census_xlsx([("339920", "339920")], years=(a, b)))
+    assert main(["fetch", "concordance"]) == 0
+    out = capsys.readouterr().out
+    assert "NAICS 2012->2017 concordance: 1 code pairs" in out and "2017->2022" in out
+    assert main(["fetch", "concordance"]) == 0 and len(responses.calls) == 2  # cached for good
