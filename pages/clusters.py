@@ -66,20 +66,29 @@ def _set_custom() -> None:
         st.session_state["_custom_problem"] = str(exc)
 
 
+def _shown(value: float, fmt: str) -> str:
+    """A KPI figure, or 'n/a' where the data cannot give it (no local jobs published...)."""
+    return "n/a" if value is None or value != value else format(value, fmt)
+
+
 def kpis(portfolio, base_label: str) -> None:
     s = portfolio.summary
+    gap = (s["traded_share"] - s["base_traded_share"]) * 100
     cols = st.columns(4)
-    cols[0].metric("Jobs in traded clusters", f"{s['traded_employment']:,.0f}", border=True,
-                   help="Traded clusters sell beyond their region (Cluster Mapping Project).")
-    cols[1].metric("Share of jobs in traded clusters", f"{s['traded_share']:.1%}",
-                   f"{(s['traded_share'] - s['base_traded_share']) * 100:+.1f} pts vs base",
+    cols[0].metric("Jobs in traded clusters", _shown(s["traded_employment"], ",.0f"),
                    border=True,
-                   help=f"{base_label}: {s['base_traded_share']:.1%}. Region total: "
-                        f"{s['total_basis']}.")
-    cols[2].metric("Average pay, traded vs local", f"US${s['traded_avg_pay']:,.0f}",
-                   f"{s['traded_pay_premium']:+.1%} over local (US${s['local_avg_pay']:,.0f})",
-                   border=True, help="Payroll / jobs over the published member cells.")
-    cols[3].metric("Strong traded clusters", f"{s['strong_clusters']}", border=True,
+                   help="Traded clusters sell beyond their region (Cluster Mapping Project).")
+    cols[1].metric("Share of jobs in traded clusters", _shown(s["traded_share"], ".1%"),
+                   f"{_shown(gap, '+.1f')} pts vs base", border=True,
+                   help=f"{base_label}: {_shown(s['base_traded_share'], '.1%')}. Region "
+                        f"total: {s['total_basis']}.")
+    cols[2].metric("Average pay, traded vs local", "US$" + _shown(s["traded_avg_pay"], ",.0f"),
+                   f"{_shown(s['traded_pay_premium'], '+.1%')} over local (US$"
+                   f"{_shown(s['local_avg_pay'], ',.0f')})", border=True,
+                   help="Payroll / jobs over the published member cells.")
+    peers = not portfolio.region.startswith("custom:")
+    cols[3].metric("Strong traded clusters", f"{s['strong_clusters']}" if peers else "n/a",
+                   border=True,
                    help="LQ in the top quartile of regions of this type, LQ >= 1, jobs and "
                         "establishments above the bottom quartile (Cluster Mapping method).")
 
