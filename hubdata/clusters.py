@@ -322,6 +322,14 @@ def _source_of(frame: pd.DataFrame) -> str:
     return str(sources.iloc[0]) if len(sources) else "qcew"
 
 
+def data_vintage(year: int, source: str) -> int:
+    """The NAICS edition of a data year: an imported file follows the source it came from
+    (a CBP table or API response uses CBP's editions, a QCEW slice QCEW's)."""
+    kind = source.partition(":")[2]
+    return industries.naics_vintage(int(year), "cbp" if kind.startswith("cbp") else (
+        "qcew" if kind == "qcew" else source))
+
+
 @dataclass
 class ClusterRows:
     """A cluster table, the per-code table it sums, the bridge used and notes."""
@@ -339,9 +347,7 @@ def cluster_rows(obs: Observations, year: int, geo: str, base: str = "us",
     frame = obs.frame[obs.frame["year"] == int(year)]
     if frame.empty:
         raise NoDataError(f"The data has no rows for {year}.")
-    source = _source_of(frame)
-    vintage = industries.naics_vintage(int(year), source)
-    bridge = definitions(vintage, fetch=fetch)
+    bridge = definitions(data_vintage(int(year), _source_of(frame)), fetch=fetch)
     wanted = [str(c) for c in clusters] if clusters is not None else None
     present = frame["industry_code"].drop_duplicates()
     levels = levels_of(present)
@@ -522,9 +528,9 @@ def code_table(source: str, year: int, geo: str, industry: str, state: str | Non
     from hubdata.regions import parse_custom_region
 
     code = cluster_code(industry)
-    source_key = "import" if source == "import" else source
-    bridge = definitions(industries.naics_vintage(int(year), source_key))
-    codes = member_codes(bridge, [code])
+    kinds = ("cbp", "qcew") if source == "import" else (source,)  # imports: either edition
+    codes = sorted({c for kind in kinds for c in member_codes(
+        definitions(industries.naics_vintage(int(year), kind)), [code])})
     obs = load_observations(source, (int(year),), codes, "county" if geo == "custom" else geo,
                             state or None, base=base, key=key, progress=progress)
     built = cluster_rows(obs, int(year), geo, base, state or None,
@@ -943,7 +949,7 @@ def emerging(obs: Observations, source: str, start: int, end: int, geo: str, lev
                                 min_establishments)
     if not traded:
         return board
-    bridge = definitions(industries.naics_vintage(int(end), source))
+    bridge = definitions(data_vintage(int(end), _source_of(obs.frame)))
     return traded_only(board, bridge, level, min_employment, min_establishments, int(start),
                        int(end))
 
