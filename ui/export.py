@@ -153,8 +153,7 @@ SLIDE_COLUMNS = 7
 def slide_table(table: pd.DataFrame) -> pd.DataFrame:
     """The columns that fit a slide: up to three that name the row (the industry too when
     the rows span several), then the main measures; else the first columns."""
-    labels = [c for c in SLIDE_LABELS if c in table.columns and table[c].notna().any()
-              and (len(table) < 2 or table[c].nunique() > 1)][:3]  # a constant names no row
+    labels = [c for c in SLIDE_LABELS if c in table.columns and table[c].notna().any()][:3]
     if "industry_code" in table.columns and table["industry_code"].nunique() > 1:
         labels.append("industry_code")
     measures = [c for c in SLIDE_MEASURES if c in table.columns]
