@@ -30,6 +30,8 @@ CONFIG = {
     "cr_occ_pc": st.column_config.NumberColumn("Occupations (pctile)"),
     "basis": st.column_config.TextColumn("Why suggested"),
 }
+SLIDE_COLUMNS = ["cluster_name", "employment", "lq_employment", "employment_rank",
+                 "employment_cagr", "avg_annual_pay", "strong_cluster"]
 SHOWN = ["cluster_name", "employment", "lq_employment", "employment_rank", "regions_ranked",
          "strong_cluster", "employment_start", "employment_cagr", "avg_annual_pay",
          "codes_present", "codes_withheld", "suppressed_note", "cluster_code"]
@@ -157,6 +159,7 @@ def render() -> None:
                  column_order=SHOWN, key="clusters_table")
     components.table_downloads(table, data.cluster_views.portfolio_about(portfolio, source, base), stem,
                                key="clusters")
+    slide = table[SLIDE_COLUMNS]  # the region is the slide's title: one row per cluster
     caption = charts.caption_text(data.SOURCE_SHORT[source], span, base=base_label,
                                   extra=f"{name}; U.S. Cluster Mapping Project benchmark clusters")
     if first:
@@ -166,7 +169,8 @@ def render() -> None:
                                                f"{span}"),
             caption=caption, x_axis=f"Employment growth, {span} (% a year)")
         components.plotly(bubble, key="clusters_bubble_chart")
-        components.figure_downloads(bubble, stem + "_bubbles", key="clusters_bubbles")
+        components.figure_downloads(bubble, stem + "_bubbles", key="clusters_bubbles",
+                                    slide_rows=slide)
         unplotted = table.loc[table["employment"].notna() & table["employment_cagr"].isna(),
                               "cluster_name"]
         if len(unplotted):
@@ -197,7 +201,8 @@ def render() -> None:
         caption=caption + "; node colour = LQ, area = jobs",
         highlight=set(related["cluster_code"]))
     components.plotly(network, key="clusters_network_chart")
-    components.figure_downloads(network, stem + "_network", key="clusters_network")
+    components.figure_downloads(network, stem + "_network", key="clusters_network",
+                                slide_rows=slide)
     with st.expander(f"Local clusters ({len(portfolio.local)}): serving the region itself"):
         st.dataframe(portfolio.local, hide_index=True, width="stretch", column_config=CONFIG,
                      column_order=SHOWN, key="local_table")
