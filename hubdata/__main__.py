@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 from hubdata import cache, programs_cli
-from hubdata.dataset import LATEST_YEAR
 from hubdata.errors import ConfigError, HubDataError
 from hubdata.metrics import DEFAULT_MIN_EMPLOYMENT, DEFAULT_MIN_ESTABLISHMENTS
 
@@ -177,10 +176,16 @@ def _write(data: bytes, output: str | None, rows: int) -> None:
 def _year(args: argparse.Namespace) -> int:
     if args.format == "xlsx" and not args.output:
         raise ConfigError("--format xlsx writes a binary file: give -o FILE.xlsx.")
-    year = args.year or LATEST_YEAR.get(args.source)
-    if year is None:
+    if args.year:
+        return int(args.year)
+    if args.source not in ("qcew", "cbp"):
         raise ConfigError("Give --year for imported data.")
-    return int(year)
+    from hubdata.discovery import latest
+
+    newest = latest(args.source)
+    if newest.basis != "published":
+        print(f"note: {newest.note}", file=sys.stderr)
+    return newest.year
 
 
 def cmd_table(args: argparse.Namespace) -> int:
@@ -311,8 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
                                        "employment, establishments, payroll, totals, location "
                                        "quotients, suppression flags, source and vintage.")
     table.add_argument("--year", type=int, default=None,
-                       help=f"data year (default: latest, QCEW {LATEST_YEAR['qcew']}, "
-                            f"CBP {LATEST_YEAR['cbp']})")
+                       help="data year (default: the newest published year, found at run "
+                            "time: hubdata.discovery)")
     table.add_argument("--naics", required=True,
                        help="a NAICS code (5221, 31-33), a hub theme (theme:sporting_goods: its "
                             "codes summed per region) or a code list (codes:339920+423910)")
@@ -345,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "cached); import uses every imported file.")
     rank.add_argument("--start", type=int, required=True, help="start year")
     rank.add_argument("--year", type=int, default=None,
-                      help=f"end year (default: latest, QCEW {LATEST_YEAR['qcew']})")
+                      help="end year (default: the newest published year, found at run time)")
     rank.add_argument("--geo", choices=("county", "msa", "state"), default="county",
                       help="geography (default county)")
     rank.add_argument("--level", type=int, choices=range(2, 7), default=6, metavar="2..6",
