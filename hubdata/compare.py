@@ -109,40 +109,24 @@ def _imported(kind: str, region: tuple[str, str], naics: str, year: int):
     return None, None
 
 
-def _qcew_side(region, naics, year):
-    from hubdata.sources import qcew
+_LIVE_LABELS = {"qcew": "BLS QCEW annual averages", "cbp": "Census County Business Patterns"}
 
+
+def _side(kind: str, fetch, region, naics: str, year: int):
+    """(row or None, provenance, notes) of one source for the cell: live (cached) from
+    fetch(), else the newest imported file of that source that has the cell."""
     try:
-        hit = qcew.fetch_qcew_industry(year, naics)
-        row = _pick(hit.frame, region, naics, year)
-        return row, {"source": "qcew", "label": "BLS QCEW annual averages", "year": year,
-                     "url": hit.meta.get("url"), "fetched_at": hit.meta.get("fetched_at")}, (
-            hit.warning and [hit.warning]) or []
+        hit = fetch()
     except HubDataError as exc:
-        row, hit = _imported("qcew", region, naics, year)
+        row, imported = _imported(kind, region, naics, year)
         if row is None:
             return None, None, [exc.user_message]
-        return row, _file_provenance("qcew", hit, year), [
-            f"{exc.user_message} The imported file {hit.meta['params'].get('file')} is used."]
-
-
-def _cbp_side(region, naics, year, key):
-    from hubdata.sources import cbp
-
-    kind, code = region
-    state = code[:2] if kind in ("county", "state") else None
-    try:
-        hit = cbp.fetch_cbp(year, naics, kind, state=state, key=key)
-        row = _pick(hit.frame, region, naics, year)
-        return row, {"source": "cbp", "label": "Census County Business Patterns", "year": year,
-                     "url": hit.meta.get("url"), "fetched_at": hit.meta.get("fetched_at")}, (
-            hit.warning and [hit.warning]) or []
-    except HubDataError as exc:
-        row, hit = _imported("cbp", region, naics, year)
-        if row is None:
-            return None, None, [exc.user_message]
-        return row, _file_provenance("cbp", hit, year), [
-            f"{exc.user_message} The imported file {hit.meta['params'].get('file')} is used."]
+        return row, _file_provenance(kind, imported, year), [
+            f"{exc.user_message} The imported file {imported.meta['params'].get('file')} is "
+            "used."]
+    provenance = {"source": kind, "label": _LIVE_LABELS[kind], "year": year,
+                  "url": hit.meta.get("url"), "fetched_at": hit.meta.get("fetched_at")}
+    return _pick(hit.frame, region, naics, year), provenance, [hit.warning] if hit.warning else []
 
 
 def _file_provenance(kind: str, hit, year: int) -> dict:
@@ -191,8 +175,14 @@ def compare_sources(region: str | tuple[str, str], naics: str, year: int, *,
     region = parse_region(region) if isinstance(region, str) else region
     naics = industries.check_naics(naics)
     year = int(year)
-    qcew_row, qcew_prov, qcew_notes = _qcew_side(region, naics, year)
-    cbp_row, cbp_prov, cbp_notes = _cbp_side(region, naics, year, key)
+    from hubdata.sources import cbp, qcew
+
+    kind, code = region
+    state = code[:2] if kind in ("county", "state") else None
+    qcew_row, qcew_prov, qcew_notes = _side(
+        "qcew", lambda: qcew.fetch_qcew_industry(year, naics), region, naics, year)
+    cbp_row, cbp_prov, cbp_notes = _side(
+        "cbp", lambda: cbp.fetch_cbp(year, naics, kind, state=state, key=key), region, naics, year)
     rows = []
     for measure, (q_def, c_def) in MEASURES.items():
         q, c = _value(qcew_row, measure), _value(cbp_row, measure)
