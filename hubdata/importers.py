@@ -349,7 +349,8 @@ def _read_cbp_file(text: str, name: str, year: int | None, report: ImportReport)
         df = df[df["lfo"].isin(["-", ""])]
     statewide = df["fipscty"] == "999" if "fipscty" in df.columns else pd.Series(False, df.index)
     if statewide.any():
-        report.notes.append(f"{int(statewide.sum())} statewide rows (fipscty 999) left out")
+        count = int(statewide.sum())
+        report.notes.append(f"{count} statewide row{'s' if count > 1 else ''} (fipscty 999) left out")
         df = df[~statewide]
     if "fipscty" in df.columns:
         rtype, rcode = "county", df["fipstate"].str.zfill(2) + df["fipscty"].str.zfill(3)

@@ -127,7 +127,7 @@ def test_file_without_private_rows_names_its_ownerships():
         qcew.parse_qcew_csv(fixture_text("qcew_file_49057_government_2022.csv"))
     message = str(info.value)
     assert "no Private (own_code 5) rows" in message
-    assert ("Federal Government (own_code 1), State Government (own_code 2) or Local Government "
+    assert ("Federal Government (own_code 1), State Government (own_code 2) and Local Government "
             "(own_code 3)") in message
 
 

@@ -184,7 +184,7 @@ def _rows_to_observations(df: pd.DataFrame, own_codes: tuple[str, ...],
     wanted = own.isin(own_codes)
     if len(df) and not wanted.any():
         raise NoDataError(f"The QCEW file has no {_ownership_text(own_codes)} rows; its rows "
-                          f"are {_ownership_text(own.unique(), _titles(df))}.", source=SOURCE)
+                          f"are {_ownership_text(own.unique(), _titles(df), 'and')}.", source=SOURCE)
     df = df[wanted]
     if "size_code" in df.columns:
         df = df[df["size_code"].str.strip().isin(["0", ""])]
@@ -258,9 +258,11 @@ def _titles(df: pd.DataFrame) -> dict[str, str]:
     return {**OWNERSHIP_TITLES, **dict(pairs.itertuples(index=False))}
 
 
-def _ownership_text(codes, titles: dict[str, str] = OWNERSHIP_TITLES) -> str:
+def _ownership_text(codes, titles: dict[str, str] = OWNERSHIP_TITLES, join: str = "or") -> str:
     named = [f"{titles.get(c, 'ownership')} (own_code {c})" for c in sorted(codes)]
-    return ", ".join(named[:-1]) + (" or " if len(named) > 1 else "") + named[-1] if named else ""
+    if len(named) < 2:
+        return "".join(named)
+    return ", ".join(named[:-1]) + f" {join} " + named[-1]
 
 
 def singlefile_url(year: int) -> str:
