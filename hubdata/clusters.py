@@ -815,7 +815,7 @@ def network_layout() -> pd.DataFrame:
     inner = nx.spring_layout(graph, seed=9, iterations=500, weight="weight", k=0.4)
     core = pd.DataFrame([(c, *xy) for c, xy in inner.items()], columns=["cluster_code", "x", "y"])
     reach = float(np.hypot(core["x"], core["y"]).max()) or 1.0
-    core[["x", "y"]] = core[["x", "y"]] / reach * 0.8
+    core[["x", "y"]] = core[["x", "y"]] / reach * 0.88
     traded = cluster_list().loc[lambda t: t["traded"], "cluster_code"]
     alone = [c for c in traded if c not in inner]
     frame = pd.read_csv(RELATED_CSV, comment="#", dtype={"cluster_code": str,

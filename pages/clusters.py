@@ -199,7 +199,7 @@ def render() -> None:
     network = charts.build_cluster_network_figure(
         nodes, data.cluster_views.network_edges(), title=charts.two_line(name, f"the cluster network, {year}"),
         caption=caption + "; node colour = LQ, area = jobs",
-        highlight=set(related["cluster_code"]))
+        highlight=list(related["cluster_code"]))
     components.plotly(network, key="clusters_network_chart")
     components.figure_downloads(network, stem + "_network", key="clusters_network",
                                 slide_rows=slide)

@@ -572,13 +572,13 @@ LQ_TICKS = [0.1, 0.25, 0.5, 1, 2, 4, 8]
 
 
 def build_cluster_network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str,
-                                 caption: str, highlight: set[str] = frozenset()) -> go.Figure:
+                                 caption: str, highlight: list[str] = ()) -> go.Figure:
     """The related-cluster network: one node per traded cluster at a fixed position (nodes:
     cluster_code, cluster_name, x, y, employment, lq_employment, strong_cluster), one line per
     related pair (edges: source, target); node colour = the region's LQ (cividis, log scale;
     grey: no jobs published), area = jobs, a black ring on strong clusters, a dashed ring on
-    `highlight` (related clusters to grow into). Strong, highlighted and the largest clusters
-    are named."""
+    `highlight` (related clusters to grow into, best first). Strong clusters, the four
+    largest, the three most concentrated and the first three of `highlight` are named."""
     where = nodes.set_index("cluster_code")[["x", "y"]]
     xs, ys = [], []
     for source, target in zip(edges["source"], edges["target"]):
@@ -592,9 +592,9 @@ def build_cluster_network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, ti
     strong = nodes["strong_cluster"].astype("boolean").fillna(False)
     marked = nodes["cluster_code"].isin(highlight)
     size = 12 + 38 * np.sqrt(jobs / (jobs.max() or 1))
-    top_jobs = jobs.nlargest(5)
+    top_jobs = jobs.nlargest(4)
     named = set(nodes.index[strong]) | set(top_jobs.index[top_jobs > 0]) | set(
-        nodes.index[marked][:6])
+        lq.nlargest(3).index) | set(nodes.index[nodes["cluster_code"].isin(list(highlight)[:3])])
     known = lq > 0
     colour = np.log2(lq.where(known))
     ticks = [t for t in LQ_TICKS if lq[known].empty or t <= max(8, float(lq.max()))]
