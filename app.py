@@ -15,6 +15,7 @@ st.set_page_config(page_title="Hub Atlas", page_icon=":material/hub:", layout="w
 PAGES = [  # (file, title, icon)
     ("pages/home.py", "Hub map", ":material/map:"),
     ("pages/explore.py", "Explore an industry", ":material/travel_explore:"),
+    ("pages/clusters.py", "Cluster portfolio", ":material/workspaces:"),
     ("pages/trends.py", "Trends", ":material/show_chart:"),
     ("pages/compare.py", "Compare regions", ":material/compare_arrows:"),
     ("pages/emerging.py", "Emerging hubs", ":material/trending_up:"),

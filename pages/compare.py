@@ -62,7 +62,8 @@ def render() -> None:
     frame["region"] = [pickers.region_label(t, options) for t in frame["region_token"]]
     name = label.split(" · ")[-1]
     caption = charts.caption_text(data.SOURCE_SHORT[source], f"{first}-{year}",
-                                  base=data.base_label(frame, pickers.BASES[base]))
+                                  base=data.base_label(frame, pickers.BASES[base]),
+                                  extra=data.cluster_note(industry).removeprefix("; "))
     table = frame[[c for c in KPI_COLUMNS if c in frame.columns]]
     st.subheader(f"{name}, {first} to {year}")
     st.dataframe(table, hide_index=True, width="stretch", column_config=KPI_CONFIG,

@@ -21,10 +21,10 @@ def render() -> None:
     state.bind([INDUSTRY, GEO, STATE, METRIC, MIN_SIZE, WHOLE_US, start])
     state.keep_valid("start", starts, start.default)
     st.title("Explore an industry")
-    st.caption("Where is an industry concentrated? Pick a hub theme or any NAICS code (type a "
-               "code or words of its title), a geography and a measure.")
+    st.caption("Where is an industry concentrated? Pick a benchmark cluster, a hub theme or any "
+               "NAICS code (type a code or words of its title), a geography and a measure.")
     top = st.columns([3, 3, 2, 2])
-    top[0].selectbox("Industry or hub theme", list(industries), key="naics",
+    top[0].selectbox("Industry, cluster or hub theme", list(industries), key="naics",
                      format_func=industries.get)
     top[1].segmented_control("Geography", list(data.GEOS), key="geo",
                              format_func=data.GEOS.get, required=True)
@@ -70,7 +70,7 @@ def render() -> None:
     caption = charts.caption_text(data.SOURCE_SHORT[source], year, base=data.base_label(frame, "US"),
                                   extra=f"{data.GEOS[geo].lower()}"
                                         + (f" in {data.STATE_NAMES[region_state]}"
-                                           if region_state else ""))
+                                           if region_state else "") + data.cluster_note(industry))
     title = f"{industries[industry].split(' · ')[-1]}: {chart_metric.label.lower()}, {year}"
     fig = components.attempt(data.map_figure, display, metric, geo, title=title, caption=caption,
                              ct_regions=data.ct_planning_regions(source, year),

@@ -29,6 +29,9 @@ def hub_frame(source: str, year: int):
         column = "employment" if size == "employment" else "lq_employment"
         values = hubs[column] if column in hubs else pd.Series(float("nan"), index=hubs.index)
         tips = [_tip(row, year, source) for _, row in hubs.iterrows()]
+    named = data.hub_clusters()
+    tips = [tip + (f" · cluster: {named[key][0][1]}" if named.get(key) else "")
+            for tip, key in zip(tips, hubs["key"])]
     return hubs.assign(radius=charts.hub_marker_sizes(values).to_numpy(), tip=tips)
 
 
@@ -50,6 +53,25 @@ def apply_map_selection() -> None:
     st.session_state["_hub_map_clicked"] = clicked
 
 
+def benchmark(hub, source: str, year: int) -> None:
+    """The hub's benchmark clusters next to its theme, with a one-click switch to the first."""
+    found = data.hub_clusters().get(hub["key"], [])
+    if not found:
+        return
+    theme = data.themes().get(hub["theme_id"]) if isinstance(hub["theme_id"], str) else None
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    left.markdown(f"**Benchmark cluster:** {found[0][1]}"
+                  + (f" (also {', '.join(name for _, name in found[1:3])})" if found[1:] else "")
+                  + (f" · theme: {theme.name}" if theme else "")
+                  + " · U.S. Cluster Mapping Project definitions")
+    if right.button("Switch to the cluster", icon=":material/workspaces:", key="hub_cluster",
+                    help=f"Explore {found[0][1]} nationally: the standard cluster instead of "
+                         "the hub's own theme."):
+        st.switch_page("pages/explore.py", query_params={
+            "source": source, "year": str(year), "naics": f"cluster:{found[0][0]}",
+            "geo": "county", "metric": "lq"})
+
+
 def profile(hub, source: str, year: int) -> None:
     st.header(hub["hub_name"])
     county = data.region_names("county").get(hub["anchor_county_fips"],
@@ -57,6 +79,7 @@ def profile(hub, source: str, year: int) -> None:
     st.caption(f"{hub['anchor_place']} (anchor: {county}) · "
                f"{hub['programs']} · focus: {hub['focus']} · NAICS {hub['naics']} · "
                f"[source]({hub['source_url']})")
+    benchmark(hub, source, year)
     years = tuple(y for y in data.year_options(source) if y <= year)[:TREND_YEARS]
     loaded = components.attempt(data.hub_trend, source, years, hub["key"],
                                 context=f"{data.SOURCE_SHORT[source]} figures for this hub",

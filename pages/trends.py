@@ -71,7 +71,7 @@ def render() -> None:
     span = f"{plotted[0]}-{plotted[-1]}" if len(plotted) > 1 else str(plotted[0])
     caption = charts.caption_text(data.SOURCE_SHORT[source], span,
                                   base=data.base_label(series, pickers.BASES[base]),
-                                  extra=" ".join(whole))
+                                  extra=(" ".join(whole) + data.cluster_note(industry)).removeprefix("; "))
     title = charts.two_line(label.split(" · ")[-1], metric.label.lower() + (
         " (index, first year = 100)" if indexed else "") + f", {span}")
     fig = charts.build_trend_figure(series, measure, title=title, caption=caption,

@@ -130,7 +130,8 @@ def test_hubs_sized_by_employment_show_their_figures(imported):
     assert_clean(at)
     layer = json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"][-1]
     hubs = {h["key"]: h for h in layer["data"]}
-    assert hubs[OGDEN]["tip"] == "Employment 2,100 · LQ 26.12 · 2021 · imported files"
+    assert hubs[OGDEN]["tip"] == ("Employment 2,100 · LQ 26.12 · 2021 · imported files · "
+                                  "cluster: Recreational and Small Electric Goods")
     albany = hubs["albany-nanotechnology-hub"]  # 334413 in Albany County: 300 jobs in 2021
     assert albany["tip"].startswith("Employment 300 · ")
     unmeasured = [h for h in hubs.values() if h["tip"].startswith("No imported files 2021")]

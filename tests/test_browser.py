@@ -36,14 +36,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A streamlit server on a free port, offline, with the fixture files imported."""
-    cache = tmp_path_factory.mktemp("browser-cache")
+def serve(cache: Path, files: list[str]):
+    """A streamlit server on a free port, offline, with `files` imported into `cache`;
+    yields its URL and stops it afterwards."""
     env = {**os.environ, "HUBDATA_CACHE_DIR": str(cache), "HUBDATA_OFFLINE": "1"}
     env.pop("CENSUS_API_KEY", None)
-    fixtures = sorted(str(p) for p in (ROOT / "tests" / "fixtures").glob("app_cbp_*.csv"))
-    subprocess.run([sys.executable, "-m", "hubdata", "import", *fixtures], cwd=ROOT, env=env,
+    subprocess.run([sys.executable, "-m", "hubdata", "import", *files], cwd=ROOT, env=env,
                    check=True, capture_output=True, timeout=120)
     port = free_port()
     log = (cache / "streamlit.log").open("wb")
@@ -71,6 +69,13 @@ def server(tmp_path_factory):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A streamlit server on a free port, offline, with the fixture files imported."""
+    fixtures = sorted(str(p) for p in (ROOT / "tests" / "fixtures").glob("app_cbp_*.csv"))
+    yield from serve(tmp_path_factory.mktemp("browser-cache"), fixtures)
 
 
 @pytest.fixture(scope="module")

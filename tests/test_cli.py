@@ -280,7 +280,7 @@ def test_rank_download_on_the_page_equals_the_cli(analysis, offline, media, caps
 
     at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
     at.query_params.update({"source": "import", "year": "2021", "start": "2017", "geo": "county",
-                            "level": "6"})
+                            "level": "6", "rank": "naics", "traded": "false"})
     at.switch_page("pages/emerging.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]

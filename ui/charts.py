@@ -513,3 +513,119 @@ def legend_beside(fig: go.Figure, width: int = 250) -> go.Figure:
 def two_line(head: str, tail: str, width: int = 70) -> str:
     """'head: tail' as a figure title, broken after the colon when it would not fit."""
     return f"{head}: {tail}" if len(head) + len(tail) + 2 <= width else f"{head}:<br>{tail}"
+
+
+# --- Clusters (benchmark cluster portfolio and network) ------------------------------------
+
+STRONG_COLOUR, OTHER_COLOUR = OKABE_ITO[5], OKABE_ITO[0]  # vermilion: strong; blue: the rest
+
+
+def _short(name: str, width: int = 22) -> str:
+    """A cluster name broken over lines for a label inside a chart."""
+    return "<br>".join(textwrap.wrap(str(name), width)) or str(name)
+
+
+def build_portfolio_bubble_figure(table: pd.DataFrame, *, title: str, caption: str,
+                                  x_axis: str, labelled: int = 8) -> go.Figure:
+    """A region's traded clusters: x = employment growth (% a year), y = LQ (log scale, the
+    line at 1 = the base area's share), area = jobs; strong clusters in vermilion. The
+    largest clusters and every strong one are named. Clusters without growth (no figure
+    in the start year) are left out; pages say which."""
+    x = pd.to_numeric(table["employment_cagr"], errors="coerce") * 100
+    y = pd.to_numeric(table["lq_employment"], errors="coerce")
+    size = pd.to_numeric(table["employment"], errors="coerce").clip(lower=0)
+    known = x.notna() & (y > 0) & size.notna()
+    frame = table[known].assign(_x=x[known], _y=y[known], _s=size[known])
+    strong = frame["strong_cluster"].astype("boolean").fillna(False)
+    named = set(frame.nlargest(labelled, "_s").index) | set(frame.index[strong])
+    sizeref = 2.0 * float(frame["_s"].max() or 1) / 60 ** 2
+    fig = go.Figure()
+    for is_strong, name, colour in ((False, "Other traded clusters", OTHER_COLOUR),
+                                    (True, "Strong clusters", STRONG_COLOUR)):
+        part = frame[strong == is_strong]
+        fig.add_trace(go.Scatter(
+            x=part["_x"], y=part["_y"], mode="markers+text", name=name,
+            text=[_short(n, 18) if i in named else "" for i, n in
+                  zip(part.index, part["cluster_name"])],
+            textposition="top center", textfont={"size": 11, "color": "#333"},
+            marker={"size": part["_s"], "sizemode": "area", "sizeref": sizeref, "sizemin": 6,
+                    "color": colour, "opacity": 0.75, "line": {"width": 1, "color": "#333"}},
+            customdata=np.stack([part["cluster_name"], part["_s"]], axis=-1) if len(part)
+            else None,
+            hovertemplate="<b>%{customdata[0]}</b><br>LQ %{y:.2f}; growth %{x:+.1f}% a year"
+                          "<br>%{customdata[1]:,.0f} jobs<extra></extra>"))
+    fig.add_hline(y=1, line={"color": "#555555", "width": 1.5, "dash": "dash"})
+    fig.add_vline(x=0, line={"color": "#555555", "width": 1.5})
+    ticks = [t for t in (0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32)
+             if len(frame) and frame["_y"].min() / 1.5 <= t <= frame["_y"].max() * 1.5]
+    fig.update_yaxes(type="log", title_text="Location quotient (log scale; 1 = base area's "
+                     "share)", gridcolor="#EEEEEE", tickvals=ticks,
+                     ticktext=[f"{t:g}" for t in ticks])
+    fig.update_xaxes(title_text=x_axis, gridcolor="#EEEEEE", tickformat="+.0f",
+                     zeroline=False)
+    fig.update_layout(legend={"orientation": "h", "y": 1.0, "x": 1, "xanchor": "right",
+                              "yanchor": "bottom"})
+    return _finish(fig, title, caption, height=620, bottom=110)
+
+
+LQ_TICKS = [0.1, 0.25, 0.5, 1, 2, 4, 8]
+
+
+def build_cluster_network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str,
+                                 caption: str, highlight: list[str] = ()) -> go.Figure:
+    """The related-cluster network: one node per traded cluster at a fixed position (nodes:
+    cluster_code, cluster_name, x, y, employment, lq_employment, strong_cluster), one line per
+    related pair (edges: source, target); node colour = the region's LQ (cividis, log scale;
+    grey: no jobs published), area = jobs, a black ring on strong clusters, a dashed ring on
+    `highlight` (related clusters to grow into, best first). Strong clusters, the four
+    largest, the three most concentrated and the first three of `highlight` are named."""
+    where = nodes.set_index("cluster_code")[["x", "y"]]
+    xs, ys = [], []
+    for source, target in zip(edges["source"], edges["target"]):
+        if source in where.index and target in where.index:
+            xs += [where.at[source, "x"], where.at[target, "x"], None]
+            ys += [where.at[source, "y"], where.at[target, "y"], None]
+    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                               line={"color": "#C8C8C8", "width": 1}))
+    lq = pd.to_numeric(nodes["lq_employment"], errors="coerce")
+    jobs = pd.to_numeric(nodes["employment"], errors="coerce").fillna(0).clip(lower=0)
+    strong = nodes["strong_cluster"].astype("boolean").fillna(False)
+    marked = nodes["cluster_code"].isin(highlight)
+    size = 12 + 38 * np.sqrt(jobs / (jobs.max() or 1))
+    top_jobs = jobs.nlargest(4)
+    named = set(nodes.index[strong]) | set(top_jobs.index[top_jobs > 0]) | set(
+        lq.nlargest(3).index) | set(nodes.index[nodes["cluster_code"].isin(list(highlight)[:3])])
+    known = lq > 0
+    colour = np.log2(lq.where(known))
+    ticks = [t for t in LQ_TICKS if lq[known].empty or t <= max(8, float(lq.max()))]
+    fig.add_trace(go.Scatter(
+        x=nodes["x"], y=nodes["y"], mode="markers+text", showlegend=False,
+        text=[_short(n) if i in named else "" for i, n in zip(nodes.index, nodes["cluster_name"])],
+        textposition="bottom center", textfont={"size": 10.5, "color": "#222"},
+        marker={"size": size, "color": colour.where(known, np.nan), "colorscale": SEQUENTIAL,
+                "cmin": np.log2(0.1), "cmax": np.log2(8),
+                "colorbar": {"title": {"text": "LQ<br>(ratio to base)", "side": "top"},
+                             "tickvals": [np.log2(t) for t in ticks],
+                             "ticktext": [f"{t:g}" for t in ticks], "thickness": 14,
+                             "len": 0.75},
+                "line": {"color": np.where(strong, "#000000", np.where(marked, "#D55E00",
+                                                                         "#FFFFFF")),
+                         "width": np.where(strong | marked, 3, 1)}},
+        customdata=np.stack([nodes["cluster_name"], lq.map(lambda v: f"{v:.2f}" if pd.notna(v)
+                                                           else "no jobs published"),
+                             jobs.map("{:,.0f}".format)], axis=-1),
+        hovertemplate="<b>%{customdata[0]}</b><br>LQ %{customdata[1]}<br>%{customdata[2]} jobs"
+                      "<extra></extra>"))
+    missing = ~known
+    if missing.any():  # clusters without published jobs: grey, so they are not read as LQ 0
+        fig.add_trace(go.Scatter(x=nodes.loc[missing, "x"], y=nodes.loc[missing, "y"],
+                                 mode="markers", hoverinfo="skip", showlegend=False,
+                                 marker={"size": 12, "color": SUPPRESSED_COLOUR,
+                                         "line": {"color": "#FFFFFF", "width": 1}}))
+    legend = ("Black ring: strong cluster · orange ring: related cluster to grow into · grey: "
+              "no jobs published · lines: related pairs (Cluster Mapping Project)")
+    fig.add_annotation(text=legend, xref="paper", yref="paper", x=0, y=1.0, xanchor="left",
+                       yanchor="bottom", showarrow=False, font={"size": 12, "color": "#444"})
+    fig.update_xaxes(visible=False, range=[-1.25, 1.25])
+    fig.update_yaxes(visible=False, range=[-1.15, 1.15])
+    return _finish(fig, title, caption, height=720)

@@ -81,12 +81,14 @@ def offered_table(stem: str) -> tuple[pd.DataFrame | None, list[tuple[str, str]]
     return offered[max(found, key=len)] if found else (None, [])
 
 
-def figure_downloads(fig, stem: str, key: str) -> None:
+def figure_downloads(fig, stem: str, key: str, *, slide_rows: pd.DataFrame | None = None
+                     ) -> None:
     """Server-side PNG and SVG of a figure at presentation size, and a 16:9 PowerPoint slide
-    of it (plus a slide with the top rows of the table offered under the same stem);
-    all rendered on click."""
+    of it (plus a slide with the top rows of the table offered under the same stem, or of
+    `slide_rows` when the page gives the rows a slide should show); all rendered on click."""
     problem = export.image_export_problem()
     table, about = offered_table(stem)
+    table = slide_rows if slide_rows is not None else table
     filters = "; ".join(f"{k}={v}" for k, v in st.query_params.to_dict().items()
                         if k != "embed")
     line = export.source_line(export.figure_caption(fig), about, filters)
@@ -200,3 +202,28 @@ def program_table(frame: pd.DataFrame, key: str) -> None:
                      "award_usd": st.column_config.NumberColumn("Award (US$)", format="dollar"),
                      "announced": "Announced",
                      "source_url": st.column_config.LinkColumn("Source", display_text="link")})
+
+
+def national_files(source: str, years: tuple[int, ...], key: str) -> bool:
+    """QCEW: True when the national files of the years are cached; otherwise ask before
+    downloading them (pages that rank or profile every region need them)."""
+    if source != "qcew":
+        return True
+    missing = data.missing_national_files(years)
+    if not missing:
+        return True
+    wanted = " and ".join(map(str, missing))
+    if data.offline():
+        st.info(f"The BLS QCEW national files for {wanted} are not in this server's cache, and "
+                "it is offline. Run the app with a network connection once, or choose "
+                "imported files in the sidebar.", icon=":material/cloud_off:")
+        return False
+    st.warning("Ranking or profiling every region needs BLS QCEW's national file for each "
+               "year (every area x industry, tens of MB each). They are downloaded once and "
+               "cached.", icon=":material/download:")
+    if st.button(f"Fetch national files for {wanted} (~tens of MB each)", type="primary",
+                 key=f"fetch_{key}"):
+        if attempt(data.fetch_national_files, missing, key=key,
+                              context=f"BLS QCEW national files {wanted}") is not None:
+            st.rerun()
+    return False

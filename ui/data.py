@@ -18,6 +18,7 @@ import os
 import pandas as pd
 import streamlit as st
 
+from hubdata import clusters as cluster_views
 from hubdata import hubs as hub_views
 from hubdata import ranking, regions, views
 from hubdata.dataset import table_provenance
@@ -516,3 +517,41 @@ def outlines() -> dict:
     from hubdata import geometry
 
     return geometry.state_outlines()
+
+
+# --- Clusters (hubdata.clusters) ------------------------------------------------------------
+
+RANK_KINDS = cluster_views.RANK_KINDS
+rank_filters = cluster_views.rank_filters
+
+@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner="Building the cluster portfolio…")
+def cluster_portfolio(source: str, region: str, year: int, start: int | None, base: str = "us"):
+    """hubdata.clusters.region_portfolio (what `python -m hubdata clusters` prints), on the
+    national data of the years (QCEW national files or every imported file)."""
+    obs = _national(source, tuple(int(y) for y in (start, year) if y))
+    return cluster_views.region_portfolio(obs, region, int(year), start and int(start), base=base)
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner="Ranking every region and cluster…")
+def emerging(source: str, start: int, end: int, geo: str, level: int, min_employment: int,
+             min_establishments: int, kind: str, traded: bool
+             ) -> tuple[pd.DataFrame, dict, list[dict], list[str]]:
+    """hubdata.clusters.emerging: (region, traded cluster) pairs, or NAICS codes of a level
+    (traded only or all), as `python -m hubdata rank` gives them."""
+    obs = _national(source, (int(start), int(end)))
+    board = cluster_views.emerging(obs, source, int(start), int(end), geo, int(level),
+                              min_employment, min_establishments, kind=kind, traded=traded)
+    return board.ranked, board.summary, board.provenance, board.notes
+
+
+def cluster_note(industry: str) -> str:
+    """For a cluster pick, the definitions' source for a chart caption ('; ...'), else ''."""
+    if not cluster_views.is_cluster(industry):
+        return ""
+    return "; U.S. Cluster Mapping Project benchmark cluster (NAICS members summed)"
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def hub_clusters() -> dict[str, list[tuple[str, str]]]:
+    """Hub key -> its benchmark clusters [(cluster_code, name)], best match first."""
+    return hub_views.hub_clusters(hubs(), themes())

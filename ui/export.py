@@ -142,7 +142,8 @@ def source_line(caption: str, about: list[tuple[str, str]], filters: str = "") -
     return " · ".join([*parts, "Hub Atlas"])
 
 
-SLIDE_LABELS = ["emerging_rank", "region_name", "region", "region_code", "state", "year"]
+SLIDE_LABELS = ["emerging_rank", "cluster_name", "region_name", "region", "region_code", "state",
+                "year"]
 SLIDE_MEASURES = ["employment", "lq_employment", "establishments", "avg_annual_pay",
                   "employment_cagr_pct", "employment_change", "emerging_score", "amount_usd",
                   "award_usd"]

@@ -39,8 +39,10 @@ REGIONS = state.Param("regions", state.parse_region, DEFAULT_REGIONS, many=state
 
 def industry_picker(column) -> str:
     options = data.industry_options()
-    column.selectbox("Industry or hub theme", list(options), key="naics",
-                     format_func=options.get, help="Type a NAICS code or words of its title.")
+    column.selectbox("Industry, cluster or hub theme", list(options), key="naics",
+                     format_func=options.get, help="Type a NAICS code, a cluster or words of "
+                     "a title; clusters are the U.S. Cluster Mapping Project's benchmark "
+                     "clusters (related industries summed).")
     return st.session_state["naics"]
 
 
@@ -77,15 +79,21 @@ def region_picker(options: dict[str, str]) -> list[str]:
                      max_selections=state.MAX_REGIONS,
                      help="Counties, metro areas and states with data for this industry and "
                           "year; type to search.")
-    with right.popover("Custom region", icon=":material/add_location_alt:", width="stretch"):
+    custom_region_popover(right, "Add to the comparison", _add_custom, "custom_add")
+    return st.session_state["regions"]
+
+
+def custom_region_popover(column, label: str, on_click, key: str) -> None:
+    """A popover to type a custom region (a name and county FIPS codes); `on_click` reads
+    st.session_state custom_name / custom_counties and may set _custom_problem."""
+    with column.popover("Custom region", icon=":material/add_location_alt:", width="stretch"):
         st.text_input("Name", key="custom_name", max_chars=40, placeholder="Wasatch Front")
         st.text_input("County FIPS codes, comma-separated", key="custom_counties",
                       placeholder="49011, 49029, 49057")
-        st.button("Add to the comparison", on_click=_add_custom, key="custom_add")
+        st.button(label, on_click=on_click, key=key)
         if st.session_state.get("_custom_problem"):
             st.error(st.session_state["_custom_problem"])
         st.caption("The region's counties are summed; it stays in the page link.")
-    return st.session_state["regions"]
 
 
 def region_label(token: str, options: dict[str, str]) -> str:
