@@ -49,9 +49,10 @@ with st.sidebar:
                   "loaded on the Data page or with `python -m hubdata import`.")
     source = st.session_state["source"]
     years = data.year_options(source)
-    YEAR = state.Param("year", state.year_parser(min(years), max(years)), default_year(source))
+    YEAR = state.Param("year", state.year_parser(min(years), max(years)),
+                       lambda: default_year(source))
     state.bind([YEAR])
-    state.keep_valid("year", years)
+    state.keep_valid("year", years, default_year(source))  # e.g. after a change of source
     st.selectbox("Year", years, key="year", help="Annual averages (QCEW) or mid-March "
                  "employment (CBP) of this year.")
     if source == "cbp" and not data.has_census_key():

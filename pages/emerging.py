@@ -120,6 +120,12 @@ def render() -> None:
     table = shown[[c for c in COLUMNS if c in shown.columns]]
     st.subheader(f"{len(table):,} emerging {data.GEOS[geo].lower()} x industry pairs, "
                  f"{first}-{year}")
+    if table.empty:
+        st.info(f"No row matches '{state.shown(st.session_state['find'])}': {len(ranked):,} pairs "
+                "are ranked; try fewer words, a NAICS code (3399) or a region's name.",
+                icon=":material/filter_alt_off:")
+        components.share_control()
+        return
     st.dataframe(table, hide_index=True, width="stretch", height=420, column_config=CONFIG,
                  key="emerging_table")
     filters = {"source": source, "start": first, "year": year, "geo": geo,

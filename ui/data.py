@@ -270,8 +270,11 @@ def map_figure(frame: pd.DataFrame, metric: str, geo: str, *, title: str, captio
 def emerging_map(frame: pd.DataFrame, geo: str, *, title: str, caption: str):
     """The top of the ranking as bubbles at region centroids (area = jobs, colour = LQ); each
     bubble is labelled with its region, industry and score."""
+    from hubdata.errors import NoDataError
     from ui import charts
 
+    if frame.empty:
+        raise NoDataError("No ranked pair to map.")
     labelled = frame.assign(region_name=frame["region_name"].fillna(frame["region_code"])
                             + " · " + frame["industry_code"] + " " + frame["industry_title"]
                             .fillna("") + " · score " + frame["emerging_score"].map("{:.1f}".format))
