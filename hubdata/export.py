@@ -66,14 +66,16 @@ def retrieved_text(provenance: list[dict]) -> str:
 
 def table_about(table: pd.DataFrame, provenance: list[dict], *, source: str, year: int,
                 geo: str, naics: str, state: str | None = None,
-                base: str = "us") -> list[tuple[str, str]]:
+                base: str = "us", sort: str | None = None) -> list[tuple[str, str]]:
     """The provenance block of one `table` selection, built the same way by CLI and app
     (a state given as UT, 49 or Utah is shown as UT; the vintage names every release in
-    `provenance`, the base area's too; the table's attrs["notes"] are added)."""
+    `provenance`, the base area's too; the table's attrs["notes"] are added; `sort`: the
+    column the rows are ordered by, largest first)."""
     from hubdata.regions import POSTAL_BY_FIPS, state_fips
 
     filters = {"source": source, "year": year, "geo": geo, "naics": naics,
-               "state": POSTAL_BY_FIPS[state_fips(state)] if state else "", "base": base}
+               "state": POSTAL_BY_FIPS[state_fips(state)] if state else "", "base": base,
+               "sort": sort or ""}
     notes = [("note", note) for note in table.attrs.get("notes", [])]
     vintage = ", ".join(sorted({str(p["vintage"]) for p in provenance if p.get("vintage")}))
     return about_rows(table, filters, retrieved=retrieved_text(provenance),
