@@ -8,6 +8,8 @@ from ui import charts, components, data, export, pickers, state
 state.require_shell()
 
 SIZES = {"award": "Award (US$)", "employment": "Employment", "lq": "Location quotient"}
+SIZED_BY = {"award": "award amount (US$)", "employment": "employment",
+            "lq": "location quotient"}  # the map image's title: "sized by ..."
 DEFAULT_HUB = "ogden-sporting-goods-outdoor-products-hub"
 TREND_YEARS = 6
 
@@ -146,7 +148,7 @@ def render() -> None:
     st.markdown(charts.legend_html(colours), unsafe_allow_html=True)
     map_fig = charts.build_hub_map_figure(
         frame, colours, outlines=data.outlines(),
-        title=f"US industry hubs, sized by {SIZES[st.session_state['size']].lower()}",
+        title=f"US industry hubs, sized by {SIZED_BY[st.session_state['size']]}",
         caption="Source: Hub Atlas registry (EDA, NSF, SBA announcements; classic hubs)"
                 + ("" if st.session_state["size"] == "award"
                    else f"; {data.SOURCE_SHORT[source]} {year}"))

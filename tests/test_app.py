@@ -196,7 +196,8 @@ def test_downloads_equal_the_cli_table(imported, media, tmp_path):
     assert_clean(at)
     urls = {b.proto.label: b.proto.url for b in at.get("download_button")}
     csv = media[Path(urls["Download CSV"]).stem]
-    selection = ["--source", "import", "--year", "2021", "--geo", "county", "--naics", "339920"]
+    selection = ["--source", "import", "--year", "2021", "--geo", "county", "--naics", "339920",
+                 "--sort", "lq_employment"]  # the page's order: by its measure
     assert csv == cli_table(imported, *selection, "--format", "csv")
     assert b"# suppression: " in csv
     cli_xlsx = tmp_path / "cli.xlsx"
@@ -354,6 +355,6 @@ def test_maps_fit_the_data_and_national_data_shows_the_lower_48():
     wide = charts.build_bubble_map_figure(both, "employment", points, title="t", caption="c")
     assert wide.layout.map.zoom < 5  # Utah and Los Angeles: a regional view
     far = points.assign(lon=[-111.9, -80.0, -118.2])
-    assert charts.build_bubble_map_figure(both, "employment", far, title="t", caption="c"
-                                          ).layout.map.zoom == charts.US_VIEW["zoom"]
-    assert charts.show_whole_us(fig).layout.map.zoom == charts.US_VIEW["zoom"]
+    national = charts.build_bubble_map_figure(both, "employment", far, title="t", caption="c")
+    assert list(national.layout.meta[charts.MAP_BOX]) == list(charts.LOWER_48)
+    assert charts.show_whole_us(fig).layout.map.zoom == national.layout.map.zoom

@@ -87,19 +87,13 @@ def figure_downloads(fig, stem: str, key: str) -> None:
     all rendered on click."""
     problem = export.image_export_problem()
     table, about = offered_table(stem)
-    filters = "; ".join(f"{k}={v}" for k, v in st.query_params.to_dict().items()
-                        if k != "embed")
-    line = export.source_line(export.figure_caption(fig), about, filters)
-    title = export.figure_title(fig) or "Hub Atlas chart"
-    rows = None if table is None else export.slide_table(table)
     files = {
         "png": ("Chart PNG", "image/png", ":material/image:",
                 lambda: export.figure_bytes(fig, "png")),
         "svg": ("Chart SVG", "image/svg+xml", ":material/image:",
                 lambda: export.figure_bytes(fig, "svg")),
         "pptx": ("Slide (PPTX)", PPTX, ":material/slideshow:",
-                 lambda: export.slide_deck(export.slide_image(fig), title, line, rows,
-                                           SLIDE_HEADERS)),
+                 lambda: export.chart_deck(fig, about, table, SLIDE_HEADERS)),
     }
     for column, (fmt, (label, mime, icon, make)) in zip(st.columns(3), files.items()):
         column.download_button(label, make, f"{stem}.{fmt}", mime, key=f"{fmt}_{key}",
@@ -114,7 +108,8 @@ def plotly(fig, key: str, **kwargs: Any):
     options = {**charts.MODEBAR_CONFIG["toImageButtonOptions"],
                "filename": export.stem(key.removesuffix("_chart"))}
     config = {**charts.MODEBAR_CONFIG, "toImageButtonOptions": options}
-    return st.plotly_chart(fig, width="stretch", config=config, key=key, **kwargs)
+    # theme=None: the page shows the figure as its exports draw it (charts.TEMPLATE)
+    return st.plotly_chart(fig, width="stretch", config=config, key=key, theme=None, **kwargs)
 
 
 def share_control() -> None:

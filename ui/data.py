@@ -206,6 +206,7 @@ def compare_rows(source: str, start: int, end: int, regions: tuple[str, ...], in
 
 filter_min = views.filter_min
 find_rows = views.find_rows
+ranked = views.ranked
 trend_table = views.trend_table
 series_notes = views.series_notes
 vintage_changes = views.vintage_changes
@@ -228,12 +229,24 @@ def region_label(token: str, options: dict[str, str]) -> str:
 
 @st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner="Loading map shapes…")
 def geojson(level: str, ct_planning_regions: bool = False) -> dict:
-    """County or state polygons (offline, from plotly-geo via hubdata.geometry)."""
+    """County, state or metro polygons (offline, from plotly-geo via hubdata.geometry; metros
+    are their counties dissolved, after the newest delineation imported or cached)."""
     from hubdata import geometry
 
     if level == "county":
         return geometry.county_geojson(ct_planning_regions=ct_planning_regions)
+    if level == "msa":
+        return geometry.cbsa_geojson(metro_members())
     return geometry.state_geojson()
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def metro_members() -> pd.DataFrame:
+    """county_fips -> region_code (CBSA), region_name of the newest delineation available."""
+    from hubdata.regions import cbsa_members
+    from hubdata.sources.delineation import load_delineation
+
+    return cbsa_members(load_delineation())
 
 
 @st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
@@ -243,33 +256,37 @@ def centroids(level: str) -> pd.DataFrame:
 
     if level == "county":
         points = geometry.county_centroids()
-    elif level == "state":
-        points = geometry.centroids(geometry.state_geojson())
     else:
-        from hubdata.regions import cbsa_members
-        from hubdata.sources.delineation import load_delineation
-
-        points = geometry.centroids(geometry.cbsa_geojson(cbsa_members(load_delineation())))
+        points = geometry.centroids(geojson(level))
     return points.rename(columns={"id": "region_code"})[["region_code", "lat", "lon"]]
 
 
 def map_figure(frame: pd.DataFrame, metric: str, geo: str, *, title: str, caption: str,
-               ct_regions: bool = False):
-    """The map of a table: county or state choropleth, metro bubbles."""
+               ct_regions: bool = False, state: str | None = None):
+    """The map of a table: a choropleth of every region of the area: the counties (or
+    metros) of the chosen state, else of the states the table's regions are in; every
+    state."""
     from ui import charts
 
-    states = geojson("state")
-    if geo == "msa":
-        return charts.build_bubble_map_figure(frame, metric, centroids("msa"), title=title,
-                                              caption=caption, outlines=states)
-    shapes = geojson("county", ct_regions) if geo == "county" else states
+    shapes = geojson(geo, ct_regions) if geo in ("county", "msa") else geojson("state")
+    inside = {state} if state else set(frame["region_code"].astype(str).str[:2])
+    if geo == "msa":  # the metros with a county in the chosen state or the data's states
+        members = metro_members()
+        inside = {state} if state else set(members.loc[members["region_code"].isin(
+            frame["region_code"].astype(str)), "county_fips"].str[:2])
+        codes = set(members.loc[members["county_fips"].str[:2].isin(inside), "region_code"])
+        area = {str(f["id"]) for f in shapes["features"] if str(f["id"]) in codes}
+    else:
+        area = {str(f["id"]) for f in shapes["features"]
+                if geo != "county" or str(f["id"])[:2] in inside}
     return charts.build_choropleth_figure(frame, metric, geo, title=title, caption=caption,
-                                          geojson=shapes, outlines=states)
+                                          geojson=shapes, outlines=geojson("state"), area=area,
+                                          names=region_names(geo))
 
 
 def emerging_map(frame: pd.DataFrame, geo: str, *, title: str, caption: str):
-    """The top of the ranking as bubbles at region centroids (area = jobs, colour = LQ); each
-    bubble is labelled with its region, industry and score."""
+    """The top of the ranking as circles at region centroids (area = jobs, colour = LQ);
+    each circle is labelled with its region, industry and score."""
     from hubdata.errors import NoDataError
     from ui import charts
 
@@ -278,7 +295,7 @@ def emerging_map(frame: pd.DataFrame, geo: str, *, title: str, caption: str):
     labelled = frame.assign(region_name=frame["region_name"].fillna(frame["region_code"])
                             + " · " + frame["industry_code"] + " " + frame["industry_title"]
                             .fillna("") + " · score " + frame["emerging_score"].map("{:.1f}".format))
-    return charts.build_bubble_map_figure(labelled, "employment", centroids(geo), title=title,
+    return charts.build_bubble_map_figure(labelled, "lq", centroids(geo), title=title,
                                           caption=caption, outlines=geojson("state"))
 
 
