@@ -19,6 +19,16 @@ def cache_dir(tmp_path_factory, monkeypatch) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def reachable_hosts():
+    """Every test starts with no host remembered as unreachable (hubdata.http)."""
+    from hubdata import http
+
+    http.forget_unreachable()
+    yield
+    http.forget_unreachable()
+
+
 @pytest.fixture
 def sleeps(monkeypatch) -> list[float]:
     """Replace hubdata.http.sleep with a recorder: retries run at once, waits are asserted."""
