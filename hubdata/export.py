@@ -40,7 +40,9 @@ def about_rows(table: pd.DataFrame, filters: dict[str, object], retrieved: str |
     """The provenance block: what the rows are, where they came from, which filters made them
     (`vintage`: the releases behind the numbers when more than the rows' own, e.g. a base)."""
     sources = sorted({str(v) for v in table["source"].dropna().unique()}) if "source" in table else []
-    suppressed = int((~table["disclosed"].astype(bool)).sum()) if "disclosed" in table else 0
+    from hubdata.metrics import suppressed_rows
+
+    suppressed = suppressed_rows(table)  # both years of a table over a period
     shown_filters = "; ".join(f"{k}={v}" for k, v in filters.items() if v not in (None, "", ()))
     rows = [
         ("title", "Hub Atlas table"),
