@@ -126,8 +126,8 @@ def render() -> None:
                 icon=":material/filter_alt_off:")
         components.share_control()
         return
-    st.dataframe(table, hide_index=True, width="stretch", height=420, column_config=CONFIG,
-                 key="emerging_table")
+    components.table(table, height=420, column_config=CONFIG,
+                     key="emerging_table")
     filters = {"source": source, "start": first, "year": year, "geo": geo,
                "level": st.session_state["level"], "min_employment": st.session_state["minemp"],
                "min_establishments": st.session_state["minest"],
@@ -141,9 +141,8 @@ def render() -> None:
     right.toggle("Whole US map", key="wholeus", help="Show the lower 48 instead of zooming to "
                  "the hubs mapped.")
     best = table.head(st.session_state["top"])
-    built = any("no US rows" in note for note in notes)  # imported files of a few places
     caption = charts.caption_text(data.SOURCE_SHORT[source], f"{first}-{year}",
-                                  base="the sum of the regions in the data" if built else "US",
+                                  base=data.base_label(ranked, "US"),
                                   extra="emerging-hub score (docs/methodology.md)")
     fig = components.attempt(data.emerging_map, best, geo, key="emerging_map",
                              title=f"Top {len(best)} emerging hubs, {first}-{year} "

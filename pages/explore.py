@@ -68,7 +68,8 @@ def render() -> None:
     shown = data.ranked(data.filter_min(frame, st.session_state["min"]), chart_metric.column)
     display = data.named(shown, geo)
     caption = charts.caption_text(data.SOURCE_SHORT[source], year, base=data.base_label(frame, "US"),
-                                  extra=f"{data.GEOS[geo].lower()}"
+                                  extra=f"{data.codes_label(industry, year, source)}; "
+                                        f"{data.GEOS[geo].lower()}"
                                         + (f" in {data.STATE_NAMES[region_state]}"
                                            if region_state else ""))
     title = f"{industries[industry].split(' · ')[-1]}: {chart_metric.label.lower()}, {year}"
@@ -80,11 +81,12 @@ def render() -> None:
             charts.show_whole_us(fig)
         components.plotly(fig, key="explore_map_chart")
     components.provenance_caption(provenance, warnings)
-    suppressed = int((~shown["disclosed"].astype(bool)).sum())
+    suppressed = data.suppressed_rows(shown)  # in either year of a growth table
     st.subheader(f"{len(shown):,} regions, ranked by {chart_metric.label.lower()}")
     if suppressed:
-        st.caption(f"{suppressed} of {len(shown)} rows have values the source suppressed; "
-                   "they are blank, not zero, and sort last.")
+        st.caption(f"{suppressed} of {len(shown)} rows have values the source suppressed"
+                   + (f" in {st.session_state['start']} or {year}" if metric == "growth" else "")
+                   + "; they are blank, not zero, and sort last.")
     components.data_table(display, key="explore_table",
                           height=min(420, 38 + 35 * max(len(display), 1)))
     about = export.table_about(shown, provenance, source=source, year=year, geo=geo,

@@ -17,16 +17,26 @@ from ui import charts, data, export, state
 T = TypeVar("T")
 
 
+FAILURE = "_last_failure"  # session key: how the last failed attempt of this run failed
+
+
 def attempt(load: Callable[..., T], *args: Any, context: str, key: str, **kwargs: Any) -> T | None:
     """Run a loader; on a hubdata error show one sentence and a Retry button, return None.
 
-    "No data for this selection" is shown as information, not as an error."""
+    "No data for this selection" is shown as information, not as an error. A source that
+    cannot be reached is said once at the top of the page (app.py), so here only what is
+    missing is named, without a Retry. last_failure() tells which of these happened."""
     try:
         return load(*args, **kwargs)
     except NoDataError as exc:
+        st.session_state[FAILURE] = "no data"
         st.info(f"No data for this selection ({context}). {exc.user_message}",
                 icon=":material/info:")
     except HubDataError as exc:
+        st.session_state[FAILURE] = "error"
+        if data.unreachable_error(exc):
+            st.info(f"Not in this server's cache: {context}.", icon=":material/cloud_off:")
+            return None
         st.error(f"Could not load {context}: {exc.user_message} "
                  "Check the source on the Data page, or import files there.",
                  icon=":material/error:")
@@ -34,6 +44,21 @@ def attempt(load: Callable[..., T], *args: Any, context: str, key: str, **kwargs
             data.clear_memory()
             st.rerun()
     return None
+
+
+def last_failure() -> str | None:
+    """'no data' or 'error': how the latest attempt() that returned None failed."""
+    return st.session_state.get(FAILURE)
+
+
+def _use_source(source: str) -> None:
+    st.session_state["source"] = source
+
+
+def source_button(source: str, label: str, key: str) -> None:
+    """One click that switches the sidebar's data source (the year follows: app.py)."""
+    st.button(label, key=key, icon=":material/swap_horiz:", on_click=_use_source,
+              args=(source,))
 
 
 def provenance_caption(provenance: list[dict], warnings: list[str] = ()) -> None:
@@ -124,6 +149,21 @@ def share_control() -> None:
         st.code(snippet, language="html", wrap_lines=True)
 
 
+DOLLARS = "$%,.0f"  # whole dollars with thousands separators: $68,047
+
+
+def dollars(label: str) -> Any:
+    """A column of US dollar amounts, shown in whole dollars."""
+    return st.column_config.NumberColumn(label, format=DOLLARS)
+
+
+def table(frame, **kwargs: Any):
+    """st.dataframe as every page shows a table: full width, no index, and a missing value
+    (suppressed, withheld, not published) as a blank cell, never the word "None"; the
+    suppression note columns say why."""
+    return st.dataframe(frame, hide_index=True, width="stretch", placeholder="", **kwargs)
+
+
 LEADING_COLUMNS = ["region_name", "state", "region_code", "industry_code", "employment",
                    "lq_employment", "establishments", "avg_annual_pay", "employment_cagr_pct",
                    "employment_change", "quadrant", "disclosed", "suppressed_note"]
@@ -136,8 +176,8 @@ COLUMN_CONFIG = {
     "industry_code": st.column_config.TextColumn("NAICS"),
     "employment": st.column_config.NumberColumn("Employment (jobs)", format="localized"),
     "establishments": st.column_config.NumberColumn("Establishments", format="localized"),
-    "payroll": st.column_config.NumberColumn("Payroll (US$)", format="dollar"),
-    "avg_annual_pay": st.column_config.NumberColumn("Avg. annual pay (US$)", format="dollar"),
+    "payroll": dollars("Payroll (US$)"),
+    "avg_annual_pay": dollars("Avg. annual pay (US$)"),
     "lq_employment": st.column_config.NumberColumn("LQ (employment)", format="%.2f",
                                                    help="(E(r,i)/E(r,T)) / (E(B,i)/E(B,T))"),
     "lq_establishments": st.column_config.NumberColumn("LQ (establishments)", format="%.2f"),
@@ -180,18 +220,16 @@ def data_table(frame: pd.DataFrame, key: str, height: int = 420) -> None:
     """A table with readable headers and number formats; key columns first, the rest after."""
     order = [c for c in LEADING_COLUMNS if c in frame.columns]
     order += [c for c in frame.columns if c not in order]
-    st.dataframe(frame, hide_index=True, width="stretch", height=height, column_order=order,
-                 column_config=COLUMN_CONFIG, key=key)
+    table(frame, height=height, column_order=order, column_config=COLUMN_CONFIG, key=key)
 
 
 def program_table(frame: pd.DataFrame, key: str) -> None:
     """Registry rows: program, hub, lead, award, date and the source link."""
     columns = ["program", "hub_name", "lead_organization", "focus", "award_usd", "announced",
                "source_url"]
-    st.dataframe(frame[[c for c in columns if c in frame.columns]], hide_index=True,
-                 width="stretch", key=key, column_config={
+    table(frame[[c for c in columns if c in frame.columns]], key=key, column_config={
                      "program": "Program", "hub_name": "Hub", "lead_organization": "Lead",
                      "focus": "Focus",
-                     "award_usd": st.column_config.NumberColumn("Award (US$)", format="dollar"),
+                     "award_usd": dollars("Award (US$)"),
                      "announced": "Announced",
                      "source_url": st.column_config.LinkColumn("Source", display_text="link")})

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from hubdata import hubs as hub_views
-from hubdata import ranking, regions, views
+from hubdata import metrics, ranking, regions, views
 from hubdata.dataset import table_provenance
 from hubdata.errors import register_secret
 from hubdata.regions import NAME_BY_FIPS
@@ -81,9 +81,56 @@ def year_options(source: str) -> list[int]:
     return list(range(latest_year(source), first - 1, -1))
 
 
-def default_source() -> str:
-    """QCEW live; offline with imported data, the imports (so the app opens on real data)."""
-    return "import" if offline() and imported_years() else "qcew"
+def live_url(source: str) -> str | None:
+    """The address a live source is fetched from (None for imported files)."""
+    from hubdata.sources import cbp, qcew
+
+    return {"qcew": qcew.BASE_URL, "cbp": cbp.BASE_URL}.get(source)
+
+
+def unreachable(source: str) -> str | None:
+    """Why a live source cannot be asked now: offline mode, or its host did not answer
+    (hubdata.http); None when it can be."""
+    from hubdata import http
+
+    url = live_url(source)
+    if url is None:
+        return None
+    return "offline mode is on: HUBDATA_OFFLINE=1" if offline() else http.unreachable(url)
+
+
+def unreachable_error(exc: Exception) -> bool:
+    """Whether a loader failed only because its live source cannot be asked now."""
+    from hubdata import http
+    from hubdata.errors import SourceError
+
+    return isinstance(exc, SourceError) and (offline() or bool(exc.url and
+                                                                http.unreachable(exc.url)))
+
+
+def try_again(source: str) -> None:
+    """Forget that the source could not be reached, and the in-memory copies of its
+    failures, so the next run asks it again."""
+    from hubdata import http
+
+    http.forget_unreachable(live_url(source) or "")
+    clear_memory()
+
+
+def default_source() -> tuple[str, str | None]:
+    """The source a new session opens on, and why when it is not the default: BLS QCEW
+    live, or the imported files when there are some and QCEW cannot be reached (offline
+    mode, or data.bls.gov does not accept a connection: one quick try)."""
+    from hubdata import http
+
+    if not imported_years():
+        return "qcew", None
+    if offline():
+        return "import", "offline mode (HUBDATA_OFFLINE=1) is on"
+    if not http.probe(live_url("qcew")):
+        return "import", f"{SOURCE_SHORT['qcew']} ({http.host_of(live_url('qcew'))}) cannot be " \
+                         "reached from this server"
+    return "qcew", None
 
 
 class _Progress:
@@ -154,6 +201,8 @@ def source_note(source: str) -> str:
              "cbp": "api.census.gov (County Business Patterns)"}[source]
     if offline():
         return f"Data: {where}, from the local cache only (offline mode)."
+    if unreachable(source):
+        return f"Data: {where}, which cannot be reached now: cached copies only."
     return f"Data: {where}, fetched on first use and cached on this server for 30 days."
 
 
@@ -204,8 +253,19 @@ def compare_rows(source: str, start: int, end: int, regions: tuple[str, ...], in
     return views.compare_rows(source, start, end, regions, industry, base, table=table)
 
 
+def codes_label(industry: str, year: int, source: str) -> str:
+    """What an industry pick counts, by code: 'NAICS 339920', or for a theme or a list of
+    codes summed per region 'theme: 339920 + 423910' / 'NAICS 334413 + 334419'."""
+    codes = views.industry_codes(industry, int(year), source)
+    joined = " + ".join(codes)
+    if industry.startswith("theme:"):
+        return f"theme: {joined}"
+    return f"NAICS {joined}"
+
+
 filter_min = views.filter_min
 find_rows = views.find_rows
+suppressed_rows = metrics.suppressed_rows
 ranked = views.ranked
 trend_table = views.trend_table
 series_notes = views.series_notes
@@ -303,6 +363,7 @@ def emerging_map(frame: pd.DataFrame, geo: str, *, title: str, caption: str):
 
 slug = hub_views.slug
 explore_industry = hub_views.explore_industry
+hub_industry = hub_views.hub_industry
 
 
 @st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
@@ -473,21 +534,25 @@ def program_overlay(metrics: pd.DataFrame | None, programs: str | None,
 def _built_bases(frame: pd.DataFrame) -> list[str]:
     """The base_basis texts of rows whose base area is not the source's own published row."""
     basis = frame["base_basis"] if "base_basis" in frame else pd.Series(dtype=str)
-    return sorted({str(b) for b in basis.dropna()} - {"published row"})
+    return sorted({str(b) for b in basis.dropna()} - {"published row", ""})
 
 
 def base_label(frame: pd.DataFrame, label: str) -> str:
-    """The base area as a chart caption should name it: its label, or, when the data could
-    only sum it from the regions present, that (a PNG on a slide has no page note)."""
-    return f"the regions in the data summed (partial, not the whole {label})" \
-        if _built_bases(frame) else label
+    """The base area as captions, legends and KPIs name it: `label` when it is the source's
+    own row, else what the data could build ('Utah counties in the imported files'): a PNG
+    on a slide has no page note."""
+    from hubdata.table import base_name
+
+    names = sorted({name for name in map(base_name, _built_bases(frame)) if name})
+    return " / ".join(names) if names else label
 
 
 def base_note(frame: pd.DataFrame, label: str) -> str | None:
-    """One sentence when the base area is not the source's own row (e.g. a 'US' summed from
-    the few counties imported), so LQs are read against what they really compare with."""
+    """One sentence when the base area is not the source's own row (e.g. the counties of the
+    one state imported, summed), so LQs are read against what they really compare with."""
     bases = _built_bases(frame)
-    return f"Base area ({label}): {'; '.join(bases)}." if bases else None
+    return (f"The base area is not the source's {label} row but the regions in the data that "
+            f"lie inside it: {'; '.join(bases)}.") if bases else None
 
 
 def methodology_section(*headings: str) -> str | None:
