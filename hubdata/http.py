@@ -90,12 +90,16 @@ def forget_unreachable(host: str | None = None) -> None:
 
 def probe(url: str, timeout: float = 2.0) -> bool:
     """Whether the host of `url` accepts a connection (one TCP connect, no request, no
-    retry); a host that does not is marked unreachable. Offline mode answers False."""
+    retry; to the proxy when the environment sets one for it, as requests would); a host
+    that does not is marked unreachable. Offline mode answers False."""
     host = host_of(url)
     if os.environ.get("HUBDATA_OFFLINE") == "1" or unreachable(host):
         return False
+    proxy = requests.utils.get_environ_proxies(url).get(urlsplit(url).scheme)
+    target = urlsplit(proxy if proxy else url)
+    port = target.port or (443 if target.scheme == "https" else 80)
     try:
-        with socket.create_connection((host, urlsplit(url).port or 443), timeout=timeout):
+        with socket.create_connection((target.hostname, port), timeout=timeout):
             return True
     except OSError:
         mark_unreachable(host, "could not connect")
