@@ -96,7 +96,8 @@ def render() -> None:
             title=charts.two_line(name, f"job change {first}-{year} split by shift-share"),
             caption=caption,
             axis=f"Change in employment, {first}-{year} (jobs)",
-            base_name="National" if base == "us" else f"{pickers.BASES[base]} (base)")
+            base_name="National" if base == "us" and data.base_label(frame, "US") == "US"
+            else f"{data.base_label(frame, pickers.BASES[base])} (base)")
         components.plotly(share_fig, key="compare_shift_chart")
         components.figure_downloads(share_fig, stem + "_shift-share", key="compare_shift")
     missing = sorted(set(frame["region"]) - set(shares["region"]))

@@ -90,7 +90,7 @@ def _finish(fig: go.Figure, title: str, caption: str, *, height: int = 560,
         template=TEMPLATE,
         title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 20}},
         font={"family": FONT, "size": 14}, separators=".,", height=height,
-        margin={"l": 10, "r": right, "t": 60, "b": bottom}, colorway=OKABE_ITO,
+        margin={"l": 20, "r": max(right, 20), "t": 60, "b": bottom}, colorway=OKABE_ITO,
         paper_bgcolor="white", plot_bgcolor="white",
         hoverlabel={"font": {"family": FONT}},
     )

@@ -102,6 +102,7 @@ PICTURE_BOX = (MARGIN, 1.2, SLIDE_INCHES[0] - 2 * MARGIN, 5.5)  # left, top, wid
 SLIDE_IMAGE = {"width": 1200, "height": round(1200 * PICTURE_BOX[3] / PICTURE_BOX[2]),
                "scale": 3}
 SLIDE_ROWS = 12
+SLIDE_SIDE_MARGIN = 30  # px of the 1200 px layout: labels never touch the picture's edges
 GREY = (0x44, 0x44, 0x44)
 
 
@@ -137,7 +138,9 @@ def slide_figure(fig):
                 for n, caption in zip(plain.layout.annotations, is_caption) if caption)
     bottom = max(40, (plain.layout.margin.b or 0) - freed)
     plain.layout.annotations = notes  # assigned: update_layout would merge, not drop
-    return plain.update_layout(title_text="", margin_t=24, margin_b=bottom)
+    side = max(SLIDE_SIDE_MARGIN, plain.layout.margin.l or 0)  # room at the picture's edges
+    return plain.update_layout(title_text="", margin_t=24, margin_b=bottom, margin_l=side,
+                               margin_r=max(SLIDE_SIDE_MARGIN, plain.layout.margin.r or 0))
 
 
 def slide_image(fig) -> bytes:
