@@ -174,3 +174,19 @@ def test_explore_downloads_rows_in_the_order_on_screen(imported, media):
     assert list(downloaded["region_code"]) == shown
     jobs = pd.to_numeric(downloaded["employment"])
     assert jobs.dropna().is_monotonic_decreasing and len(shown) > 2
+
+
+def test_map_classes_centre_lq_at_1_and_split_other_measures_by_quantiles():
+    lq = charts.map_classes(pd.Series([20.2, 0.39, 0.37]), charts.METRICS["lq"])
+    assert [c.label for c in lq][3] == "0.8 to 1.25 (about the base area)"
+    assert [c.low for c in lq][1:] == charts.LQ_BREAKS and len({c.colour for c in lq}) == 7
+    # the breaks are symmetric on a log scale: 1/4 and 4, 1/2 and 2, 1/1.25 and 1.25
+    assert all(abs(low * high - 1) < 1e-9 for low, high in zip(charts.LQ_BREAKS,
+                                                                charts.LQ_BREAKS[::-1]))
+    jobs = charts.map_classes(pd.Series([2366.0, 256, 605, 15, 12]), charts.METRICS["employment"])
+    assert [c.label for c in jobs] == ["under 14", "14 to 160", "160 to 400", "400 to 960",
+                                       "960 or more"]
+    few = charts.map_classes(pd.Series([5.0, 8.0]), charts.METRICS["employment"])
+    assert [c.label for c in few] == ["under 6", "6 to 7", "7 or more"]  # no '6 to 6'
+    assert [c.label for c in charts.map_classes(pd.Series([5.0]),
+                                                charts.METRICS["employment"])] == ["5"]

@@ -156,28 +156,29 @@ def _nice(value: float) -> float:
     return float(round(value, digits))
 
 
+def _range_label(low: float, high: float, fmt) -> str:
+    """'under 0.25', '0.25 to 0.5', '4 or more' (fmt: how a break is written)."""
+    if low == -math.inf:
+        return f"under {fmt(high)}"
+    if high == math.inf:
+        return f"{fmt(low)} or more"
+    return f"{fmt(low)} to {fmt(high)}"
+
+
 def _fixed_classes(breaks: list[float], metric: Metric, middle: str) -> list[MapClass]:
     edges = [-math.inf, *breaks, math.inf]
     fmt = (lambda v: format(v, ",.2f").rstrip("0").rstrip(".")) if metric.unit == "ratio to base" \
         else (lambda v: format(v, ",.0f") + " %")
-    out = []
-    for i, (low, high) in enumerate(zip(edges, edges[1:])):
-        if low == -math.inf:
-            label = f"under {fmt(high)}"
-        elif high == math.inf:
-            label = f"{fmt(low)} or more"
-        else:
-            label = f"{fmt(low)} to {fmt(high)}"
-        if i == len(breaks) // 2:
-            label += f" ({middle})"
-        out.append(MapClass(low, high, label, DIVERGING[i]))
-    return out
+    return [MapClass(low, high, _range_label(low, high, fmt)
+                     + (f" ({middle})" if i == len(breaks) // 2 else ""), DIVERGING[i])
+            for i, (low, high) in enumerate(zip(edges, edges[1:]))]
 
 
 def map_classes(values: pd.Series, metric: Metric) -> list[MapClass]:
     """The legend classes of a map of `metric`: location quotients on fixed breaks centred at
     1 (about the base area), growth centred at 0 (no change), any other measure in up to five
-    quantile classes of the values shown, with rounded breaks."""
+    quantile classes of the values shown, with rounded breaks (the darker colours when there
+    are fewer classes, so they stand out on the white map)."""
     if metric.unit == "ratio to base":
         return _fixed_classes(LQ_BREAKS, metric, "about the base area")
     if metric.unit == "% a year":
@@ -185,22 +186,16 @@ def map_classes(values: pd.Series, metric: Metric) -> list[MapClass]:
     known = pd.to_numeric(values, errors="coerce").dropna()
     if known.empty:
         return []
-    inner = sorted({_nice(q) for q in known.quantile([0.2, 0.4, 0.6, 0.8])}
-                   - {_nice(known.min())}) if known.nunique() > 1 else []
+    if known.nunique() == 1:
+        return [MapClass(-math.inf, math.inf, metric.format(known.iloc[0]),
+                         CLASSES_SEQUENTIAL[2])]
+    shown = (lambda v: float(round(v))) if metric.fmt.endswith(".0f") else float  # as labelled
+    inner = sorted(b for b in {shown(_nice(q)) for q in known.quantile([0.2, 0.4, 0.6, 0.8])}
+                   if b > known.min())
     edges = [-math.inf, *inner, math.inf]
-    colours = CLASSES_SEQUENTIAL[-len(edges) + 1:] if len(edges) > 2 else CLASSES_SEQUENTIAL[2:3]
-    out = []
-    for (low, high), colour in zip(zip(edges, edges[1:]), colours):
-        if low == -math.inf and high == math.inf:
-            label = f"{metric.format(known.min())} to {metric.format(known.max())}"
-        elif low == -math.inf:
-            label = f"under {metric.format(high)}"
-        elif high == math.inf:
-            label = f"{metric.format(low)} or more"
-        else:
-            label = f"{metric.format(low)} to {metric.format(high)}"
-        out.append(MapClass(low, high, label, colour))
-    return out
+    colours = CLASSES_SEQUENTIAL[-(len(edges) - 1):]
+    return [MapClass(low, high, _range_label(low, high, metric.format), colour)
+            for (low, high), colour in zip(zip(edges, edges[1:]), colours)]
 
 
 def legend_title(metric: Metric) -> str:
