@@ -67,12 +67,13 @@ def render() -> None:
     chart_metric = charts.METRICS[metric]
     shown = data.ranked(data.filter_min(frame, st.session_state["min"]), chart_metric.column)
     display = data.named(shown, geo)
-    caption = charts.caption_text(data.SOURCE_SHORT[source], year, base=data.base_label(frame, "US"),
+    span = f"{st.session_state['start']}-{year}" if metric == "growth" else year
+    caption = charts.caption_text(data.SOURCE_SHORT[source], span, base=data.base_label(frame, "US"),
                                   extra=f"{data.codes_label(industry, year, source)}; "
                                         f"{data.GEOS[geo].lower()}"
                                         + (f" in {data.STATE_NAMES[region_state]}"
                                            if region_state else ""))
-    title = f"{industries[industry].split(' · ')[-1]}: {chart_metric.label.lower()}, {year}"
+    title = f"{industries[industry].split(' · ')[-1]}: {chart_metric.label.lower()}, {span}"
     fig = components.attempt(data.map_figure, display, metric, geo, title=title, caption=caption,
                              ct_regions=data.ct_planning_regions(source, year), state=region_state,
                              context="the map", key="explore_map")

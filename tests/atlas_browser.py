@@ -2,8 +2,8 @@
 Debian's Chromium through Playwright, with waits for what the user sees (never sleeps).
 
 A page run is finished when the page's title is shown, the element it draws last is there,
-and Streamlit has no stale element of an earlier run left (elements of the previous run are
-marked data-stale while a run is in progress).
+Streamlit has no stale element of an earlier run left (elements of the previous run are
+marked data-stale while a run is in progress) and no element is still a loading skeleton.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def finished(tab, title: str) -> None:
             const h1 = [...document.querySelectorAll('h1')].map(e => e.innerText.trim());
             const main = document.querySelector('[data-testid="stMain"]');
             return h1.includes(title) && main && main.innerText.includes(last)
-                && !document.querySelector('[data-stale="true"]');
+                && !document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]');
         }""", arg=[title, last], timeout=LONG)
 
 
