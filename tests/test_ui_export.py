@@ -98,8 +98,11 @@ def test_choropleth_has_title_legend_caption_and_grey_withheld_and_no_data_regio
     captions = [a.text for a in fig.layout.annotations]
     assert captions == ["Source: BLS QCEW 2023, private ownership; LQ vs US"]
     by_name = {trace.name: list(trace.locations) for trace in fig.data}
-    assert by_name == {"4 or more": ["49057"], "0.8 to 1.25 (about the base area)": ["49029"],
-                       charts.WITHHELD: ["49011"], charts.NO_DATA: ["06037"]}
+    drawn = {name: codes for name, codes in by_name.items() if codes != [charts.LEGEND_ONLY]}
+    assert drawn == {"4 or more": ["49057"], "0.8 to 1.25 (about the base area)": ["49029"],
+                     charts.WITHHELD: ["49011"], charts.NO_DATA: ["06037"]}
+    # the classes without a region keep their legend entry: the whole scale is shown
+    assert len(by_name) == 7 + 2
     assert all(trace.showlegend and trace.showscale is False for trace in fig.data)
     assert fig.layout.legend.title.text == "<b>Location quotient (vs the base area)</b>"
     no_data = next(t for t in fig.data if t.name == charts.NO_DATA)
