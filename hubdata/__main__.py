@@ -1,5 +1,5 @@
-"""Command line: python -m hubdata status | fetch | import | table | rank (+ programs
-subcommands).
+"""Command line: python -m hubdata status | fetch | import | table | rank | compare-sources
+(+ programs subcommands).
 
 Exit codes: 0 success, 2 usage or configuration error, 1 data or source error. Every expected
 failure is one line on stderr, without a traceback. Each subcommand sets `func(args) -> int`;
@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 from hubdata import cache, programs_cli
-from hubdata.dataset import LATEST_YEAR
 from hubdata.errors import ConfigError, HubDataError
 from hubdata.metrics import DEFAULT_MIN_EMPLOYMENT, DEFAULT_MIN_ESTABLISHMENTS
 
@@ -177,10 +176,16 @@ def _write(data: bytes, output: str | None, rows: int) -> None:
 def _year(args: argparse.Namespace) -> int:
     if args.format == "xlsx" and not args.output:
         raise ConfigError("--format xlsx writes a binary file: give -o FILE.xlsx.")
-    year = args.year or LATEST_YEAR.get(args.source)
-    if year is None:
+    if args.year:
+        return int(args.year)
+    if args.source not in ("qcew", "cbp"):
         raise ConfigError("Give --year for imported data.")
-    return int(year)
+    from hubdata.discovery import latest
+
+    newest = latest(args.source)
+    if newest.basis != "published":
+        print(f"note: {newest.note}", file=sys.stderr)
+    return newest.year
 
 
 def cmd_table(args: argparse.Namespace) -> int:
@@ -263,6 +268,42 @@ def cmd_rank(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- compare-sources ---------------------------------------------------------------------
+
+def cmd_compare_sources(args: argparse.Namespace) -> int:
+    """BLS QCEW and Census CBP side by side for one cell (hubdata.compare), with why they
+    differ: a readable table (default), or the table as CSV/XLSX/JSON with the notes."""
+    from hubdata.compare import compare_sources, region_label
+
+    if args.format == "xlsx" and not args.output:
+        raise ConfigError("--format xlsx writes a binary file: give -o FILE.xlsx.")
+    result = compare_sources(args.region, args.naics, args.year)
+    where = region_label(result.region)
+    about = [("title", "Hub Atlas: BLS QCEW and Census CBP side by side"),
+             ("region", where), ("industry", f"NAICS {result.naics}"),
+             ("year", str(result.year)), ("ownership", "private"),
+             *[("source", p.get("url") or p.get("file") or p.get("label"))
+               for p in result.provenance], *[("note", n) for n in result.notes]]
+    if args.format != "text":
+        _write(file_bytes(result.table, about, args.format), args.output, len(result.table))
+        return 0
+    shown = result.table.set_index("measure")[["qcew", "cbp", "cbp_minus_qcew",
+                                                "cbp_vs_qcew_pct"]]
+    lines = [f"{where}, NAICS {result.naics}, {result.year} (private)",
+             shown.to_string(float_format=lambda v: f"{v:,.1f}", na_rep="-"), "",
+             "What each measures:"]
+    lines += [f"  {r.measure}: QCEW {r.qcew_measures}; CBP {r.cbp_measures}"
+              for r in result.table.itertuples()]
+    lines += ["", "Why they differ:", *[f"- {n}" for n in result.notes], "",
+              "Sources:", *[f"- {v}" for k, v in about if k == "source"]]
+    text = "\n".join(lines) + "\n"
+    if args.output:
+        _write(text.encode("utf-8"), args.output, len(result.table))
+    else:
+        print(text, end="")
+    return 0
+
+
 # ---- parser ------------------------------------------------------------------------------
 
 def _add_data_options(p: argparse.ArgumentParser) -> None:
@@ -313,8 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
                                        "employment, establishments, payroll, totals, location "
                                        "quotients, suppression flags, source and vintage.")
     table.add_argument("--year", type=int, default=None,
-                       help=f"data year (default: latest, QCEW {LATEST_YEAR['qcew']}, "
-                            f"CBP {LATEST_YEAR['cbp']})")
+                       help="data year (default: the newest published year, found at run "
+                            "time: hubdata.discovery)")
     table.add_argument("--naics", required=True,
                        help="a NAICS code (5221, 31-33), a hub theme (theme:sporting_goods: its "
                             "codes summed per region) or a code list (codes:339920+423910)")
@@ -350,7 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "cached); import uses every imported file.")
     rank.add_argument("--start", type=int, required=True, help="start year")
     rank.add_argument("--year", type=int, default=None,
-                      help=f"end year (default: latest, QCEW {LATEST_YEAR['qcew']})")
+                      help="end year (default: the newest published year, found at run time)")
     rank.add_argument("--geo", choices=("county", "msa", "state"), default="county",
                       help="geography (default county)")
     rank.add_argument("--level", type=int, choices=range(2, 7), default=6, metavar="2..6",
@@ -368,6 +409,19 @@ def build_parser() -> argparse.ArgumentParser:
     rank.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv")
     rank.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
     rank.set_defaults(func=cmd_rank)
+
+    compare = sub.add_parser(
+        "compare-sources", help="BLS QCEW and Census CBP side by side for one cell",
+        description="Employment, establishments, payroll and average pay of one region, "
+                    "industry and year from both BLS QCEW and Census CBP, with why they "
+                    "differ. CBP needs CENSUS_API_KEY (or an imported CBP file of the cell).")
+    compare.add_argument("--region", required=True,
+                         help="county:49057, msa:36260, state:UT (or state:49) or us")
+    compare.add_argument("--naics", required=True, help="one NAICS code, e.g. 339920")
+    compare.add_argument("--year", type=int, required=True, help="data year")
+    compare.add_argument("--format", choices=("text", "csv", "xlsx", "json"), default="text")
+    compare.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
+    compare.set_defaults(func=cmd_compare_sources)
 
     programs_cli.add_subcommands(sub)
     return parser

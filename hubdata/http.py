@@ -119,9 +119,11 @@ def _backoff(attempt: int) -> float:
 
 
 def request(method: str, url: str, *, source: str, params: dict | None = None,
-            json: Any = None, allow_redirects: bool = True) -> requests.Response:
-    """Send a request with retries; return a response with status < 400 (or a 3xx when
-    allow_redirects is False). Raise SourceError / RateLimitError / NotFoundError otherwise."""
+            json: Any = None, allow_redirects: bool = True,
+            attempts: int = MAX_ATTEMPTS) -> requests.Response:
+    """Send a request with retries (at most `attempts` tries); return a response with status
+    < 400 (or a 3xx when allow_redirects is False). Raise SourceError / RateLimitError /
+    NotFoundError otherwise."""
     if os.environ.get("HUBDATA_OFFLINE") == "1":
         raise SourceError(f"{source}: offline mode (HUBDATA_OFFLINE=1) is on, so nothing was "
                           "fetched; use cached or imported data.", source=source)
@@ -133,7 +135,7 @@ def request(method: str, url: str, *, source: str, params: dict | None = None,
                           "nothing was fetched; use cached or imported data.", source=source,
                           url=shown)
     last_error: Exception | None = None
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+    for attempt in range(1, attempts + 1):
         try:
             resp = session().request(method, url, params=params, json=json, timeout=TIMEOUT,
                                      allow_redirects=allow_redirects)
@@ -141,8 +143,8 @@ def request(method: str, url: str, *, source: str, params: dict | None = None,
             kind = "timed out" if isinstance(exc, requests.Timeout) else "could not connect"
             last_error = SourceError(f"{source}: the request {kind} ({shown}).", source=source,
                                      url=shown)
-            log.warning("%s %s: %s (attempt %d/%d)", method, shown, kind, attempt, MAX_ATTEMPTS)
-            if attempt < MAX_ATTEMPTS:
+            log.warning("%s %s: %s (attempt %d/%d)", method, shown, kind, attempt, attempts)
+            if attempt < attempts:
                 sleep(_backoff(attempt))
             elif isinstance(exc, requests.ConnectionError):  # includes a connect timeout
                 mark_unreachable(host, kind)
@@ -161,8 +163,8 @@ def request(method: str, url: str, *, source: str, params: dict | None = None,
                     f"{source} answered HTTP {resp.status_code} (a server problem on their side);"
                     " try again later.", source=source, url=shown, status=resp.status_code)
             log.warning("%s %s: HTTP %d (attempt %d/%d)", method, shown, resp.status_code,
-                        attempt, MAX_ATTEMPTS)
-            if attempt < MAX_ATTEMPTS:
+                        attempt, attempts)
+            if attempt < attempts:
                 sleep(wait if wait is not None else _backoff(attempt))
             continue
         if resp.status_code >= 400:

@@ -34,14 +34,19 @@ def theme_for(county: str, codes: list[str], themes: dict) -> str | None:
 
 def hubs(registry: pd.DataFrame, themes: dict, points: pd.DataFrame | None = None
          ) -> pd.DataFrame:
-    """One row per hub (registry rows grouped by hub and anchor county): its newest program
-    (for colour), every program, total award, focus NAICS codes, matching theme, and with
-    `points` (region_code, lat, lon of counties) its map position."""
-    reg = registry.sort_values(["announced", "line"], na_position="first")
+    """One row per hub (registry rows grouped by hub and anchor county): its newest standing
+    program (for colour; a withdrawn selection never is) and that row's status, every program,
+    total award, focus NAICS codes, matching theme, and with `points` (region_code, lat, lon
+    of counties) its map position."""
+    reg = registry.assign(_withdrawn=registry["status"].eq("withdrawn").fillna(False)
+                          if "status" in registry.columns else False)
+    reg = reg.sort_values(["_withdrawn", "announced", "line"], ascending=[False, True, True],
+                          na_position="first")
     reg = reg.assign(key=reg["hub_name"].map(slug))
     grouped = reg.groupby(["key", "anchor_county_fips"], sort=False)
     out = grouped.agg(
         hub_name=("hub_name", "last"), program=("program", "last"),
+        **({"status": ("status", "last")} if "status" in reg.columns else {}),
         programs=("program", lambda s: "; ".join(dict.fromkeys(s))),
         award_usd=("award_usd", lambda s: s.sum(min_count=1)), focus=("focus", "last"),
         naics=("naics", lambda s: " ".join(dict.fromkeys(c for v in s for c in v.split(";")))),

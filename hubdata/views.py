@@ -60,13 +60,15 @@ def _merge(into: tuple[list, list], provenance: list[dict], warnings: list[str])
 
 def industry_codes(industry: str, year: int, source: str) -> tuple[str, ...]:
     """The NAICS codes behind a pick: a theme's codes for the year's NAICS vintage, the codes of
-    'codes:a+b', or the one code."""
+    'codes:a+b', or the one code. QCEW's own aggregates (1013, 101, ...) are refused with what
+    they are (industries.check_naics)."""
     kind, _, rest = industry.partition(":")
     if kind == "theme" and rest:
         return industries.theme(rest).codes(industries.naics_vintage(int(year), source))
-    if kind == "codes" and rest:
-        return tuple(c for c in rest.split("+") if c)
-    return (industry,)
+    codes = tuple(c for c in rest.split("+") if c) if kind == "codes" and rest else (industry,)
+    for code in codes:
+        industries.check_naics(code)
+    return codes
 
 
 def industry_name(industry: str) -> str:

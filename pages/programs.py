@@ -15,9 +15,9 @@ STATE = state.Param("state", state.parse_optional_state, "")
 SURE = state.Param("anchor", state.choice(CONFIDENCE), [], many=len(CONFIDENCE))
 SEARCH = state.Param("q", state.parse_text, "")
 LAYER = state.Param("layer", state.choice(LAYERS), "county")
-REGISTRY_COLUMNS = ["program", "hub_name", "lead_organization", "states", "anchor_place",
-                    "anchor_county_fips", "anchor_confidence", "focus", "naics", "award_usd",
-                    "announced", "source_url", "note"]
+REGISTRY_COLUMNS = ["program", "status", "status_date", "hub_name", "lead_organization",
+                    "states", "anchor_place", "anchor_county_fips", "anchor_confidence", "focus",
+                    "naics", "award_usd", "announced", "source_url", "status_source_url", "note"]
 REGISTRY_CONFIG = {
     "program": "Program", "hub_name": st.column_config.TextColumn("Hub"),
     "lead_organization": "Lead organization", "states": "States", "anchor_place": "Anchor",
@@ -27,9 +27,14 @@ REGISTRY_CONFIG = {
         "defensible pick (alternative in the note); unverified: not seen in a source"),
     "award_usd": components.dollars("Award (US$)"),
     "announced": "Announced", "note": "Note",
+    "status": st.column_config.TextColumn(
+        "Status", help="designated: named by the program; funded: an award made; selected: "
+        "chosen for an award not yet made; withdrawn: a selection or award taken back"),
+    "status_date": "Status since",
+    "status_source_url": st.column_config.LinkColumn("Status source", display_text="open source"),
     "source_url": st.column_config.LinkColumn("Source", display_text="open source"),
 }
-OVERLAY_COLUMNS = ["hub_name", "reading", "reading_why", "top_industry", "top_lq",
+OVERLAY_COLUMNS = ["hub_name", "status", "reading", "reading_why", "top_industry", "top_lq",
                    "focus_employment", "top_employment_cagr", "award_usd",
                    "usaspending_county_usd", "usaspending_state_usd", "usaspending_fiscal_years",
                    "program", "anchor_place", "anchor_confidence", "focus", "naics",

@@ -62,13 +62,14 @@ def offline() -> bool:
 
 
 def latest_year(source: str) -> int:
-    """The newest year the source has published for certain (imports: the newest imported)."""
-    from hubdata.dataset import LATEST_YEAR
+    """The newest year the source has published, found at run time by hubdata.discovery
+    (imports: the newest imported)."""
+    from hubdata.discovery import latest_year as discovered
 
     if source == "import":
         years = imported_years()
-        return max(years) if years else LATEST_YEAR["qcew"]
-    return LATEST_YEAR[source]
+        return max(years) if years else discovered("qcew")
+    return discovered(source)
 
 
 def year_options(source: str) -> list[int]:
