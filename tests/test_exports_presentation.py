@@ -127,10 +127,12 @@ def test_a_chart_deck_has_one_source_line_per_slide():
 
 
 def hub_frame() -> pd.DataFrame:
-    """Made-up hubs at the corners of the lower 48."""
+    """Made-up hubs at the four extremes of the lower 48: the Northwest Angle (MN), Cape
+    Alava (WA), West Quoddy Head (ME) and Key West (FL)."""
     return pd.DataFrame({"key": list("abcd"), "hub_name": list("ABCD"),
                          "program": ["Classic industry hub"] * 4, "focus": [""] * 4,
-                         "lat": [48.9, 48.9, 25.2, 32.6], "lon": [-124.6, -67.1, -80.4, -117.1],
+                         "lat": [49.38, 48.16, 44.81, 24.55],
+                         "lon": [-95.15, -124.73, -66.95, -81.78],
                          "radius": [10.0] * 4, "tip": [""] * 4})
 
 
@@ -146,8 +148,8 @@ def test_hub_map_slide_title_keeps_its_capitals(imported, deferred):
 
 @NO_BROWSER
 def test_the_hub_map_slide_shows_the_whole_lower_48():
-    """Hubs at the far corners (Cape Flattery, Maine, the Keys, San Diego) are all in the
-    slide's picture, with room to spare: the map is fitted to the picture it is drawn in."""
+    """Hubs at the four extremes of the lower 48 are all in the slide's picture (and in the
+    PNG), with room to spare: the map is fitted to the picture it is drawn in."""
     fig = charts.build_hub_map_figure(hub_frame(), {"Classic industry hub": "#D55E00"},
                                       title="t", caption=CAPTION)
     for png in (ui_export.slide_image(fig), ui_export.figure_bytes(fig, "png", scale=1)):
@@ -156,7 +158,10 @@ def test_the_hub_map_slide_shows_the_whole_lower_48():
         orange = (red > 180) & (green > 70) & (green < 160) & (blue < 100)  # D55E00, 80 %
         rows, cols = np.nonzero(orange)
         height, width = orange.shape
-        # four markers, none touching an edge
+        # all four drawn, spread the way the lower 48 is (not cut off: a missing extreme
+        # leaves the others bunched), and none touching an edge
+        assert cols.min() < 0.3 * width and cols.max() > 0.7 * width
+        assert rows.min() < 0.3 * height and rows.max() > 0.7 * height
         assert cols.min() > 0.03 * width and cols.max() < 0.97 * width
         assert rows.min() > 0.03 * height and rows.max() < 0.97 * height
 

@@ -18,7 +18,7 @@ from hubdata import export
 from hubdata.dataset import Observations
 from hubdata.metrics import compare_periods
 from hubdata.schema import conform
-from hubdata.table import base_name, build_table
+from hubdata.table import build_table
 from test_app import assert_clean, imported, offline, run, shapes  # noqa: F401
 
 UTAH = SHARED_DATA / "cbp_counties"
@@ -40,6 +40,7 @@ TOTALS = [("49005", "445110", 900, 30), ("49035", "445110", 8000, 200),
 
 
 def test_a_base_summed_from_the_counties_of_an_import_is_named_for_what_it_is():
+    from hubdata.table import base_name
     from ui import data
 
     rows = TOTALS + [("49005", "522110", 100, 10), ("49035", "522110", 300, 20)]
