@@ -442,7 +442,10 @@ def emerging_scores(frame: pd.DataFrame, start_year: int, end_year: int,
     emp_s, emp_e = f["employment_start"].to_numpy(float), pd.to_numeric(f["employment"]).to_numpy(float)
     est_s = f["establishments_start"].to_numpy(float)
     gap = (f["employment_cagr"] - f["base_employment_cagr"]).to_numpy(float)
-    missing = np.isnan(emp_s) | np.isnan(emp_e) | np.isnan(lq_s) | np.isnan(lq_e) | np.isnan(gap)
+    own = np.isnan(emp_s) | np.isnan(emp_e) | np.isnan(lq_s) | np.isnan(lq_e) | np.isnan(
+        f["employment_cagr"].to_numpy(float))
+    no_base = ~own & np.isnan(gap)  # the base area's growth is not measured (_refuse_...)
+    missing = own | no_base
     small_emp = ~missing & (emp_s < min_employment)
     small_est = ~missing & ~small_emp & ~(est_s >= min_establishments)
     flat_lq = ~missing & ~small_emp & ~small_est & ~(lq_e > lq_s)
@@ -459,13 +462,14 @@ def emerging_scores(frame: pd.DataFrame, start_year: int, end_year: int,
     score[eligible] = (ranks.mean(axis=1, skipna=True) * 100).round(1)
     rank = score.groupby(f["region_type"], observed=True).rank(ascending=False, method="min") \
         if "region_type" in f.columns else score.rank(ascending=False, method="min")
-    # the reason column is categorical: five fixed sentences plus one per eligible row
+    # the reason column is categorical: six fixed sentences plus one per eligible row
     fixed = [f"Suppressed or missing in {start_year} or {end_year}",
+             "No measured base-area growth to compare with (withheld cells in its sum)",
              f"Below {min_employment:,.0f} jobs in {start_year}",
              f"Fewer than {min_establishments:,.0f} establishments in {start_year}",
              "Concentration (LQ) not rising",
              "Employment not growing faster than the base area's industry"]
-    codes = np.select([missing, small_emp, small_est, flat_lq, slow], range(5), -1)
+    codes = np.select([own, no_base, small_emp, small_est, flat_lq, slow], range(6), -1)
     row_codes, row_reasons = pd.factorize(_reasons(f[eligible], start_year, end_year))
     codes[eligible] = row_codes + len(fixed)
     reason = pd.Categorical.from_codes(codes, categories=fixed + list(row_reasons))
