@@ -113,11 +113,16 @@ def render() -> None:
         "traded industry" if traded else "industry")
     st.subheader(f"{len(table):,} emerging {data.GEOS[geo].lower()} x {what} pairs, "
                  f"{first}-{year}")
+    if table.empty:
+        st.info(f"No row matches '{state.shown(st.session_state['find'])}': {len(ranked):,} pairs "
+                "are ranked; try fewer words, a NAICS code (3399) or a region's name.",
+                icon=":material/filter_alt_off:")
+        components.share_control()
+        return
     config = CONFIG if kind != "clusters" else {
         **CONFIG, "industry_code": st.column_config.TextColumn("Cluster code"),
         "industry_title": st.column_config.TextColumn("Cluster")}
-    st.dataframe(table, hide_index=True, width="stretch", height=420, column_config=config,
-                 key="emerging_table")
+    components.table(table, height=420, column_config=config, key="emerging_table")
     filters = {"source": source, "start": first, "year": year, "geo": geo,
                "level": st.session_state["level"], "min_employment": st.session_state["minemp"],
                "min_establishments": st.session_state["minest"],
@@ -131,9 +136,8 @@ def render() -> None:
     right.toggle("Whole US map", key="wholeus", help="Show the lower 48 instead of zooming to "
                  "the hubs mapped.")
     best = table.head(st.session_state["top"])
-    built = any("no US rows" in note for note in notes)  # imported files of a few places
     caption = charts.caption_text(data.SOURCE_SHORT[source], f"{first}-{year}",
-                                  base="the sum of the regions in the data" if built else "US",
+                                  base=data.base_label(ranked, "US"),
                                   extra="emerging-hub score (docs/methodology.md)")
     fig = components.attempt(data.emerging_map, best, geo, key="emerging_map",
                              title=f"Top {len(best)} emerging hubs, {first}-{year} "
