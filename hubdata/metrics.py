@@ -402,7 +402,9 @@ def _base_notes(out: pd.DataFrame, s_year: int, e_year: int) -> list[str]:
                                                      (e_year, "base_basis"))
                  for b in out.loc[refused, column].dropna().astype(str)
                  if any(marker in b for marker in UNMEASURED_BASE)}
-        which = "; ".join(sorted(texts)[:3]) + ("; ..." if len(texts) > 3 else "")
+        example = min(texts, key=len)
+        which = f"for example {example}" + (f"; and {len(texts) - 1:,} more base areas like it"
+                                             if len(texts) > 1 else "")
         notes.append(f"Shift-share is not computed (and base growth is blank) for "
                      f"{int(refused.sum()):,} rows: the base area's {s_year} or {e_year} figure "
                      "leaves out withheld "

@@ -39,6 +39,18 @@ def method() -> None:
         st.markdown(data.methodology_section("emerging") or data.formula_help("emerging_scores"))
 
 
+def no_pair_text(summary: dict) -> str:
+    """Why nothing is ranked: the main reasons with their counts, and what would help."""
+    reasons = sorted(summary["left_out"].items(), key=lambda kv: -kv[1])
+    text = (f"None of the {summary['pairs']:,} pairs compared qualifies. Left out: "
+            + "; ".join(f"{reason.lower()} ({n:,})" for reason, n in reasons[:3]) + ".")
+    if reasons and reasons[0][0].startswith("No measured base-area growth"):
+        return text + (" The base area here is summed from the imported counties, and its "
+                       "withheld cells make its growth unknown: import Census CBP state or US "
+                       "tables for both years (or use BLS QCEW) to compare with a measured base.")
+    return text + " Lower the minimum jobs or establishments, or pick another level or years."
+
+
 def render() -> None:
     source, year = st.session_state["source"], st.session_state["year"]
     earlier = [y for y in data.year_options(source) if y < year]
@@ -101,8 +113,7 @@ def render() -> None:
     with st.expander(f"Notes on this ranking ({len(notes)})", icon=":material/info:"):
         st.markdown("\n".join(f"- {note}" for note in notes))
     if ranked.empty:
-        st.info("No pair qualifies with these filters. Lower the minimum jobs or "
-                "establishments, pick another level or years.", icon=":material/info:")
+        st.info(no_pair_text(summary), icon=":material/info:")
         return
     st.text_input("Filter by industry or region (code or words)", key="find",
                   placeholder="3399, sporting, Weber")

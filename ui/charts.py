@@ -736,15 +736,15 @@ def build_portfolio_bubble_figure(table: pd.DataFrame, *, title: str, caption: s
     return _finish(fig, title, caption, height=620, bottom=110)
 
 
-LQ_TICKS = [0.1, 0.25, 0.5, 1, 2, 4, 8]
+LQ_TICKS = [0.125, 0.25, 0.5, 1, 2, 4, 8]
 
 
 def build_cluster_network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str,
                                  caption: str, highlight: list[str] = ()) -> go.Figure:
     """The related-cluster network: one node per traded cluster at a fixed position (nodes:
     cluster_code, cluster_name, x, y, employment, lq_employment, strong_cluster), one line per
-    related pair (edges: source, target); node colour = the region's LQ (cividis, log scale;
-    grey: no jobs published), area = jobs, a black ring on strong clusters, a dashed ring on
+    related pair (edges: source, target); node colour = the region's LQ (the maps' diverging
+    colours, centred at 1 on a log scale; grey: no jobs published), area = jobs, a black ring on strong clusters, a dashed ring on
     `highlight` (related clusters to grow into, best first). Strong clusters, the four
     largest, the three most concentrated and the first three of `highlight` are named."""
     where = nodes.set_index("cluster_code")[["x", "y"]]
@@ -770,8 +770,9 @@ def build_cluster_network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, ti
         x=nodes["x"], y=nodes["y"], mode="markers+text", showlegend=False,
         text=[_short(n) if i in named else "" for i, n in zip(nodes.index, nodes["cluster_name"])],
         textposition="bottom center", textfont={"size": 10.5, "color": "#222"},
-        marker={"size": size, "color": colour.where(known, np.nan), "colorscale": SEQUENTIAL,
-                "cmin": np.log2(0.1), "cmax": np.log2(8),
+        marker={"size": size, "color": colour.where(known, np.nan),
+                "colorscale": [[i / (len(DIVERGING) - 1), c] for i, c in enumerate(DIVERGING)],
+                "cmin": -3.0, "cmid": 0.0, "cmax": 3.0,  # LQ 1/8 .. 8, centred at 1 as the maps
                 "colorbar": {"title": {"text": "LQ<br>(ratio to base)", "side": "top"},
                              "tickvals": [np.log2(t) for t in ticks],
                              "ticktext": [f"{t:g}" for t in ticks], "thickness": 14,
@@ -788,7 +789,7 @@ def build_cluster_network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, ti
     if missing.any():  # clusters without published jobs: grey, so they are not read as LQ 0
         fig.add_trace(go.Scatter(x=nodes.loc[missing, "x"], y=nodes.loc[missing, "y"],
                                  mode="markers", hoverinfo="skip", showlegend=False,
-                                 marker={"size": 12, "color": SUPPRESSED_COLOUR,
+                                 marker={"size": 12, "color": NO_DATA_COLOUR,
                                          "line": {"color": "#FFFFFF", "width": 1}}))
     legend = ("Black ring: strong cluster · orange ring: related cluster to grow into · grey: "
               "no jobs published · lines: related pairs (Cluster Mapping Project)")
