@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-from hubdata import cache, store
+from hubdata import cache, periods, store
 from hubdata.errors import ConfigError, NoDataError
 from hubdata.regions import cbsa_states, parse_base, state_fips, POSTAL_BY_FIPS
 from hubdata.schema import ALL_INDUSTRIES, REGION_TYPES, conform
@@ -22,7 +22,8 @@ from hubdata.schema import ALL_INDUSTRIES, REGION_TYPES, conform
 SOURCES = ("qcew", "cbp", "import")
 LABELS = {"qcew": "BLS QCEW annual averages", "cbp": "Census County Business Patterns",
           "import:cbp_csv": "CBP table (imported)", "import:cbp_json": "Census CBP API (imported)",
-          "import:qcew": "BLS QCEW (imported)"}
+          "import:qcew": "BLS QCEW (imported)",
+          "import-quarterly:qcew": "BLS QCEW quarters (imported)"}
 OWNERSHIP = "private"  # QCEW own_code 5; CBP's scope is private employers
 
 Progress = Callable[[int, int, str], None]
@@ -67,9 +68,19 @@ def _keep_qcew(frame: pd.DataFrame, geo: str, state: str | None, base: str) -> p
 
 def load_observations(source: str, years: Iterable[int], naics_codes: Iterable[str], geo: str,
                       state: str | None = None, *, base: str = "us", key: str | None = None,
-                      progress: Progress | None = None) -> Observations:
-    """Fetch (or read from the cache) every slice needed; `progress(done, total, label)`."""
+                      progress: Progress | None = None,
+                      quarter: int | None = None) -> Observations:
+    """Fetch (or read from the cache) every slice needed; `progress(done, total, label)`.
+    `quarter` 1-4: that quarter of each year (BLS QCEW's quarterly slices, or the quarterly
+    imports), whose rows keep their quarter; None: the annual data."""
     years = sorted({int(y) for y in years})
+    try:
+        quarter = periods.check_quarter(quarter)
+    except ValueError as exc:
+        raise ConfigError(f"Unknown quarter: {exc}.") from None
+    if quarter is not None and source == "cbp":
+        raise ConfigError("Census County Business Patterns is annual (mid-March employment); "
+                          "quarters come from BLS QCEW (live or imported).", source=source)
     codes = [str(c).strip() for c in naics_codes if str(c).strip()]
     if source not in SOURCES:
         raise ConfigError(f"Unknown source {source!r}: use {', '.join(SOURCES)}.")
@@ -81,30 +92,34 @@ def load_observations(source: str, years: Iterable[int], naics_codes: Iterable[s
     parse_base(base)
     report = progress or (lambda done, total, label: None)
     if source == "qcew":
-        obs = _load_qcew(years, codes, report)
+        obs = _load_qcew(years, codes, report, quarter)
         obs.frame = _keep_qcew(obs.frame, geo, state, base).reset_index(drop=True)
     elif source == "cbp":
         obs = _load_cbp(years, codes, geo, state, base, key, report)
     else:
-        obs = _load_imports(years, codes)
+        obs = _load_imports(years, codes, quarter)
     if obs.frame.empty:
         raise NoDataError(f"No {source} rows for {', '.join(codes)} in "
-                          f"{', '.join(map(str, years))} at {geo} level.", source=source)
+                          f"{', '.join(periods.label(y, quarter) for y in years)} at {geo} "
+                          "level.", source=source)
     return obs
 
 
-def _load_qcew(years: list[int], codes: list[str], report: Progress) -> Observations:
+def _load_qcew(years: list[int], codes: list[str], report: Progress,
+               quarter: int | None = None) -> Observations:
+    """Each year's slice of each code and of all industries (the totals: a quarter's own)."""
     from hubdata.sources import qcew
 
     jobs = [(y, c) for y in years for c in dict.fromkeys([*codes, ALL_INDUSTRIES])]
     frames, prov, warnings = [], [], []
     for done, (year, code) in enumerate(jobs, start=1):
-        hit = qcew.fetch_qcew_industry(year, code)
-        frames.append(hit.frame.assign(vintage=f"QCEW {year} annual averages"))
+        hit = qcew.fetch_qcew_industry(year, code, quarter)
+        vintage = periods.vintage(year, quarter)
+        frames.append(hit.frame.assign(vintage=vintage))
         prov.append(_hit_provenance("qcew", hit, year, "us, states, metros, counties",
-                                industry=code, vintage=f"QCEW {year} annual averages"))
+                                    industry=code, vintage=vintage, **_quarter_keys(quarter)))
         warnings += [hit.warning] if hit.warning else []
-        report(done, len(jobs), f"QCEW {year} {code}")
+        report(done, len(jobs), f"QCEW {periods.label(year, quarter)} {code}")
     return Observations(pd.concat(frames, ignore_index=True), prov, warnings)
 
 
@@ -159,30 +174,41 @@ def load_national(source: str, years: Iterable[int], *,
     return Observations(pd.concat(frames, ignore_index=True), prov, warnings)
 
 
-def _load_imports(years: list[int], codes: list[str] | None) -> Observations:
+def _quarter_keys(quarter: int | None) -> dict:
+    """The provenance keys of a quarter (none for annual data, whose entries stay as they were)."""
+    return {} if quarter is None else {"quarter": quarter, "employment": periods.EMPLOYMENT_NOTE}
+
+
+def _load_imports(years: list[int], codes: list[str] | None,
+                  quarter: int | None = None) -> Observations:
     """Every imported data file for the years (hubdata.store: read once, reused until the
-    files change). All industries are kept: a table needs them to derive a region's total
-    when the file has no all-industry row. Where two files hold the same cell, the later
-    import wins (with a warning)."""
-    data = store.imports()
+    files change); with a quarter, the quarterly imports (their year frames hold every
+    quarter; hubdata.table selects the quarter's rows). All industries are kept: a table
+    needs them to derive a region's total when the file has no all-industry row. Where two
+    files hold the same cell, the later import wins (with a warning)."""
+    data = store.imports(store.ANNUAL if quarter is None else store.QUARTERLY)
     found = store.year_frames(data, years)
-    wanted = list(found)
+    held_quarters = store.quarters(data) if quarter is not None else {}
+    wanted = [y for y in found if quarter is None or any(
+        (y, quarter) in held for held in held_quarters.values())]
     if not wanted:
-        raise NoDataError(f"No imported data for {', '.join(map(str, years))}: run "
+        asked = ", ".join(periods.label(y, quarter) for y in years)
+        raise NoDataError(f"No imported {'quarterly ' if quarter else ''}data for {asked}: run "
                           "`python -m hubdata import FILE` first.", source="import")
     prov = []
     for file in data.files:
         held = store.coverage(data).get(file.path, {})
-        here = [y for y in wanted if y in held]
+        here = [y for y in wanted if y in held and (
+            quarter is None or (y, quarter) in held_quarters.get(file.path, ()))]
         if not here:
             continue
         name = file.meta.get("params", {}).get("file")
-        kind = "QCEW" if file.meta["source"] == "import:qcew" else "CBP"
         geography = "/".join(sorted(set().union(*(held[y] for y in here))))
         for year in here:
             prov.append(_provenance(file.meta["source"], file.meta, store.provenance_age(file),
                                     year, geography, file=name, sha256=file.meta.get("sha256"),
-                                    vintage=f"{kind} {year} (imported: {name})"))
+                                    vintage=store.import_vintage(file, year, quarter),
+                                    **_quarter_keys(quarter)))
     frames = [found[y].frame for y in wanted]
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     warnings = []

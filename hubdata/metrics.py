@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hubdata import industries, regions, store
+from hubdata import industries, periods, regions, store
 from hubdata.errors import ConfigError
 from hubdata.schema import ALL_INDUSTRIES
 
@@ -297,9 +297,11 @@ def _year_of(table: pd.DataFrame, given: int | None, label: str) -> int:
 def compare_periods(start_table: pd.DataFrame, end_table: pd.DataFrame, *,
                     start_year: int | None = None, end_year: int | None = None,
                     min_employment: float = DEFAULT_MIN_EMPLOYMENT,
-                    min_establishments: float = DEFAULT_MIN_ESTABLISHMENTS) -> pd.DataFrame:
+                    min_establishments: float = DEFAULT_MIN_ESTABLISHMENTS,
+                    quarter: int | None = None) -> pd.DataFrame:
     """The end-year table plus growth, shift-share, national share change, wage premium,
-    quadrant, strong/top-10% flags and the emerging-hub score, for one pair of years.
+    quadrant, strong/top-10% flags and the emerging-hub score, for one pair of years (with
+    `quarter`, the same quarter of both years: the notes and reasons name it, '2024 Q4').
 
     Both tables have the per-year shape (CONTEXT_COLUMNS) and the same base area. The result's
     `attrs` carry `suppressed_cells` {"start": n, "end": n} and `notes` (plain sentences:
@@ -307,6 +309,7 @@ def compare_periods(start_table: pd.DataFrame, end_table: pd.DataFrame, *,
     """
     s_year, e_year = _year_of(start_table, start_year, "start"), _year_of(end_table, end_year, "end")
     years = e_year - s_year
+    names = periods.label(s_year, quarter), periods.label(e_year, quarter)
     if years <= 0:
         raise ConfigError(f"The start year ({s_year}) must be before the end year ({e_year}).")
     bases = [set(t["base_area"].dropna().unique()) for t in (start_table, end_table)
@@ -345,9 +348,9 @@ def compare_periods(start_table: pd.DataFrame, end_table: pd.DataFrame, *,
         out = pd.concat([out, cluster_flags(out)], axis=1)
         out["lq_employment_pctile"] = percentile_rank(out, "lq_employment")
     if has_base and "lq_employment_start" in out.columns:
-        out = pd.concat([out, emerging_scores(out, s_year, e_year, min_employment,
+        out = pd.concat([out, emerging_scores(out, *names, min_employment,
                                               min_establishments)], axis=1)
-    notes = _notes(start_table, end_table, out, s_year, e_year, has_base)
+    notes = _notes(start_table, end_table, out, s_year, e_year, has_base, names)
     out.attrs = {**end_table.attrs, "notes": notes, "start_year": s_year, "end_year": e_year,
                  "suppressed_cells": {"start": suppressed_count(start_table),
                                       "end": suppressed_count(end_table)}}
@@ -362,17 +365,18 @@ def compare_observations(obs: pd.DataFrame, start_year: int, end_year: int,
                            start_year=start_year, end_year=end_year, **options)
 
 
-def _notes(start_table, end_table, out, s_year, e_year, has_base) -> list[str]:
+def _notes(start_table, end_table, out, s_year, e_year, has_base, names) -> list[str]:
     notes = []
     n_s, n_e = suppressed_count(start_table), suppressed_count(end_table)
     if n_s or n_e:
-        notes.append(f"{n_s} of {len(start_table)} cells are suppressed in {s_year} and {n_e} of "
-                     f"{len(end_table)} in {e_year}; they are left blank, not counted as zero.")
+        notes.append(f"{n_s} of {len(start_table)} cells are suppressed in {names[0]} and {n_e} "
+                     f"of {len(end_table)} in {names[1]}; they are left blank, not counted as "
+                     "zero.")
     if not has_base:
         notes.append("The tables carry no base-area figures, so shift-share and the "
                      "emerging-hub score are not computed.")
     else:
-        notes += _base_notes(out, s_year, e_year)
+        notes += _base_notes(out, *names)
     if out["wage_premium_vs_base"].isna().all() and out["employment"].notna().any():
         notes.append("Wage premiums need payroll for the base area and for all industries in "
                      "each region; this table does not carry them.")
@@ -392,7 +396,7 @@ def _notes(start_table, end_table, out, s_year, e_year, has_base) -> list[str]:
     return notes
 
 
-def _base_notes(out: pd.DataFrame, s_year: int, e_year: int) -> list[str]:
+def _base_notes(out: pd.DataFrame, s_year: int | str, e_year: int | str) -> list[str]:
     """Why shift-share is blank for some rows, and a base summed from different regions in
     the two years (its change then includes regions appearing in or leaving the data)."""
     notes = []

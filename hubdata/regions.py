@@ -186,6 +186,8 @@ def rollup(frame: pd.DataFrame, members: pd.DataFrame, region_type: str) -> pd.D
                        suppressed=~part["disclosed"].astype(bool))
     keys = ["source", "year", "region_code", "industry_code", "own_code"]
     values = ["establishments", "employment", "payroll"]
+    if "quarter" in part.columns and part["quarter"].notna().any():  # a quarter's months too
+        values += ["month1_employment", "month2_employment", "month3_employment"]
     group, first = store.group_ids(part, keys)  # groupby(keys, sort=True, dropna=False)
     grouped = part.groupby(group, sort=True)
     sums = grouped[values].sum()

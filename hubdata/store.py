@@ -53,6 +53,8 @@ from hubdata import cache
 from hubdata.schema import conform
 
 DELINEATION = "import:delineation"
+ANNUAL = "import:"                 # the annual imported data files
+QUARTERLY = "import-quarterly:"    # the quarterly ones (hubdata.importers.QUARTERLY_SOURCE)
 CELL = ["year", "region_type", "region_code", "industry_code", "own_code"]
 _LOCK = threading.RLock()
 
@@ -118,22 +120,23 @@ class ImportData:
     files: list[CacheFile]           # oldest import first
     coverage: dict[str, dict[int, set[str]]] = field(default_factory=dict)  # path -> year -> types
     years: dict[int, YearFrame] = field(default_factory=dict)
+    quarters: dict[str, set[tuple[int, int]]] = field(default_factory=dict)  # path -> (y, q)
 
 
-_IMPORTS: dict[tuple, ImportData] = {}
+_IMPORTS: dict[str, ImportData] = {}  # per kind (ANNUAL, QUARTERLY): its newest generation
 
 
-def imports() -> ImportData:
-    """The imported data files (every `import:` entry but the delineation) as they are now,
-    with what has been read of them; read again when the manifest key changes."""
-    files = [f for f in visible_files("import:") if f.meta.get("source") != DELINEATION]
+def imports(kind: str = ANNUAL) -> ImportData:
+    """The imported data files (every `import:` entry but the delineation; with QUARTERLY the
+    quarterly QCEW imports) as they are now, with what has been read of them; read again when
+    the manifest key changes."""
+    files = [f for f in visible_files(kind) if f.meta.get("source") != DELINEATION]
     files.sort(key=lambda f: f.meta.get("fetched_at_epoch", 0))
     key = manifest_key(files)
     with _LOCK:
-        if key not in _IMPORTS:
-            _IMPORTS.clear()  # one generation at a time: older ones are stale
-            _IMPORTS[key] = ImportData(key, files)
-        return _IMPORTS[key]
+        if kind not in _IMPORTS or _IMPORTS[kind].key != key:
+            _IMPORTS[kind] = ImportData(key, files)  # one generation at a time: older are stale
+        return _IMPORTS[kind]
 
 
 def _open(file: CacheFile, columns: list[str] | None = None,
@@ -168,6 +171,18 @@ def coverage(data: ImportData) -> dict[str, dict[int, set[str]]]:
         return data.coverage
 
 
+def quarters(data: ImportData) -> dict[str, set[tuple[int, int]]]:
+    """path -> the (year, quarter) periods of each quarterly imported file (two columns)."""
+    with _LOCK:
+        for file in data.files:
+            if file.path not in data.quarters:
+                part = _open(file, ["year", "quarter"])
+                data.quarters[file.path] = set() if part is None else {
+                    (int(y), int(q)) for y, q in part.dropna().drop_duplicates().itertuples(
+                        index=False)}
+        return data.quarters
+
+
 def year_frames(data: ImportData, years) -> dict[int, YearFrame]:
     """The rows of each of these years that the imports hold, each read once per manifest
     key: the year's rows of every file holding it, oldest import first, the cells more than
@@ -188,19 +203,34 @@ def year_frames(data: ImportData, years) -> dict[int, YearFrame]:
 
 def _year_frame(parts: list[tuple[pd.DataFrame, CacheFile]], year: int) -> YearFrame:
     frame = pd.concat([p for p, _ in parts], ignore_index=True)
-    labels = pa.array([f"{'QCEW' if f.meta['source'] == 'import:qcew' else 'CBP'} {year} "
-                       f"(imported: {f.meta.get('params', {}).get('file')})" for _, f in parts])
+    labels = pa.array([import_vintage(f, year) for _, f in parts])
     which = np.repeat(np.arange(len(parts), dtype=np.int32), [len(p) for p, _ in parts])
     vintage = pd.Series(pd.array(labels.take(pa.array(which)), dtype=pd.StringDtype(
         "pyarrow", na_value=np.nan)), index=frame.index)  # the text dtype pandas infers
+    quarterly = frame["quarter"].notna()
+    if quarterly.any():  # quarterly files: each row's vintage names its quarter
+        files = pd.Series(pa.array([f.meta.get("params", {}).get("file") for _, f in parts])
+                          .take(pa.array(which)).to_pylist(), index=frame.index)
+        vintage = vintage.where(~quarterly, f"QCEW {year} Q" + frame["quarter"].astype(
+            "string") + " (imported: " + files + ")")
     codes = frozenset(frame["industry_code"].dropna().unique())
     # one CBP table holds each cell once (the importer rejects repeats): nothing to drop
     alone = len(parts) == 1 and parts[0][1].meta["source"] == "import:cbp_csv"
+    cell = CELL + ["quarter"] if frame["quarter"].notna().any() else CELL  # a quarter's cell
     repeated = (np.zeros(len(frame), dtype=bool) if alone
-                else duplicated(frame, CELL, keep="last"))
+                else duplicated(frame, cell, keep="last"))
     kept, vintage = (frame[~repeated], vintage[~repeated]) if repeated.any() else (frame,
                                                                                    vintage)
     return YearFrame(conform(kept).assign(vintage=vintage), codes, int(repeated.sum()))
+
+
+def import_vintage(file: CacheFile, year: int, quarter: int | None = None) -> str:
+    """The release label of an imported file's rows: 'QCEW 2025 (imported: f.csv)', with a
+    quarter 'QCEW 2025 Q1 (imported: f.csv)'."""
+    source = str(file.meta.get("source", ""))
+    kind = "QCEW" if source.endswith(":qcew") else "CBP"
+    period = f"{year} Q{quarter}" if quarter else str(year)
+    return f"{kind} {period} (imported: {file.meta.get('params', {}).get('file')})"
 
 
 def provenance_age(file: CacheFile) -> str:

@@ -38,7 +38,7 @@ import pandas as pd
 
 from hubdata.dataset import Observations
 from hubdata.errors import ConfigError, NoDataError
-from hubdata import industries, store
+from hubdata import industries, periods, store
 from hubdata.metrics import INDUSTRY_ROWS, NOT_THE_NATION, location_quotient
 from hubdata.regions import (NAME_BY_FIPS, POSTAL_BY_FIPS, CustomRegion, cbsa_members,
                              cbsa_states, custom_region_members, fill_region_names, parse_base, rollup,
@@ -53,6 +53,8 @@ TABLE_COLUMNS = [
     "base_total_employment", "base_total_establishments", "lq_employment", "lq_establishments",
     "disclosed", "flag", "suppressed_members", "suppressed_note", "source", "vintage",
 ]
+QUARTER_COLUMNS = ["quarter", "month1_employment", "month2_employment", "month3_employment",
+                   "avg_weekly_wage"]  # a quarterly table's own columns (after year, after pay)
 GEOS = ("county", "msa", "state", "us", "custom")
 PUBLISHED_TOTAL = "published all-industry row"
 _TOTAL_COLUMNS = ["region_type", "region_code", "total_employment", "total_establishments",
@@ -160,20 +162,33 @@ def _count(n: int, member_type: str) -> str:
     return f"{n} {member_type if n == 1 else PLURAL[member_type]}"
 
 
-class YearContext:
-    """One year of an observation frame at one NAICS level: the rows of the regions that have
-    rows at that level (the only ones a table of the level may use), their totals
-    (region_totals), the distinct regions of each type, and the row positions of each
-    industry. Built once per (frame, year, level) and shared by every table of it
-    (`year_context`), so a table of one industry touches only that industry's rows."""
+def table_columns(quarterly: bool) -> list[str]:
+    """TABLE_COLUMNS; a quarterly table adds its quarter after `year` and the three months'
+    employment and the average weekly wage after the pay."""
+    if not quarterly:
+        return TABLE_COLUMNS
+    out = list(TABLE_COLUMNS)
+    out.insert(out.index("year") + 1, QUARTER_COLUMNS[0])
+    at = out.index("avg_annual_pay") + 1
+    return out[:at] + QUARTER_COLUMNS[1:] + out[at:]
 
-    def __init__(self, frame: pd.DataFrame, year: int, level: int):
-        rows = _year_rows(frame, year)
+
+class YearContext:
+    """One period (a year, or a quarter of it) of an observation frame at one NAICS level: the
+    rows of the regions that have rows at that level (the only ones a table of the level may
+    use), their totals (region_totals: a quarter's own all-industry rows), the distinct
+    regions of each type, and the row positions of each industry. Built once per (frame,
+    year, quarter, level) and shared by every table of it (`year_context`), so a table of
+    one industry touches only that industry's rows."""
+
+    def __init__(self, frame: pd.DataFrame, year: int, level: int, quarter: int | None = None):
+        rows = _period_rows(_year_rows(frame, year), quarter)
+        period = periods.label(year, quarter)
         if rows.empty:
-            raise NoDataError(f"The data has no rows for {year}.")
+            raise NoDataError(f"The data has no rows for {period}.")
         at_level = (levels_of(rows["industry_code"]) == level).to_numpy(dtype=bool)
         if not at_level.any():
-            raise NoDataError(f"The data has no {level}-digit NAICS rows in {year}.")
+            raise NoDataError(f"The data has no {level}-digit NAICS rows in {period}.")
         region, _ = store.group_ids(rows, ["region_type", "region_code"])
         comparable = np.zeros(region.max() + 1, dtype=bool)
         comparable[region[at_level]] = True
@@ -225,11 +240,24 @@ def _year_rows(frame: pd.DataFrame, year: int) -> pd.DataFrame:
     return frame[years == year]
 
 
-def year_context(frame: pd.DataFrame, year: int, level: int) -> YearContext:
+def _period_rows(rows: pd.DataFrame, quarter: int | None) -> pd.DataFrame:
+    """A quarter's rows of a year (quarterly frames hold every quarter of it); for the annual
+    data, the rows without a quarter, so a quarter is never read as a year."""
+    if "quarter" not in rows.columns:
+        return rows if quarter is None else rows.iloc[:0]
+    quarters = rows["quarter"]
+    if quarter is None:
+        return rows if quarters.isna().all() else rows[quarters.isna().to_numpy()]
+    return rows[(quarters == quarter).fillna(False).to_numpy(dtype=bool)]
+
+
+def year_context(frame: pd.DataFrame, year: int, level: int,
+                 quarter: int | None = None) -> YearContext:
     """The YearContext of a frame, built once while the frame lives (hubdata.store.per_frame:
     frames are not modified in place)."""
-    return store.per_frame(frame, ("year_context", int(year), int(level)),
-                           lambda: YearContext(frame, int(year), int(level)))
+    asked = {} if quarter is None else {"quarter": int(quarter)}
+    return store.per_frame(frame, ("year_context", int(year), int(level), *asked.values()),
+                           lambda: YearContext(frame, int(year), int(level), **asked))
 
 
 def _members(context: YearContext, region_type: str, year: int) -> tuple[pd.DataFrame, str]:
@@ -427,12 +455,14 @@ def _notes(t: pd.DataFrame) -> pd.Series:
 
 def build_table(obs: Observations, year: int, geo: str, naics: str | Iterable[str],
                 base: str = "us", state: str | None = None, *,
-                regions: Iterable[CustomRegion] = ()) -> pd.DataFrame:
+                regions: Iterable[CustomRegion] = (), quarter: int | None = None) -> pd.DataFrame:
     """One row per region at `geo` with a row for `naics` in `year` (TABLE_COLUMNS).
 
     `naics`: one code, or several codes of one NAICS level (one row per region x code).
-    `regions`: the custom regions when geo is "custom". The year's totals and regions come
-    from its YearContext, built once per frame, year and level."""
+    `regions`: the custom regions when geo is "custom". `quarter` 1-4: the table of that
+    quarter of the year (table_columns(True)): its employment is month 3's, and its LQs use
+    the quarter's own totals and base. The period's totals and regions come from its
+    YearContext, built once per frame, period and level."""
     if geo not in GEOS:
         raise ConfigError(f"Unknown geography {geo!r}: use county, msa or state.")
     codes = [naics] if isinstance(naics, str) else list(dict.fromkeys(naics))
@@ -440,12 +470,13 @@ def build_table(obs: Observations, year: int, geo: str, naics: str | Iterable[st
     if len(wanted) != 1:
         raise ConfigError(f"NAICS codes {', '.join(codes)} are of different levels; a table "
                           "holds one level (themes sum their codes' tables).")
-    context = year_context(obs.frame, int(year), wanted.pop())
+    context = year_context(obs.frame, int(year), wanted.pop(), quarter)
+    period = periods.label(year, quarter)
     rows, level_totals = _at_level(context, geo, codes, int(year), tuple(regions))
     if rows.empty:
         shown = naics if isinstance(naics, str) else f"{', '.join(codes[:3])}" + (
             f" and {len(codes) - 3} more codes" if len(codes) > 3 else "")
-        raise NoDataError(f"The data has no {geo} rows for NAICS {shown} in {year}.")
+        raise NoDataError(f"The data has no {geo} rows for NAICS {shown} in {period}.")
     table = store.left_join(rows, level_totals.drop(columns="region_type"), "region_code")
     table["total_basis"] = table["total_basis"].fillna("no all-industry row")
     table["total_withheld_rows"] = table["total_withheld_rows"].fillna(0).astype(int)
@@ -473,5 +504,23 @@ def build_table(obs: Observations, year: int, geo: str, naics: str | Iterable[st
     for col in ("lq_employment", "lq_establishments"):
         table[col] = table[col].round(4)
     table["avg_annual_pay"] = table["avg_annual_pay"].round(0)
-    return store.sorted_by(table, ["region_code", "industry_code"])[TABLE_COLUMNS].reset_index(
+    if quarter is not None:  # a rolled-up region's pay and months are its members' sums
+        table = _quarter_values(table, quarter)
+    columns = table_columns(quarter is not None)
+    return store.sorted_by(table, ["region_code", "industry_code"])[columns].reset_index(
         drop=True)
+
+
+def _quarter_values(table: pd.DataFrame, quarter: int) -> pd.DataFrame:
+    """A quarterly table's own columns: no annual pay (BLS publishes none for a quarter); a
+    region built from members gets the average weekly wage BLS's way (the quarter's wages /
+    the average of its three months' employment / 13 weeks) where the source gave none."""
+    out = table.assign(avg_annual_pay=float("nan"), quarter=pd.array(
+        [quarter] * len(table), dtype="Int64"))
+    for column in QUARTER_COLUMNS:
+        if column not in out.columns:
+            out[column] = float("nan")
+    months = out[QUARTER_COLUMNS[1:4]].mean(axis=1, skipna=False)
+    weekly = (out["payroll"] / months / 13).where(months > 0).round(0)
+    out["avg_weekly_wage"] = out["avg_weekly_wage"].fillna(weekly)
+    return out

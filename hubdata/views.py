@@ -9,6 +9,10 @@ Each view is built from per-code download tables (hubdata.table.build_table via 
 - a region pick is a token "county:49057", "msa:36260", "state:49", "us:US" or
   "custom:Name:49011,49057" (a custom region: its counties rolled up by hubdata.table);
 - trends and comparisons are those rows over years (hubdata.metrics.compare_periods).
+- a period is a year, or with `quarter=` 1-4 that quarter of it (BLS QCEW, live or imported):
+  the same functions build it, the loader is asked with `quarter=` (only then, so a loader
+  of the annual signature still works), a growth or comparison view compares the same
+  quarter of both years, and a trend's `years` may be (year, quarter) pairs.
 
 Functions that need tables take `table=`: a loader with code_table's signature. The app
 passes its st.cache_data copy; the CLI and tests use code_table itself. Results are
@@ -21,11 +25,11 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-from hubdata import industries
+from hubdata import industries, periods
 from hubdata.errors import ConfigError, HubDataError, NoDataError
 from hubdata.metrics import compare_periods, location_quotient
 from hubdata.regions import NAME_BY_FIPS, parse_base, parse_custom_region
-from hubdata.table import TABLE_COLUMNS
+from hubdata.table import QUARTER_COLUMNS, table_columns
 
 Loaded = tuple[pd.DataFrame, list[dict], list[str]]
 TableLoader = Callable[..., Loaded]
@@ -39,23 +43,33 @@ CODE_COLUMNS = ["codes_combined", "codes_present"]
 
 def code_table(source: str, year: int, geo: str, naics: str, state: str | None = None,
                base: str = "us", regions: tuple[str, ...] = (), *, key: str | None = None,
-               progress=None) -> Loaded:
+               progress=None, quarter: int | None = None) -> Loaded:
     """One NAICS code's download table (what `python -m hubdata table` prints); geo "custom"
     with `regions` ("Name:FIPS,..." texts) rolls the named groups of counties up. A
-    'cluster:<code>' pick is hubdata.clusters.code_table (its member codes summed)."""
+    'cluster:<code>' pick is hubdata.clusters.code_table (its member codes summed).
+    `quarter`: that quarter's table (hubdata.table.build_table)."""
     from hubdata.dataset import load_observations, table_provenance
     from hubdata.table import build_table
 
+    if naics.startswith("cluster:") and quarter is not None:
+        raise ConfigError("Benchmark clusters are tabulated by year; for a quarter, pick a "
+                          "NAICS code or a hub theme.")
     if naics.startswith("cluster:"):
         from hubdata import clusters
 
         return clusters.code_table(source, year, geo, naics, state, base, regions, key=key,
                                    progress=progress)
     obs = load_observations(source, (int(year),), (naics,), "county" if geo == "custom" else geo,
-                            state or None, base=base, key=key, progress=progress)
+                            state or None, base=base, key=key, progress=progress,
+                            quarter=quarter)
     frame = build_table(obs, int(year), geo, naics, base=base, state=state or None,
-                        regions=[parse_custom_region(r) for r in regions])
+                        regions=[parse_custom_region(r) for r in regions], quarter=quarter)
     return frame, table_provenance(obs, frame), obs.warnings
+
+
+def _asked(quarter: int | None) -> dict:
+    """The loader's keyword for a quarter: none for a year (the annual signature)."""
+    return {} if quarter is None else {"quarter": int(quarter)}
 
 
 def _merge(into: tuple[list, list], provenance: list[dict], warnings: list[str]) -> None:
@@ -127,11 +141,18 @@ def combine_codes(tables: list[pd.DataFrame], industry: str, title: str,
                    "base_total_employment", "base_total_establishments", "source", "vintage"):
         out[column] = first[column]
     out["industry_code"], out["industry_title"] = industry, title
-    for column in ("employment", "establishments", "payroll"):
+    quarterly = "quarter" in rows.columns
+    for column in ("employment", "establishments", "payroll", *(
+            QUARTER_COLUMNS[1:4] if quarterly else ())):
         complete = grouped[column].count() == grouped.size()
         out[column] = grouped[column].sum(min_count=1).where(complete)
     out["avg_annual_pay"] = (out["payroll"] / out["employment"]).where(
         out["employment"] > 0).round(0)
+    if quarterly:  # a quarter's pay: BLS's average weekly wage of the summed codes
+        out["quarter"] = first["quarter"]
+        months = out[QUARTER_COLUMNS[1:4]].mean(axis=1, skipna=False)
+        out["avg_weekly_wage"] = (out["payroll"] / months / 13).where(months > 0).round(0)
+        out["avg_annual_pay"] = float("nan")
     out["base_basis"] = grouped["base_basis"].agg(lambda s: "; ".join(dict.fromkeys(s.dropna())))
     for column, value in base.items():
         out[column] = value
@@ -151,22 +172,23 @@ def combine_codes(tables: list[pd.DataFrame], industry: str, title: str,
         for ok, low in zip(out["disclosed"], lower)]
     out["codes_combined"] = " ".join(codes) or " ".join(sorted(per_code["industry_code"]))
     out["codes_present"] = grouped["industry_code"].agg(lambda s: " ".join(sorted(s)))
-    return out[TABLE_COLUMNS + CODE_COLUMNS].reset_index(drop=True)
+    return out[table_columns(quarterly) + CODE_COLUMNS].reset_index(drop=True)
 
 
 def industry_table(source: str, year: int, geo: str, industry: str, state: str | None = None,
                    base: str = "us", regions: tuple[str, ...] = (), *,
-                   table: TableLoader = code_table) -> Loaded:
+                   table: TableLoader = code_table, quarter: int | None = None) -> Loaded:
     """The table of an industry pick: one code's table, or several codes summed per region
     (combine_codes); codes without rows are named in the warnings, not fatal."""
     codes = industry_codes(industry, year, source)
     if industry == codes[0] and len(codes) == 1:
-        return table(source, int(year), geo, industry, state or None, base, tuple(regions))
+        return table(source, int(year), geo, industry, state or None, base, tuple(regions),
+                     **_asked(quarter))
     parts, seen = [], ([], [])
     for code in codes:
         try:
             frame, provenance, warnings = table(source, int(year), geo, code, state or None,
-                                                base, tuple(regions))
+                                                base, tuple(regions), **_asked(quarter))
         except NoDataError as exc:
             _merge(seen, [], [exc.user_message])
             continue
@@ -174,7 +196,7 @@ def industry_table(source: str, year: int, geo: str, industry: str, state: str |
         _merge(seen, provenance, warnings)
     if not parts:
         raise NoDataError(f"None of the codes {', '.join(codes)} has {GEO_SHORT.get(geo, geo)} "
-                          f"rows in {year}.", source=source)
+                          f"rows in {periods.label(year, quarter)}.", source=source)
     return combine_codes(parts, industry, industry_name(industry), codes), seen[0], seen[1]
 
 
@@ -187,12 +209,17 @@ def growth_table(source: str, start: int, year: int, geo: str, industry: str,
                  state: str | None = None, base: str = "us", *,
                  table: TableLoader = code_table,
                  min_employment: float | None = None,
-                 min_establishments: float | None = None) -> Loaded:
+                 min_establishments: float | None = None,
+                 quarter: int | None = None) -> Loaded:
     """The end-year table plus growth, shift-share, flags and emerging score from `start`
-    (hubdata.metrics.compare_periods), and employment_cagr_pct."""
-    first, prov_s, warn_s = industry_table(source, start, geo, industry, state, base, table=table)
-    last, prov_e, warn_e = industry_table(source, year, geo, industry, state, base, table=table)
+    (hubdata.metrics.compare_periods), and employment_cagr_pct. With a quarter, that quarter
+    of both years: a quarter is compared with the same quarter, never with a year."""
+    first, prov_s, warn_s = industry_table(source, start, geo, industry, state, base,
+                                           table=table, quarter=quarter)
+    last, prov_e, warn_e = industry_table(source, year, geo, industry, state, base, table=table,
+                                          quarter=quarter)
     out = with_cagr_pct(compare_periods(first, last, start_year=int(start), end_year=int(year),
+                                        quarter=quarter,
                                         **_minimums(min_employment, min_establishments)))
     seen = (list(prov_s), list(warn_s))
     _merge(seen, prov_e, warn_e + list(out.attrs.get("notes", [])))
@@ -277,7 +304,8 @@ def base_token(base: str) -> str:
 
 
 def region_rows(source: str, year: int, regions: Iterable[str], industry: str,
-                base: str = "us", *, table: TableLoader = code_table) -> Loaded:
+                base: str = "us", *, table: TableLoader = code_table,
+                quarter: int | None = None) -> Loaded:
     """One table row per region token, in the order asked, with region_token and region_type;
     regions without a row are named in the warnings. NoDataError when none has one."""
     tokens = list(regions)
@@ -289,80 +317,102 @@ def region_rows(source: str, year: int, regions: Iterable[str], industry: str,
         if kind not in loaded:
             try:
                 loaded[kind] = industry_table(source, year, kind, industry, None, base,
-                                              customs if kind == "custom" else (), table=table)
+                                              customs if kind == "custom" else (), table=table,
+                                              quarter=quarter)
             except NoDataError as exc:
                 loaded[kind] = exc
         return loaded[kind]
 
     rows, seen = [], ([], [])
+    when = periods.label(year, quarter)
     for token in tokens:
         kind, _, code = token.partition(":")
         if kind not in REGION_KINDS:
             raise ConfigError(f"Unknown region {token!r}: use county:, msa:, state: or custom:.")
         got = level(kind)
         if isinstance(got, NoDataError):
-            _merge(seen, [], [f"{year}: no {GEO_SHORT[kind]} data ({got.user_message})"])
+            _merge(seen, [], [f"{when}: no {GEO_SHORT[kind]} data ({got.user_message})"])
             continue
         frame, provenance, warnings = got
         if kind == "custom":
             code = parse_custom_region(code).code
         match = frame[frame["region_code"] == code]
         if match.empty:
-            _merge(seen, [], [f"{year}: no row for {token_label(token)} in the data"])
+            _merge(seen, [], [f"{when}: no row for {token_label(token)} in the data"])
             continue
         rows.append({**match.iloc[0].to_dict(), "region_token": token, "region_type": kind})
         _merge(seen, provenance, warnings)
     if not rows:
-        raise NoDataError(f"None of the chosen regions has data for this industry in {year}.",
+        raise NoDataError(f"None of the chosen regions has data for this industry in {when}.",
                           source=source)
     return pd.DataFrame(rows), seen[0], seen[1]
 
 
-def series_rows(source: str, years: Iterable[int], regions: Iterable[str], industry: str,
+def _periods_of(years: Iterable) -> list[periods.Period]:
+    """A trend's periods, oldest first: years (ints) or (year, quarter) pairs."""
+    return sorted((int(p[0]), int(p[1])) if isinstance(p, tuple) else (int(p), None)
+                  for p in years)
+
+
+def _with_period(frame: pd.DataFrame, year: int, quarter: int | None) -> pd.DataFrame:
+    """A quarter's rows name their period ('2025 Q4'), the x of a trend by quarter."""
+    return frame if quarter is None else frame.assign(period=periods.label(year, quarter))
+
+
+def series_rows(source: str, years: Iterable, regions: Iterable[str], industry: str,
                 base: str = "us", *, table: TableLoader = code_table) -> Loaded:
-    """region_rows for every year (long format); years without data are named in the warnings."""
+    """region_rows for every period (long format): `years` are years, or (year, quarter)
+    pairs for a trend by quarter (each row then has `quarter` and `period`, '2025 Q4');
+    periods without data are named in the warnings."""
     frames, seen = [], ([], [])
-    years = sorted(int(y) for y in years)
-    for year in years:
+    wanted = _periods_of(years)
+    for year, quarter in wanted:
         try:
             frame, provenance, warnings = region_rows(source, year, regions, industry, base,
-                                                      table=table)
+                                                      table=table, quarter=quarter)
         except NoDataError as exc:
-            _merge(seen, [], [f"{year}: {exc.user_message}"])
+            _merge(seen, [], [f"{periods.label(year, quarter)}: {exc.user_message}"])
             continue
-        frames.append(frame)
+        frames.append(_with_period(frame, year, quarter))
         _merge(seen, provenance, warnings)
     if not frames:
-        raise NoDataError(f"No data for the chosen regions in {', '.join(map(str, years))}.",
-                          source=source)
+        raise NoDataError("No data for the chosen regions in "
+                          f"{', '.join(periods.label(*p) for p in wanted)}.", source=source)
     return pd.concat(frames, ignore_index=True), seen[0], seen[1]
 
 
-def reference_rows(source: str, years: Iterable[int], industry: str, base: str = "us", *,
+def reference_rows(source: str, years: Iterable, industry: str, base: str = "us", *,
                    table: TableLoader = code_table) -> pd.DataFrame:
-    """The base area's own row per year (its LQ is 1 by definition), for a reference line;
-    empty when the data cannot give it."""
+    """The base area's own row per period (its LQ is 1 by definition), for a reference line;
+    empty when the data cannot give it. `years` as for series_rows."""
     kind, _, code = base_token(base).partition(":")
     rows = []
-    for year in sorted(int(y) for y in years):
+    for year, quarter in _periods_of(years):
         try:
-            frame, _, _ = industry_table(source, year, kind, industry, None, base, table=table)
+            frame, _, _ = industry_table(source, year, kind, industry, None, base, table=table,
+                                         quarter=quarter)
         except HubDataError:
             continue
-        rows += frame[frame["region_code"] == code].to_dict("records")
+        rows += _with_period(frame[frame["region_code"] == code], year, quarter).to_dict(
+            "records")
     return pd.DataFrame(rows)
 
 
 def compare_rows(source: str, start: int, end: int, regions: Iterable[str], industry: str,
                  base: str = "us", *, table: TableLoader = code_table,
                  min_employment: float | None = None,
-                 min_establishments: float | None = None) -> Loaded:
+                 min_establishments: float | None = None,
+                 quarter: int | None = None) -> Loaded:
     """The chosen regions in the end year with growth, shift-share and quadrant since the
-    start year (hubdata.metrics.compare_periods); the frame's attrs carry its notes."""
+    start year (hubdata.metrics.compare_periods); the frame's attrs carry its notes. With a
+    quarter, that quarter of both years (the same quarter a year or more earlier)."""
     regions = tuple(regions)
-    first, prov_s, warn_s = region_rows(source, start, regions, industry, base, table=table)
-    last, prov_e, warn_e = region_rows(source, end, regions, industry, base, table=table)
+    first, prov_s, warn_s = region_rows(source, start, regions, industry, base, table=table,
+                                        quarter=quarter)
+    last, prov_e, warn_e = region_rows(source, end, regions, industry, base, table=table,
+                                       quarter=quarter)
     out = with_cagr_pct(compare_periods(first, last, start_year=int(start), end_year=int(end),
+                                        quarter=quarter,
                                         **_minimums(min_employment, min_establishments)))
     seen = (list(prov_s), list(warn_s))
     _merge(seen, prov_e, warn_e + list(out.attrs.get("notes", [])))
@@ -399,13 +449,15 @@ def vintage_changes(years: list[int], source: str) -> dict[int, str]:
 
 
 def region_options(source: str, year: int, industry: str, *,
-                   table: TableLoader = code_table) -> dict[str, str]:
+                   table: TableLoader = code_table, quarter: int | None = None
+                   ) -> dict[str, str]:
     """Region token -> label for every county, metro and state with a row for the industry in
     the year (what the region pickers offer); a level that cannot be loaded is left out."""
     options: dict[str, str] = {}
     for geo in ("county", "msa", "state"):
         try:
-            frame, _, _ = industry_table(source, year, geo, industry, table=table)
+            frame, _, _ = industry_table(source, year, geo, industry, table=table,
+                                         quarter=quarter)
         except HubDataError:
             continue
         for code, name in zip(frame["region_code"], frame["region_name"]):
@@ -449,3 +501,25 @@ def imported_coverage() -> dict[int, list[str]]:
 def imported_years() -> list[int]:
     """Years present in imported data files (not the delineation)."""
     return list(imported_coverage())
+
+
+def imported_quarters() -> list[periods.Period]:
+    """The (year, quarter) periods of the quarterly QCEW imports, newest first."""
+    from hubdata import store
+
+    found = set().union(*store.quarters(store.imports(store.QUARTERLY)).values())
+    return sorted(found, reverse=True)
+
+
+def quarter_options(source: str, count: int = 8) -> list[periods.Period]:
+    """The quarters a source offers, newest first: for live BLS QCEW the `count` quarters up
+    to the newest one published (hubdata.discovery, found at run time); for imported files
+    the quarters imported; none for Census CBP (annual only)."""
+    if source == "import":
+        return imported_quarters()
+    if source != "qcew":
+        return []
+    from hubdata.discovery import latest
+
+    newest = latest("qcew_quarter")
+    return periods.quarters_back(newest.year, newest.quarter, count)[::-1]
