@@ -204,15 +204,18 @@ def cmd_table(args: argparse.Namespace) -> int:
     regions (--regions), through hubdata.views: the tables the dashboard shows."""
     from hubdata import views
 
+    if args.quarter and not args.year:
+        raise ConfigError("Give --year with --quarter (e.g. --year 2025 --quarter 4).")
     year = _year(args)
     args.naics = _industry(args)
     bar = _Bar("load")
 
-    def loader(*selection):  # hubdata.views' per-code loader, with the progress bar
-        return views.code_table(*selection, progress=bar)
+    def loader(*selection, **quarter):  # hubdata.views' per-code loader, with the progress bar
+        return views.code_table(*selection, progress=bar, **quarter)
 
+    period = {"quarter": args.quarter}
     options = {"min_employment": args.min_employment,
-               "min_establishments": args.min_establishments}
+               "min_establishments": args.min_establishments, **period}
     try:
         if args.regions:
             if args.state:
@@ -225,14 +228,15 @@ def cmd_table(args: argparse.Namespace) -> int:
                     **options)
             else:
                 table, provenance, warnings = views.region_rows(
-                    args.source, year, tokens, args.naics, args.base, table=loader)
+                    args.source, year, tokens, args.naics, args.base, table=loader, **period)
         elif args.start:  # growth, shift-share, quadrant, strong flags, emerging score
             table, provenance, warnings = views.growth_table(
                 args.source, args.start, year, args.geo, args.naics, args.state, args.base,
                 table=loader, **options)
         else:
             table, provenance, warnings = views.industry_table(
-                args.source, year, args.geo, args.naics, args.state, args.base, table=loader)
+                args.source, year, args.geo, args.naics, args.state, args.base, table=loader,
+                **period)
     finally:
         bar.close()
     _warn(warnings)
@@ -240,13 +244,14 @@ def cmd_table(args: argparse.Namespace) -> int:
         table = views.ranked(table, args.sort)
     if args.regions:
         filters = {"source": args.source, "start": args.start, "year": year,
-                   "naics": args.naics, "regions": ";".join(tokens), "base": args.base}
+                   "quarter": args.quarter, "naics": args.naics, "regions": ";".join(tokens), "base": args.base}
         about = views.about(table, provenance, filters, title="Hub Atlas regions table") + [
             ("note", note) for note in table.attrs.get("notes", [])]
         data = file_bytes(table, about, args.format)
     else:
         selection = {"source": args.source, "year": year, "geo": args.geo, "naics": args.naics,
-                     "state": args.state, "base": args.base, "sort": args.sort}
+                     "state": args.state, "base": args.base, "sort": args.sort,
+                     "quarter": args.quarter}
         data = table_bytes(table, provenance, args.format, selection)
     _write(data, args.output, len(table))
     return 0
@@ -437,6 +442,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="instead of every region at --geo, these regions, ';'-separated: "
                             "county:49057, msa:36260, state:49, or a custom region "
                             "'Wasatch Front:49011,49035,49057' (its counties summed)")
+    table.add_argument("--quarter", type=int, choices=(1, 2, 3, 4), default=None,
+                       help="a QCEW quarter of --year (live or imported quarterly files): "
+                            "month 3 employment, LQs on the quarter's own totals; with --start "
+                            "the same quarter of START")
     table.add_argument("--start", type=int, default=None,
                        help="start year: adds growth, shift-share, quadrant, strong-cluster "
                             "and emerging-hub columns for START..YEAR")

@@ -193,8 +193,12 @@ def _load_imports(years: list[int], codes: list[str] | None,
         (y, quarter) in held for held in held_quarters.values())]
     if not wanted:
         asked = ", ".join(periods.label(y, quarter) for y in years)
-        raise NoDataError(f"No imported {'quarterly ' if quarter else ''}data for {asked}: run "
-                          "`python -m hubdata import FILE` first.", source="import")
+        have = sorted(set().union(*held_quarters.values()))
+        imported = f" (the quarters imported: {', '.join(periods.label(*p) for p in have)})" \
+            if have else ""
+        raise NoDataError(f"No imported {'quarterly ' if quarter else ''}data for {asked}"
+                          f"{imported}: run `python -m hubdata import FILE` first.",
+                          source="import")
     prov = []
     for file in data.files:
         held = store.coverage(data).get(file.path, {})

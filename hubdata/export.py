@@ -55,6 +55,16 @@ def about_rows(table: pd.DataFrame, filters: dict[str, object], retrieved: str |
                         "withheld; those cells are empty, not zero."),
         ("ownership", "private ownership (QCEW own_code 5; CBP's scope)"),
     ]
+    quarters = table["quarter"].dropna() if "quarter" in table else ()
+    if len(quarters):  # a quarterly table says which quarter and what its figures mean
+        from hubdata import periods
+
+        years = sorted({int(y) for y in table["year"].dropna()} | (
+            {int(table.attrs["start_year"])} if "start_year" in table.attrs else set()))
+        shown = ", ".join(periods.label(y, int(q)) for y in years
+                          for q in sorted({int(q) for q in quarters}))
+        rows.insert(2, ("period", f"{shown} (QCEW quarter); {periods.EMPLOYMENT_NOTE}; "
+                                  f"{periods.QUARTERLY_PAY_NOTE}"))
     return rows
 
 
@@ -68,14 +78,15 @@ def retrieved_text(provenance: list[dict]) -> str:
 
 def table_about(table: pd.DataFrame, provenance: list[dict], *, source: str, year: int,
                 geo: str, naics: str, state: str | None = None,
-                base: str = "us", sort: str | None = None) -> list[tuple[str, str]]:
+                base: str = "us", sort: str | None = None,
+                quarter: int | None = None) -> list[tuple[str, str]]:
     """The provenance block of one `table` selection, built the same way by CLI and app
     (a state given as UT, 49 or Utah is shown as UT; the vintage names every release in
     `provenance`, the base area's too; the table's attrs["notes"] are added; `sort`: the
     column the rows are ordered by, largest first)."""
     from hubdata.regions import POSTAL_BY_FIPS, state_fips
 
-    filters = {"source": source, "year": year, "geo": geo, "naics": naics,
+    filters = {"source": source, "year": year, "quarter": quarter, "geo": geo, "naics": naics,
                "state": POSTAL_BY_FIPS[state_fips(state)] if state else "", "base": base,
                "sort": sort or ""}
     notes = [("note", note) for note in table.attrs.get("notes", [])]
