@@ -18,7 +18,7 @@ def render() -> None:
     source, year = st.session_state["source"], st.session_state["year"]
     starts = [y for y in data.year_options(source) if y < year] or [year]
     start = state.Param("start", state.year_parser(), starts[min(4, len(starts) - 1)])
-    state.bind([INDUSTRY, GEO, STATE, METRIC, MIN_SIZE, WHOLE_US, start])
+    state.bind([INDUSTRY, GEO, STATE, METRIC, MIN_SIZE, WHOLE_US, start, pickers.QUARTER])
     state.keep_valid("start", starts, start.default)
     st.title("Explore an industry")
     st.caption("Where is an industry concentrated? Pick a benchmark cluster, a hub theme or any "
@@ -34,27 +34,39 @@ def render() -> None:
                      format_func=lambda s: data.STATE_NAMES.get(s, "All states"))
     top[3].selectbox("Measure", list(charts.METRICS), key="metric",
                      format_func=lambda m: charts.METRICS[m].label)
-    low = st.columns([2, 2, 5], vertical_alignment="bottom")
-    low[0].number_input("Minimum employment", min_value=0, step=50, key="min",
+    low = st.columns([2, 2, 2, 3], vertical_alignment="bottom")
+    year, quarter = pickers.period_picker(low[0], source, year)
+    low[1].number_input("Minimum employment", min_value=0, step=50, key="min",
                         help="Hide regions with fewer jobs in the industry (suppressed rows "
                              "stay, flagged).")
-    low[2].toggle("Whole US map", key="wholeus", help="Show the lower 48 instead of zooming "
+    low[3].toggle("Whole US map", key="wholeus", help="Show the lower 48 instead of zooming "
                   "to the regions in the data.")
     industry, geo, metric = st.session_state["naics"], st.session_state["geo"], \
         st.session_state["metric"]
     region_state = st.session_state["state"] or None
-    if metric == "growth":
+    period = data.period_label(year, quarter)
+    start_year = year - 1 if quarter else st.session_state["start"]  # a quarter: a year earlier
+    if metric == "growth" and quarter:
+        low[2].caption(f"Growth: {period} against {data.period_label(start_year, quarter)}, "
+                       "the same quarter a year earlier.")
+    elif metric == "growth":
         if starts == [year]:
             st.info("Growth needs an earlier year of the same source; none is available.")
             return
-        low[1].selectbox("Growth since", starts, key="start")
-    context = f"{data.SOURCE_SHORT[source]} {year}, {industries[industry]}"
+        low[2].selectbox("Growth since", starts, key="start")
+    context = f"{data.SOURCE_SHORT[source]} {period}, {industries[industry]}"
     if metric == "growth":
-        loaded = components.attempt(data.growth_table, source, st.session_state["start"], year,
-                                    geo, industry, region_state, context=context, key="explore")
+        loaded = components.attempt(data.growth_table, source, start_year, year, geo, industry,
+                                    region_state, "us", quarter, context=context, key="explore")
     else:
         loaded = components.attempt(data.selection_table, source, year, geo, industry,
-                                    region_state, context=context, key="explore")
+                                    region_state, "us", quarter, context=context, key="explore")
+    if loaded is None and quarter:
+        st.info(f"No {data.SOURCE_SHORT[source]} figures for {period} in this selection; the "
+                "annual data of the sidebar's year may have them.", icon=":material/event_busy:")
+        st.button("Show the annual data", key="explore_annual", icon=":material/event_available:",
+                  on_click=lambda: st.session_state.update(quarter=""))
+        return
     if loaded is None:
         what = f"{data.GEO_SHORT[geo]} rows for {industries[industry]}" + (
             f" in {data.STATE_NAMES[region_state]}" if region_state else "")
@@ -64,17 +76,21 @@ def render() -> None:
                             start=st.session_state["start"] if metric == "growth" else None)
         return
     frame, provenance, warnings = loaded
-    chart_metric = charts.METRICS[metric]
+    chart_metric = charts.period_metric(metric, quarter)
     shown = data.ranked(data.filter_min(frame, st.session_state["min"]), chart_metric.column)
     display = data.named(shown, geo)
-    span = f"{st.session_state['start']}-{year}" if metric == "growth" else year
+    if quarter:  # BLS publishes no annual pay for a quarter: its weekly wage is shown
+        display = display.drop(columns="avg_annual_pay")
+    span = f"{data.period_label(start_year, quarter)}-{period}" if metric == "growth" else period
     caption = charts.caption_text(data.SOURCE_SHORT[source], span, base=data.base_label(frame, "US"),
                                   extra=f"{data.codes_label(industry, year, source)}; "
                                         f"{data.GEOS[geo].lower()}"
                                         + (f" in {data.STATE_NAMES[region_state]}"
-                                           if region_state else ""))
+                                           if region_state else "")
+                                        + (f"; {data.QUARTER_NOTE}" if quarter else ""))
     title = f"{industries[industry].split(' · ')[-1]}: {chart_metric.label.lower()}, {span}"
-    fig = components.attempt(data.map_figure, display, metric, geo, title=title, caption=caption,
+    fig = components.attempt(data.map_figure, display, chart_metric if quarter else metric, geo,
+                             title=title, caption=caption,
                              ct_regions=data.ct_planning_regions(source, year), state=region_state,
                              context="the map", key="explore_map")
     if fig is not None:
@@ -86,13 +102,16 @@ def render() -> None:
     st.subheader(f"{len(shown):,} regions, ranked by {chart_metric.label.lower()}")
     if suppressed:
         st.caption(f"{suppressed} of {len(shown)} rows have values the source suppressed"
-                   + (f" in {st.session_state['start']} or {year}" if metric == "growth" else "")
+                   + (f" in {data.period_label(start_year, quarter)} or {period}"
+                      if metric == "growth" else "")
                    + "; they are blank, not zero, and sort last.")
     components.data_table(display, key="explore_table",
                           height=min(420, 38 + 35 * max(len(display), 1)))
     about = export.table_about(shown, provenance, source=source, year=year, geo=geo,
-                               naics=industry, state=region_state, sort=chart_metric.column)
-    name = export.stem(industry.replace("theme:", ""), geo, region_state, year)
+                               naics=industry, state=region_state, sort=chart_metric.column,
+                               quarter=quarter)
+    name = export.stem(industry.replace("theme:", ""), geo, region_state,
+                       f"{year}q{quarter}" if quarter else year)
     components.table_downloads(shown, about, name, key="explore")
     if fig is not None:
         components.figure_downloads(fig, name, key="explore")

@@ -10,8 +10,12 @@ MEASURES = {k: charts.METRICS[k] for k in ("employment", "establishments", "lq",
 SHORT = {"employment": "Jobs", "establishments": "Establishments", "lq": "LQ", "wages": "Pay"}
 MEASURE = state.Param("measure", state.choice(MEASURES), "employment")
 INDEXED = state.Param("index", state.parse_bool, False)
-TABLE_COLUMNS = ["region_name", "region_type", "region_code", "year", "industry_code", "industry_title",
-                 "employment", "establishments", "avg_annual_pay", "lq_employment",
+BY = {"year": "By year", "quarter": "By quarter"}
+PERIODS = state.Param("by", state.choice(BY), "year")
+TABLE_COLUMNS = ["region_name", "region_type", "region_code", "year", "quarter", "period",
+                 "industry_code", "industry_title", "employment", "month1_employment",
+                 "month2_employment", "month3_employment", "establishments", "avg_annual_pay",
+                 "avg_weekly_wage", "lq_employment",
                  "total_employment", "base_area", "base_basis", "disclosed", "suppressed_note",
                  "source", "vintage"]
 
@@ -20,8 +24,10 @@ def render() -> None:
     source, year = st.session_state["source"], st.session_state["year"]
     earlier = [y for y in data.year_options(source) if y < year] or [year]
     start = state.Param("start", state.year_parser(), earlier[min(4, len(earlier) - 1)])
-    state.bind([pickers.industry_param(), pickers.BASE, MEASURE, INDEXED, start])
+    state.bind([pickers.industry_param(), pickers.BASE, MEASURE, INDEXED, start, PERIODS])
     state.keep_valid("start", earlier, start.default)
+    quarters = data.quarter_options(source)  # newest first; none for CBP
+    state.keep_valid("by", list(BY) if quarters else ["year"], "year")
     state.bind([pickers.regions_param(source, st.session_state["start"], year,
                                       st.session_state["naics"], st.session_state["base"])])
     st.title("Trends")
@@ -34,20 +40,35 @@ def render() -> None:
                              "quotient against the base area, or average annual pay (US$).")
     base = pickers.base_picker(top[2])
     top[3].selectbox("From", earlier, key="start")
-    options = data.region_options(source, year, industry)
+    first = st.session_state["start"]
+    by_quarter = st.session_state["by"] == "quarter"
+    if by_quarter:  # the quarters offered from the start year on (or the last eight)
+        years = tuple(sorted(p for p in quarters if p[0] >= first) or sorted(quarters))
+        options = data.region_options(source, years[-1][0], industry, years[-1][1])
+    else:
+        years = tuple(sorted(y for y in data.year_options(source) if first <= y <= year))
+        options = data.region_options(source, year, industry)
     regions = pickers.region_picker(options)
-    st.toggle("Index each line to its first year = 100", key="index",
-              help="Shows growth rather than size, so small and large regions can be compared.")
+    low = st.columns([3, 5], vertical_alignment="center")
+    if quarters:
+        low[0].segmented_control("Periods", list(BY), key="by", format_func=BY.get,
+                                 required=True, help="Years (annual averages) or BLS QCEW "
+                                 "quarters: each quarter's employment is its third month; LQs "
+                                 "use the quarter's own totals.")
+    low[1].toggle("Index each line to its first period = 100", key="index",
+                  help="Shows growth rather than size, so small and large regions can be "
+                       "compared.")
     if not regions:
         st.info("Pick at least one region above.", icon=":material/info:")
         return
-    first = st.session_state["start"]
-    years = tuple(sorted(y for y in data.year_options(source) if first <= y <= year))
     label = data.industry_options()[industry]
+    names = [data.period_label(*p) if by_quarter else str(p) for p in years]
     loaded = components.attempt(data.series_rows, source, years, tuple(regions), industry, base,
-                                context=f"{data.SOURCE_SHORT[source]} {first}-{year}, {label}",
-                                key="trends")
+                                context=f"{data.SOURCE_SHORT[source]} {names[0]}-{names[-1]}, "
+                                        f"{label}", key="trends")
     what = f"data for {label} in these regions"
+    if loaded is None and by_quarter:
+        return
     if loaded is None:
         have = pickers.data_years(source, lambda y: data.series_rows(
             source, (y,), tuple(regions), industry, base))
@@ -56,10 +77,13 @@ def render() -> None:
     series, provenance, warnings = loaded
     series["region_name"] = [pickers.region_label(t, options) for t in series["region_token"]]
     measure, indexed = st.session_state["measure"], st.session_state["index"]
-    metric = MEASURES[measure]
-    shown = series.loc[series[metric.column].notna(), "year"].astype(int)
-    plotted = sorted(shown.unique()) or sorted(series["year"].astype(int).unique())
-    if year not in plotted:
+    metric = charts.period_metric(measure, by_quarter)
+    keys = ["year", "quarter"] if by_quarter else ["year"]
+    shown = series.loc[series[metric.column].notna(), keys]
+    plotted = sorted(set(shown.itertuples(index=False, name=None))) or sorted(
+        set(series[keys].itertuples(index=False, name=None)))
+    plotted = [p if by_quarter else p[0] for p in plotted]
+    if not by_quarter and year not in plotted:
         st.info(f"No {what} in {year}; the chart ends at {plotted[-1]}, the latest year with "
                 "data.", icon=":material/event_busy:")
         pickers.year_button(plotted[-1], key="trends_end", label=f"Show {plotted[-1]}")
@@ -69,17 +93,24 @@ def render() -> None:
     if not reference.empty:
         reference["region_name"] = f"Base: {base_name}"
         reference["region_type"] = "base"
-    whole, lines = pickers.missing_years(source, list(years), series, metric.column)
-    span = f"{plotted[0]}-{plotted[-1]}" if len(plotted) > 1 else str(plotted[0])
+    # by quarter, the loaders' warnings name the quarters without data (no year gaps to explain)
+    whole, lines = ([], []) if by_quarter else pickers.missing_years(
+        source, list(years), series, metric.column)
+    ends = [data.period_label(*p) if by_quarter else str(p) for p in (plotted[0], plotted[-1])]
+    span = "-".join(dict.fromkeys(ends))
     caption = charts.caption_text(data.SOURCE_SHORT[source], span, base=base_name,
                                   extra=" ".join([data.codes_label(industry, year, source)
-                                                  + ".", *whole]))
+                                                  + ".", *whole, *(
+                                                      [data.QUARTER_NOTE + "."] if by_quarter
+                                                      else [])]))
     title = charts.two_line(label.split(" · ")[-1], metric.label.lower() + (
-        " (index, first year = 100)" if indexed else "") + f", {span}")
-    fig = charts.build_trend_figure(series, measure, title=title, caption=caption,
+        f" (index, first {'quarter' if by_quarter else 'year'} = 100)" if indexed else "")
+        + f", {span}")
+    fig = charts.build_trend_figure(series, metric, title=title, caption=caption,
                                     reference=reference if not reference.empty else None,
                                     indexed=indexed)
-    charts.add_year_markers(charts.legend_beside(fig), data.vintage_changes(plotted, source))
+    charts.add_year_markers(charts.legend_beside(fig), {} if by_quarter else
+                            data.vintage_changes(plotted, source))
     components.plotly(fig, key="trends_chart")
     for line in whole + lines:
         st.caption(line)
@@ -87,15 +118,21 @@ def render() -> None:
         st.caption(note)
     for note in data.series_notes(series, source):
         st.info(note, icon=":material/published_with_changes:")
-    components.provenance_caption(provenance, pickers.other_warnings(warnings))
+    components.provenance_caption(provenance, warnings if by_quarter
+                                  else pickers.other_warnings(warnings))
     table = data.trend_table(series, reference, TABLE_COLUMNS)
-    st.subheader(f"{len(table):,} rows: {len(regions)} regions x {series['year'].nunique()} years"
+    count = series[keys].drop_duplicates().shape[0]
+    st.subheader(f"{len(table):,} rows: {len(regions)} regions x {count} "
+                 f"{'quarters' if by_quarter else 'years'}"
                  + ("" if reference.empty else ", and the base area"))
     components.data_table(table, key="trends_table", height=360)
-    filters = {"source": source, "years": f"{years[0]}-{years[-1]}", "naics": industry,
-               "regions": ";".join(regions), "base": base, "measure": measure}
+    filters = {"source": source, "years": f"{names[0]}-{names[-1]}", "naics": industry,
+               "regions": ";".join(regions), "base": base, "measure": measure,
+               "by": "quarter" if by_quarter else ""}
     about = data.about(table, provenance, filters, title="Hub Atlas trends table")
-    name = export.stem("trends", industry.replace("theme:", ""), f"{years[0]}-{years[-1]}")
+    stems = [data.period_label(*p).replace(" ", "") if by_quarter else p
+             for p in (years[0], years[-1])]
+    name = export.stem("trends", industry.replace("theme:", ""), f"{stems[0]}-{stems[-1]}")
     components.table_downloads(table, about, name, key="trends")
     components.figure_downloads(fig, name, key="trends")
     components.share_control()

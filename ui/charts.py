@@ -72,6 +72,18 @@ METRICS = {
 }
 
 
+# a quarter's own measures: employment is month 3's level; pay is the average weekly wage
+QUARTER_METRICS = {
+    "employment": Metric("employment", "Employment (month 3)", "jobs", ",.0f"),
+    "wages": Metric("avg_weekly_wage", "Average weekly wage", "US$ a week", ",.0f"),
+}
+
+
+def period_metric(key: str, quarter: int | None) -> Metric:
+    """The Metric of a METRICS key for a year, or for a quarter (QUARTER_METRICS)."""
+    return QUARTER_METRICS.get(key, METRICS[key]) if quarter else METRICS[key]
+
+
 def metric_of(metric: str | Metric) -> Metric:
     """A Metric from its METRICS key, or the Metric itself (measures pages define for their own
     tables, e.g. award dollars, without offering them in the Explore page's list)."""
@@ -426,19 +438,21 @@ def build_trend_figure(frame: pd.DataFrame, metric_key: str, *, title: str, capt
         return values
 
     fmt = ",.1f" if indexed else metric.fmt
+    order = ["year", "quarter"] if "quarter" in frame.columns else ["year"]
     parts = [(str(name), part, prepared(part), False) for name, part in
-             frame.sort_values("year").groupby(label, sort=False)]
+             frame.sort_values(order).groupby(label, sort=False)]
     if reference is not None and not reference.empty:
-        part = reference.sort_values("year")
+        part = reference.sort_values(order)
         parts.append((str(part[label].iloc[0]), part, prepared(part), True))
-    years = sorted({int(y) for _, part, values, _ in parts for y in part["year"][values.notna()]})
+    years = sorted({x for _, part, values, _ in parts for x in _x(part)[values.notna()]})
+    names = {x: n for _, part, _, _ in parts for x, n in zip(_x(part), _x_names(part))}
     lines = sum(not is_reference for *_, is_reference in parts)
     labelled = 0 < len(years) <= LABELLED_YEARS and lines <= len(LABEL_POSITIONS)
     fig = go.Figure()
     for i, (name, part, values, is_reference) in enumerate(parts):
         colour = "#555555" if is_reference else OKABE_ITO[i % len(OKABE_ITO)]
         fig.add_trace(go.Scatter(
-            x=part["year"], y=values, name=name,
+            x=_x(part), y=values, name=name, customdata=_x_names(part),
             mode="lines+markers+text" if labelled else "lines+markers",
             line={"color": colour, "width": 2 if is_reference else 3,
                   "dash": "dash" if is_reference else "solid"},
@@ -448,16 +462,35 @@ def build_trend_figure(frame: pd.DataFrame, metric_key: str, *, title: str, capt
             textposition=LABEL_POSITIONS[i % len(LABEL_POSITIONS)],
             textfont={"size": 13, "color": colour},
             cliponaxis=False,
-            hovertemplate=f"{name} %{{x}}: %{{y:{fmt}}}<extra></extra>"))
-    axis = {"title_text": "Year", "tickformat": "d", "gridcolor": "#E5E5E5"}
+            hovertemplate=f"{name} %{{customdata}}: %{{y:{fmt}}}<extra></extra>"))
+    quarterly = "period" in frame.columns
+    axis = {"title_text": "Quarter" if quarterly else "Year", "tickformat": "d",
+            "gridcolor": "#E5E5E5"}
     if years:
-        axis.update(tickmode="array", tickvals=years, range=[years[0] - 0.5, years[-1] + 0.5])
+        step = 0.25 if quarterly else 1
+        axis.update(tickmode="array", tickvals=years, ticktext=[names[x] for x in years],
+                    range=[years[0] - step / 2, years[-1] + step / 2])
     fig.update_xaxes(**axis)
     fig.update_yaxes(title_text=f"{metric.label} (index, first year = 100)" if indexed
                      else metric.axis, tickformat=fmt.replace(".2f", ".1f"),
                      gridcolor="#E5E5E5", rangemode="tozero" if not indexed else "normal")
     fig.update_layout(legend={"orientation": "h", "y": -0.18, "x": 0})
     return _finish(fig, title, caption, bottom=110)
+
+
+def _x(part: pd.DataFrame) -> pd.Series:
+    """A trend point's place on the axis: its year, or year + (quarter - 1) / 4 by quarter."""
+    years = part["year"].astype(float)
+    if "period" not in part.columns:
+        return years.astype(int)
+    return years + (part["quarter"].astype(float) - 1) / 4
+
+
+def _x_names(part: pd.DataFrame) -> list[str]:
+    """How each point's period reads: '2025' or '2025 Q4'."""
+    if "period" not in part.columns:
+        return [str(int(y)) for y in part["year"]]
+    return [str(p) for p in part["period"]]
 
 
 def _spans(years: list[int]) -> str:

@@ -70,6 +70,9 @@ def provenance_caption(provenance: list[dict], warnings: list[str] = ()) -> None
             f"retrieved {retrieved_text(provenance)}")
     if ages:
         text += f" ({ages[-1]} ago)"
+    notes = sorted({p["employment"] for p in provenance if p.get("employment")})
+    if notes:  # a quarter: what its employment figure is
+        text += " · " + "; ".join(notes)
     st.caption(text)
     for warning in dict.fromkeys(warnings):
         st.warning(warning, icon=":material/history:")
@@ -170,7 +173,8 @@ def table(frame, **kwargs: Any):
 
 
 LEADING_COLUMNS = ["region_name", "state", "region_code", "industry_code", "employment",
-                   "lq_employment", "establishments", "avg_annual_pay", "employment_cagr_pct",
+                   "lq_employment", "establishments", "avg_annual_pay", "avg_weekly_wage",
+                   "employment_cagr_pct",
                    "employment_change", "quadrant", "disclosed", "suppressed_note"]
 COLUMN_CONFIG = {
     "region_name": st.column_config.TextColumn("Region", pinned=True),
@@ -183,6 +187,10 @@ COLUMN_CONFIG = {
     "establishments": st.column_config.NumberColumn("Establishments", format="localized"),
     "payroll": dollars("Payroll (US$)"),
     "avg_annual_pay": dollars("Avg. annual pay (US$)"),
+    "avg_weekly_wage": dollars("Avg. weekly wage (US$)"),
+    "quarter": st.column_config.NumberColumn("Quarter", format="Q%d"),
+    **{f"month{m}_employment": st.column_config.NumberColumn(f"Month {m} jobs", format="localized")
+       for m in (1, 2, 3)},
     "lq_employment": st.column_config.NumberColumn("LQ (employment)", format="%.2f",
                                                    help="(E(r,i)/E(r,T)) / (E(B,i)/E(B,T))"),
     "lq_establishments": st.column_config.NumberColumn("LQ (establishments)", format="%.2f"),

@@ -157,15 +157,16 @@ class _Progress:
 
 @st.cache_data(ttl=TTL, max_entries=MANY, show_spinner="Loading data…")
 def table(source: str, year: int, geo: str, naics: str, state: str | None = None,
-          base: str = "us", regions: tuple[str, ...] = ()
+          base: str = "us", regions: tuple[str, ...] = (), quarter: int | None = None
           ) -> tuple[pd.DataFrame, list[dict], list[str]]:
     """hubdata.views.code_table, cached: one NAICS code's download table (rows, provenance
-    entries, warnings); progress shown while files are fetched."""
+    entries, warnings) of a year or one quarter of it; progress shown while files are
+    fetched."""
     bar = _Progress(f"Loading {SOURCE_SHORT.get(source, source)}")
     try:
         return views.code_table(source, int(year), geo, naics, state or None, base,
                                 tuple(regions), key=census_key() if source == "cbp" else None,
-                                progress=bar)
+                                progress=bar, quarter=quarter)
     finally:
         bar.close()
 
@@ -181,6 +182,24 @@ def registry() -> pd.DataFrame:
 def imported_years() -> list[int]:
     """Years present in imported data files (not the delineation)."""
     return views.imported_years()
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def quarter_options(source: str) -> list[tuple[int, int]]:
+    """The quarters a source offers, newest first (hubdata.views.quarter_options: live QCEW's
+    newest found at run time by hubdata.discovery; the quarterly imports; none for CBP)."""
+    return views.quarter_options(source)
+
+
+QUARTER_NOTE = ("employment is the quarter's third month (March, June, September or "
+                "December); LQs use the quarter's own all-industry totals")
+
+
+def period_label(year: int, quarter: int | None) -> str:
+    """'2025' or '2025 Q4' (hubdata.periods)."""
+    from hubdata import periods
+
+    return periods.label(year, quarter)
 
 
 def cache_manifest() -> pd.DataFrame:
@@ -229,32 +248,39 @@ def industry_options() -> dict[str, str]:
 
 @st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
 def selection_table(source: str, year: int, geo: str, industry: str, state: str | None = None,
-                    base: str = "us") -> tuple[pd.DataFrame, list[dict], list[str]]:
-    """The table behind a view: one NAICS code (the CLI's `table`) or a theme's codes summed."""
-    return views.industry_table(source, year, geo, industry, state, base, table=table)
+                    base: str = "us", quarter: int | None = None
+                    ) -> tuple[pd.DataFrame, list[dict], list[str]]:
+    """The table behind a view: one NAICS code (the CLI's `table`) or a theme's codes summed;
+    of a year, or of one quarter of it."""
+    return views.industry_table(source, year, geo, industry, state, base, table=table,
+                                quarter=quarter)
 
 
 @st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
 def growth_table(source: str, start: int, year: int, geo: str, industry: str,
-                 state: str | None = None, base: str = "us"
+                 state: str | None = None, base: str = "us", quarter: int | None = None
                  ) -> tuple[pd.DataFrame, list[dict], list[str]]:
-    """The end-year table plus growth, shift-share and flags since `start`."""
-    return views.growth_table(source, start, year, geo, industry, state, base, table=table)
+    """The end-year table plus growth, shift-share and flags since `start` (with a quarter:
+    the same quarter of both years)."""
+    return views.growth_table(source, start, year, geo, industry, state, base, table=table,
+                              quarter=quarter)
 
 
 @st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
-def region_options(source: str, year: int, industry: str) -> dict[str, str]:
-    return views.region_options(source, year, industry, table=table)
+def region_options(source: str, year: int, industry: str, quarter: int | None = None
+                   ) -> dict[str, str]:
+    return views.region_options(source, year, industry, table=table, quarter=quarter)
 
 
 @st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
-def series_rows(source: str, years: tuple[int, ...], regions: tuple[str, ...], industry: str,
+def series_rows(source: str, years: tuple, regions: tuple[str, ...], industry: str,
                 base: str = "us") -> tuple[pd.DataFrame, list[dict], list[str]]:
+    """Years, or (year, quarter) pairs for a trend by quarter (hubdata.views.series_rows)."""
     return views.series_rows(source, years, regions, industry, base, table=table)
 
 
 @st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
-def reference_rows(source: str, years: tuple[int, ...], industry: str, base: str = "us"
+def reference_rows(source: str, years: tuple, industry: str, base: str = "us"
                    ) -> pd.DataFrame:
     return views.reference_rows(source, years, industry, base, table=table)
 

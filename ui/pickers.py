@@ -89,6 +89,41 @@ def base_picker(column) -> str:
     return st.session_state["base"]
 
 
+QUARTER = state.Param("quarter", state.parse_quarter, "")  # '' = the sidebar's year
+
+
+def period_options(source: str) -> list[str]:
+    """'' (the sidebar's year) and the quarters the source offers, newest first ('2026Q2'):
+    live QCEW's found at run time (hubdata.discovery), the quarterly imports; none for CBP."""
+    from hubdata import periods
+
+    return ["", *(periods.text(y, q) for y, q in data.quarter_options(source))]
+
+
+def period_picker(column, source: str, year: int) -> tuple[int, int | None]:
+    """The page's period: the sidebar's year, or a quarter ('Latest quarter' first). Call
+    after state.bind([QUARTER, ...]); returns (year, quarter or None)."""
+    from hubdata import periods
+
+    options = period_options(source)
+    state.keep_valid("quarter", options, "")
+    if len(options) > 1:
+        latest = options[1]
+
+        def label(value: str) -> str:
+            if not value:
+                return f"{year} (annual{' average' if source != 'cbp' else ''})"
+            name = periods.label(*periods.parse(value))
+            return f"{name} (latest quarter)" if value == latest else name
+
+        column.selectbox("Period", options, key="quarter", format_func=label,
+                         help="The sidebar's year, or a BLS QCEW quarter: its employment is "
+                              "the quarter's third month, its LQs use the quarter's own "
+                              "totals, and growth compares the same quarter a year earlier.")
+    chosen = st.session_state.get("quarter") or ""
+    return periods.parse(chosen) if chosen else (year, None)
+
+
 def _add_custom() -> None:
     """Button callback: append the typed custom region to the selection (before the widgets)."""
     name = st.session_state.get("custom_name", "").strip()

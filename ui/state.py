@@ -172,6 +172,22 @@ def choice(options: Iterable[str]) -> Callable[[str], str]:
     return parse
 
 
+def parse_quarter(text: str) -> str:
+    """A QCEW quarter as a link writes it: '2025Q4' ('2025 Q4', '2025-q4' accepted); '' or
+    'annual' means the sidebar's year (annual data)."""
+    from hubdata import periods
+
+    value = text.strip()
+    if value.lower() in ("", "annual", "year"):
+        return ""
+    year, quarter = periods.parse(value)
+    if quarter is None:
+        raise ValueError("a quarter looks like 2025Q4")
+    if not FIRST_YEAR <= year <= _dt.date.today().year:
+        raise ValueError(f"outside {FIRST_YEAR}-{_dt.date.today().year}")
+    return periods.text(year, quarter)
+
+
 def int_parser(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         value = text.strip().replace(",", "").replace("_", "")
