@@ -120,7 +120,8 @@ def render() -> None:
         st.info(note, icon=":material/published_with_changes:")
     components.provenance_caption(provenance, warnings if by_quarter
                                   else pickers.other_warnings(warnings))
-    table = data.trend_table(series, reference, TABLE_COLUMNS)
+    table = data.trend_table(series, reference, [  # a quarter has a weekly wage, no annual pay
+        c for c in TABLE_COLUMNS if not (by_quarter and c == "avg_annual_pay")])
     count = series[keys].drop_duplicates().shape[0]
     st.subheader(f"{len(table):,} rows: {len(regions)} regions x {count} "
                  f"{'quarters' if by_quarter else 'years'}"

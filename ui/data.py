@@ -218,8 +218,11 @@ def source_note(source: str) -> str:
     """One line for the sidebar: where this source's numbers come from."""
     if source == "import":
         years = imported_years()
-        return ("Data: files imported on this server"
-                + (f" ({', '.join(map(str, years))})." if years else "."))
+        quarters = [period_label(*p) for p in sorted(quarter_options("import"))]
+        shown = [", ".join(map(str, years))] if years else []
+        shown += [f"quarters {', '.join(quarters)}"] if quarters else []
+        return "Data: files imported on this server" + (f" ({'; '.join(shown)})." if shown
+                                                         else ".")
     where = {"qcew": "data.bls.gov (BLS QCEW open data)",
              "cbp": "api.census.gov (County Business Patterns)"}[source]
     if offline():
