@@ -27,9 +27,13 @@ Design
   pandas took it several times pyarrow's time, and the cell-level rules live in pandas
   code the tests pin down, so there is no SQL engine and no new dependency. A deployment
   that outgrows one disk would replace `_open` with a read from object storage.
-- Quarters: a frame may carry a `quarter` column (1-4 for quarterly rows, NA for annual);
-  the year frames keep it, and a quarter's table selects that quarter's rows (a new frame
-  with its own per-frame context) before hubdata.table builds it, exactly as for a year.
+- Quarters: the quarterly QCEW imports (cache source `import-quarterly:qcew`) are a kind of
+  their own (`imports(QUARTERLY)`: its own generation, so annual and quarterly pages do not
+  evict each other); their year frames hold every quarter of the year (`quarter` 1-4, and
+  the quarter in the cell key and in each row's vintage), `quarters(data)` says which
+  quarters each file holds, and hubdata.table's context of (frame, year, quarter, level)
+  selects the quarter's rows, built once per frame like a year's. Annual frames have
+  `quarter` NA, and the annual context never reads a quarterly row.
 - Threads: Streamlit sessions are threads; one lock guards loading; readers then share the
   loaded frames, which nobody modifies in place (every table derives new frames).
 """
