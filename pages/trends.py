@@ -101,7 +101,7 @@ def render() -> None:
     caption = charts.caption_text(data.SOURCE_SHORT[source], span, base=base_name,
                                   extra=" ".join([data.codes_label(industry, year, source)
                                                   + ".", *whole, *(
-                                                      [data.QUARTER_NOTE + "."] if by_quarter
+                                                      [data.QUARTER_NOTE[0].upper() + data.QUARTER_NOTE[1:] + "."] if by_quarter
                                                       else [])]))
     title = charts.two_line(label.split(" · ")[-1], metric.label.lower() + (
         f" (index, first {'quarter' if by_quarter else 'year'} = 100)" if indexed else "")
