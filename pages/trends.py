@@ -98,11 +98,10 @@ def render() -> None:
         source, list(years), series, metric.column)
     ends = [data.period_label(*p) if by_quarter else str(p) for p in (plotted[0], plotted[-1])]
     span = "-".join(dict.fromkeys(ends))
+    meaning = [data.QUARTER_NOTE[0].upper() + data.QUARTER_NOTE[1:] + "."] if by_quarter else []
     caption = charts.caption_text(data.SOURCE_SHORT[source], span, base=base_name,
                                   extra=" ".join([data.codes_label(industry, year, source)
-                                                  + ".", *whole, *(
-                                                      [data.QUARTER_NOTE[0].upper() + data.QUARTER_NOTE[1:] + "."] if by_quarter
-                                                      else [])]))
+                                                  + ".", *whole, *meaning]))
     title = charts.two_line(label.split(" · ")[-1], metric.label.lower() + (
         f" (index, first {'quarter' if by_quarter else 'year'} = 100)" if indexed else "")
         + f", {span}")
