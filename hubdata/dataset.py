@@ -114,7 +114,7 @@ def _load_qcew(years: list[int], codes: list[str], report: Progress,
     frames, prov, warnings = [], [], []
     for done, (year, code) in enumerate(jobs, start=1):
         hit = qcew.fetch_qcew_industry(year, code, quarter)
-        vintage = periods.vintage(year, quarter)
+        vintage = periods.release_label(year, quarter)
         frames.append(hit.frame.assign(vintage=vintage))
         prov.append(_hit_provenance("qcew", hit, year, "us, states, metros, counties",
                                     industry=code, vintage=vintage, **_quarter_keys(quarter)))

@@ -66,7 +66,7 @@ def quarters_back(year: int, quarter: int, count: int) -> list[Period]:
     return out[::-1]
 
 
-def vintage(year: int, quarter: int | None) -> str:
+def release_label(year: int, quarter: int | None) -> str:
     """The release label of a live QCEW table of the period."""
     return (f"QCEW {year} annual averages" if quarter is None
             else f"QCEW {label(year, quarter)} (month 3 employment)")
