@@ -106,7 +106,8 @@ def render() -> None:
                       if metric == "growth" else "")
                    + "; they are blank, not zero, and sort last.")
     components.data_table(display, key="explore_table",
-                          height=min(420, 38 + 35 * max(len(display), 1)))
+                          height=min(420, 38 + 35 * max(len(display), 1)),
+                          config=components.QUARTER_COLUMN_CONFIG if quarter else None)
     about = export.table_about(shown, provenance, source=source, year=year, geo=geo,
                                naics=industry, state=region_state, sort=chart_metric.column,
                                quarter=quarter)

@@ -229,11 +229,19 @@ SLIDE_HEADERS = {**{k: v["label"] for k, v in COLUMN_CONFIG.items()}, "region": 
                  "amount_usd": "Obligations (US$)", "award_usd": "Award (US$)"}
 
 
-def data_table(frame: pd.DataFrame, key: str, height: int = 420) -> None:
-    """A table with readable headers and number formats; key columns first, the rest after."""
+# a quarter's table: its employment is one month's level
+QUARTER_COLUMN_CONFIG = {**COLUMN_CONFIG, "employment": st.column_config.NumberColumn(
+    "Employment, month 3 (jobs)", format="localized")}
+
+
+def data_table(frame: pd.DataFrame, key: str, height: int = 420,
+               config: dict | None = None) -> None:
+    """A table with readable headers and number formats; key columns first, the rest after
+    (`config`: other headers, e.g. QUARTER_COLUMN_CONFIG)."""
     order = [c for c in LEADING_COLUMNS if c in frame.columns]
     order += [c for c in frame.columns if c not in order]
-    table(frame, height=height, column_order=order, column_config=COLUMN_CONFIG, key=key)
+    table(frame, height=height, column_order=order, column_config=config or COLUMN_CONFIG,
+          key=key)
 
 
 def program_table(frame: pd.DataFrame, key: str) -> None:
