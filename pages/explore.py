@@ -24,6 +24,8 @@ def render() -> None:
     st.caption("Where is an industry concentrated? Pick a benchmark cluster, a hub theme or any "
                "NAICS code (type a code or words of its title), a geography and a measure.")
     top = st.columns([3, 3, 2, 2])
+    low = st.columns([2, 2, 2, 3], vertical_alignment="bottom")
+    year, quarter = pickers.period_picker(low[0], source, year)  # first: the measures' names
     top[0].selectbox("Industry, cluster or hub theme", list(industries), key="naics",
                      format_func=industries.get)
     top[1].segmented_control("Geography", list(data.GEOS), key="geo",
@@ -33,9 +35,7 @@ def render() -> None:
     top[2].selectbox("State", states, key="state",
                      format_func=lambda s: data.STATE_NAMES.get(s, "All states"))
     top[3].selectbox("Measure", list(charts.METRICS), key="metric",
-                     format_func=lambda m: charts.METRICS[m].label)
-    low = st.columns([2, 2, 2, 3], vertical_alignment="bottom")
-    year, quarter = pickers.period_picker(low[0], source, year)
+                     format_func=lambda m: charts.period_metric(m, quarter).label)
     low[1].number_input("Minimum employment", min_value=0, step=50, key="min",
                         help="Hide regions with fewer jobs in the industry (suppressed rows "
                              "stay, flagged).")
