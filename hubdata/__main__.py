@@ -365,6 +365,54 @@ def cmd_compare_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- find --------------------------------------------------------------------------------
+
+def cmd_find(args: argparse.Namespace) -> int:
+    """The hub finder's answer (hubdata.finder) for a business: plain text, the figures as
+    CSV/XLSX (the page's downloads), or the one-page PDF."""
+    from hubdata import clusters, finder, views
+    from hubdata.dataset import load_national
+
+    if args.format in ("xlsx", "pdf") and not args.output:
+        raise ConfigError(f"--format {args.format} writes a binary file: give -o FILE.{args.format}.")
+    place = finder.resolve_place(args.county, args.zip)
+    if args.year:
+        year = int(args.year)
+    elif args.source == "import":
+        years = [y for y, kinds in views.imported_coverage().items() if "county" in kinds]
+        if not years:
+            raise ConfigError("No imported county data: run `python -m hubdata import FILE`.")
+        year = max(years)
+    else:
+        year = _year(args)
+    available = views.imported_years() if args.source == "import" else range(2001, year + 1)
+    start = None if args.start == 0 else args.start or clusters.default_start(available, year)
+    industry = finder.resolve_industry(args.industry, clusters.data_vintage(
+        year, "import:cbp" if args.source == "import" else args.source))
+    if industry.matches:
+        print(f"note: {args.industry!r} also matches " + "; ".join(
+            f"{c} {t}" for c, t in industry.matches[:5]) + " (give the code to choose)",
+            file=sys.stderr)
+    bar = _Bar("load")
+    try:
+        obs = load_national(args.source, [y for y in (start, year) if y], progress=bar)
+    finally:
+        bar.close()
+    _warn(obs.warnings)
+    found = finder.find(obs, args.source, industry, place, year, start, base=args.base)
+    if args.format == "text":
+        text = finder.finding_text(found).encode("utf-8")
+        _write(text, args.output, len(found.answers)) if args.output else sys.stdout.write(
+            text.decode())
+        return 0
+    if args.format == "pdf":
+        _write(finder.finding_pdf(found), args.output, len(found.answers))
+        return 0
+    _write(file_bytes(found.figures, finder.finding_about(found), args.format), args.output,
+           len(found.figures))
+    return 0
+
+
 # ---- parser ------------------------------------------------------------------------------
 
 def _add_data_options(p: argparse.ArgumentParser) -> None:
@@ -524,6 +572,33 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--format", choices=("text", "csv", "xlsx", "json"), default="text")
     compare.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
     compare.set_defaults(func=cmd_compare_sources)
+
+    find = sub.add_parser(
+        "find", help="is a business in a hub? (the Hub finder page)",
+        description="For a business's industry and county (or ZIP code): is the county and its "
+                    "metro a hub for the industry and its benchmark cluster; if not, the "
+                    "nearest hubs; related clusters it is strong in; federal programs and "
+                    "designated hubs to talk to; peer businesses nearby; next steps. Uses the "
+                    "national data (QCEW national files, or every imported file).")
+    find.add_argument("--industry", required=True,
+                      help="words ('sporting goods manufacturing') or a NAICS code of any level")
+    where = find.add_mutually_exclusive_group(required=True)
+    where.add_argument("--county", help="a county name ('Weber County, UT') or 5-digit FIPS")
+    where.add_argument("--zip", help="a 5-digit ZIP code (its main county, from the zipcodes "
+                                     "package)")
+    find.add_argument("--year", type=int, default=None,
+                      help="data year (default: the newest year with county rows)")
+    find.add_argument("--start", type=int, default=None,
+                      help="trend since this year (default: five years back, or the earliest "
+                           "earlier year of the data; 0 = no trend)")
+    find.add_argument("--base", default="us",
+                      help="base area for location quotients: us | state:SS | cbsa:NNNNN")
+    find.add_argument("--source", choices=("qcew", "import"), default="qcew",
+                      help="data source (default qcew; import = files loaded with import)")
+    find.add_argument("--format", choices=("text", "csv", "xlsx", "pdf"), default="text",
+                      help="text (default), every number used as CSV/XLSX, or the one-page PDF")
+    find.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
+    find.set_defaults(func=cmd_find)
 
     programs_cli.add_subcommands(sub)
     return parser
