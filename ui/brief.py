@@ -112,7 +112,7 @@ def _map_figure(data: BriefData, shapes: dict | None, outlines: dict | None) -> 
                         else geometry.state_geojson())
     return charts.build_static_map_figure(
         _map_rows(data, shapes), title=title, caption=caption, geojson=shapes,
-        outlines=outlines or geometry.state_outlines(), highlight=data.region.partition(":")[2])
+        outlines=outlines or geometry.state_geojson(), highlight=data.region.partition(":")[2])
 
 
 def brief_charts(data: BriefData, *, shapes: dict | None = None,
