@@ -218,7 +218,28 @@ def render() -> None:
             "metric": "lq"})
     st.caption("Summary: " + "; ".join(f"{k}: {v}" for k, v in data.cluster_views.summary_lines(portfolio))
                .replace("$", "\\$"))
+    brief(portfolio, source, region, year, first, base)
     components.share_control()
+
+
+def brief(portfolio, source: str, region: str, year: int, first: int | None, base: str) -> None:
+    """The region's brief, on its lead cluster: the strongest strong cluster by LQ, else the
+    one with the most jobs."""
+    table = portfolio.table
+    strong = table[table["strong_cluster"].astype("boolean").fillna(False)]
+    lead = (strong.sort_values("lq_employment", ascending=False) if len(strong)
+            else table.dropna(subset=["employment"])).head(1)
+    if lead.empty:
+        return
+    code, name = lead["cluster_code"].iloc[0], lead["cluster_name"].iloc[0]
+    st.subheader("Brief for presentations")
+    st.caption(f"On the region's {'strongest' if len(strong) else 'largest'} traded cluster, "
+               f"{name}, with its full portfolio.")
+    components.brief_downloads(
+        lambda: data.brief_data(source, region, f"cluster:{code}", year, first, base),
+        (source, region, code, year, first, base), key="clusters",
+        label=f"Prepare a brief on {portfolio.region_name} (PowerPoint and PDF)",
+        source=source, years=tuple(y for y in (first, year) if y))
 
 
 render()
