@@ -167,7 +167,8 @@ def render() -> None:
         lambda: data.brief_data(source, found.place.token, industry, year, first, "us",
                                 regions),
         (source, found.place.token, industry, year, first), key="finder",
-        label="Prepare a brief for presentations (PowerPoint and PDF)")
+        label="Prepare a brief for presentations (PowerPoint and PDF)", source=source,
+        years=tuple(y for y in (first, year) if y))
     components.share_control()
 
 

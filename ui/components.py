@@ -254,13 +254,25 @@ def warm_renderer() -> None:
 
 
 def brief_downloads(make: Callable[[], Any], signature: tuple, key: str,
-                    label: str = "Prepare brief") -> None:
+                    label: str = "Prepare brief", *, source: str = "import",
+                    years: tuple[int, ...] = ()) -> None:
     """A button that builds the brief (PowerPoint deck, PDF and a zip of chart images and
     tables) only when asked, with a progress bar; then its three downloads. `make` returns
     the brief's hubdata.brief.BriefData; `signature` is the selection it was made for (a
-    brief of another selection is never offered)."""
+    brief of another selection is never offered). A brief ranks every region, so with BLS
+    QCEW it needs the national files of `years`; without them it says so."""
     from ui import brief
 
+    if source == "cbp":
+        st.caption("A brief compares every region, so it needs BLS QCEW or imported files "
+                   "(the Census CBP API answers one industry at a time).")
+        return
+    missing = data.missing_national_files(list(years)) if source == "qcew" else []
+    if missing:
+        st.caption("A brief compares every region: it needs the BLS QCEW national files for "
+                   f"{' and '.join(map(str, missing))} (fetch them on the Cluster portfolio "
+                   "or Hub finder page).")
+        return
     problem = export.image_export_problem()
     warm_renderer()
     store = st.session_state.setdefault(BRIEFS, {})
