@@ -116,14 +116,17 @@ def _kpis(row: pd.Series | None, portfolio, year: int, start: int | None,
     if row is not None:
         rank = row.get("employment_rank")
         cards += [
-            ("Jobs", _fmt(row["employment"], ",.0f"), f"{year}; blank cells are withheld"),
+            ("Jobs", _fmt(row["employment"], ",.0f"), f"{year}, private employers"
+             if pd.notna(row["employment"]) else f"{year}: withheld by the source"),
             ("Location quotient", _fmt(row["lq_employment"], ".2f"), "1 = the base area's share"),
             ("Establishments", _fmt(row["establishments"], ",.0f"), str(year)),
             ("Average annual pay", _fmt(row["avg_annual_pay"], ",.0f", "US$"), str(year)),
             ("Rank by jobs", f"{int(rank)} of {int(row['regions_ranked'])}" if pd.notna(rank)
              else "n/a", f"among the {geo_word} in the data"),
             ("Job growth", _fmt(row.get("employment_cagr"), "+.1%") if start else "n/a",
-             f"a year, {start}-{year}" if start else "one year of data"),
+             ("a year, " if pd.notna(row.get("employment_cagr")) else
+              f"no complete {start} figure, ") + f"{start}-{year}" if start
+             else "one year of data"),
         ]
     else:
         cards.append(("Jobs", "no row", f"the {year} data has no published row here"))

@@ -20,7 +20,7 @@ MUTED = (0x55, 0x55, 0x55)
 RULE = (0xDD, 0xDD, 0xDD)
 _REPLACE = {"≥": ">=", "≤": "<=", "–": "-", "—": "-", "−": "-", "‘": "'", "’": "'", "“": '"',
             "”": '"', "…": "...", "×": "x", "→": "->", "•": "-", "\u00a0": " ", "\u2009": " "}
-NEXT = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
+NEXT = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT, "align": "L"}  # ragged right, never justified
 
 
 def latin1(text: object) -> str:
@@ -66,14 +66,14 @@ def one_page(title: str, subtitle: str, sections: list[tuple[str, list[str]]], f
                 mark = f"{i}." if heading in numbered else "-"
                 pdf.set_x(pdf.l_margin)
                 pdf.cell(size * 1.6, size * 1.3, mark)
-                pdf.multi_cell(0, size * 1.3, latin1(line), align="L", **NEXT)
+                pdf.multi_cell(0, size * 1.3, latin1(line), **NEXT)
         pdf.ln(size * 0.6)
         pdf.set_draw_color(*RULE)
         pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
         pdf.ln(3)
         pdf.set_font(FONT, "", max(size - 2, 5.5))
         pdf.set_text_color(*MUTED)
-        pdf.multi_cell(0, max(size - 2, 5.5) * 1.3, latin1(footer), align="L", **NEXT)
+        pdf.multi_cell(0, max(size - 2, 5.5) * 1.3, latin1(footer), **NEXT)
         if pdf.page_no() == 1:
             break
     return bytes(pdf.output())

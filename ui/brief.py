@@ -132,7 +132,7 @@ def brief_charts(data: BriefData, *, shapes: dict | None = None,
         fig = charts.build_trend_figure(data.trend, "employment", title=title,
                                         caption=_caption(data, "blank years: withheld or no "
                                                                "row"))
-        out.append(Chart("trend", title, fig, data.trend))
+        out.append(Chart("trend", title, _legend_on_top(fig), data.trend))
     else:
         out.append(Chart("trend", title, None, pd.DataFrame(), data.missing.get("trend", "")))
     title = f"{data.region_name}: traded clusters, concentration and growth"
@@ -141,37 +141,59 @@ def brief_charts(data: BriefData, *, shapes: dict | None = None,
         fig = charts.build_portfolio_bubble_figure(
             portfolio.table, title=title, x_axis=f"Employment growth, {span} (% a year)",
             caption=_caption(data, "U.S. Cluster Mapping Project benchmark clusters; area = "
-                                   "jobs"))
-        out.append(Chart("clusters", title, fig, portfolio.table))
+                                   "jobs"), labelled=5)
+        out.append(Chart("clusters", title, _headroom(fig), portfolio.table))
     else:
         why = data.missing.get("portfolio") or "The bubble chart needs two years of data."
         out.append(Chart("clusters", title, None, pd.DataFrame(), why))
     title = f"Where the job change came from (shift-share), {span}"
     if data.shift is not None:
+        left_out = [n.partition(":")[0].removeprefix("No shift-share for ") for n in data.notes
+                    if n.startswith("No shift-share for ")]
         fig = charts.build_shift_share_figure(
-            data.shift, label="region", stacked=True, title=title, caption=_caption(data),
+            data.shift, label="region", stacked=True, title=title,
+            caption=_caption(data, f"not shown (a {data.start} or {data.year} figure withheld): "
+                                   f"{left_out[0]}" if left_out else ""),
             axis=f"Change in employment, {span} (jobs)",
             base_name="National" if data.base == "us" else "Base area")
-        out.append(Chart("shift", title, fig, data.shift))
+        out.append(Chart("shift", title, _legend_on_top(fig), data.shift))
     else:
         out.append(Chart("shift", title, None, pd.DataFrame(), data.missing.get("shift", "")))
     title = f"Related clusters: where {data.region_name} could grow next"
-    if portfolio is not None:
-        from hubdata import clusters
-
-        nodes = clusters.network_nodes(portfolio.table)
-        fig = charts.build_cluster_network_figure(
-            nodes, clusters.network_edges(), title=title,
-            caption=_caption(data, "node colour = LQ, area = jobs"),
-            highlight=list(portfolio.related["cluster_code"]))
+    if portfolio is not None and len(portfolio.related):
+        basis = portfolio.related["basis"].iloc[0]
+        fig = charts.build_related_clusters_figure(
+            portfolio.related, title=title,
+            caption=_caption(data, f"clusters {basis} (U.S. Cluster Mapping Project "
+                                   "relatedness), where the region is not strong yet"))
         out.append(Chart("related", title, fig, portfolio.related))
     else:
         out.append(Chart("related", title, None, pd.DataFrame(),
-                         data.missing.get("portfolio", "")))
+                         data.missing.get("portfolio") or "No related cluster to suggest: the "
+                         "region has no strong or specialised traded cluster."))
     for chart in out:
         if chart.figure is not None:
             chart.figure.update_layout(font_family=CHART_FONT)
     return out
+
+
+def _legend_on_top(fig: go.Figure) -> go.Figure:
+    """A legend above the plot, right-aligned: at slide size a legend under the axis would
+    run into the source caption."""
+    return fig.update_layout(legend={"orientation": "h", "x": 1, "xanchor": "right",
+                                     "y": 1.02, "yanchor": "bottom"})
+
+
+def _headroom(fig: go.Figure) -> go.Figure:
+    """Room above and below a log-LQ bubble chart, so the labels of the top bubbles are not
+    cut at the plot's edge."""
+    import numpy as np
+
+    ys = [y for trace in fig.data if trace.y is not None for y in trace.y
+          if y is not None and y > 0]
+    if ys:
+        fig.update_yaxes(range=[np.log10(min(ys)) - 0.2, np.log10(max(ys)) + 0.35])
+    return fig.update_traces(cliponaxis=False, selector={"type": "scatter"})
 
 
 def render_images(chart_list: list[Chart], progress=None) -> dict[str, tuple[bytes, bytes]]:

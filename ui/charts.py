@@ -717,3 +717,28 @@ def shape_centre(feature: dict) -> tuple[float, float]:
     xs = [p[0] for ring in _rings(feature["geometry"]) for p in ring]
     ys = [p[1] for ring in _rings(feature["geometry"]) for p in ring]
     return (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+
+
+def build_related_clusters_figure(related: pd.DataFrame, *, title: str, caption: str,
+                                  top: int = 10) -> go.Figure:
+    """Where a region could grow next, readable on a slide: the related clusters it is not
+    strong in (hubdata.clusters.related_clusters rows, best first) as bars of the region's
+    LQ in each, each bar labelled with its jobs and the strong clusters it is related to;
+    the line at LQ 1 is the base area's share."""
+    frame = related.head(top).iloc[::-1]
+    lq = pd.to_numeric(frame["lq_employment"], errors="coerce")
+    jobs = pd.to_numeric(frame["employment"], errors="coerce")
+    labels = [f"{'no jobs published' if pd.isna(j) else f'{j:,.0f} jobs'} · related to "
+              f"{textwrap.shorten(str(r), 60, placeholder='…')}"
+              for j, r in zip(jobs, frame["related_to"])]
+    fig = go.Figure(go.Bar(
+        x=lq.fillna(0), y=[_short(n, 34) for n in frame["cluster_name"]], orientation="h",
+        marker_color=OKABE_ITO[1], text=labels, textposition="outside", cliponaxis=False,
+        textfont={"size": 12, "color": "#333"},
+        hovertemplate="%{y}: LQ %{x:.2f}<extra></extra>"))
+    reach = float(lq.max()) if lq.notna().any() else 1.0
+    fig.add_vline(x=1, line={"color": "#555555", "width": 1.5, "dash": "dash"})
+    fig.update_xaxes(title_text="Location quotient in the region (1 = base area's share)",
+                     range=[0, max(reach, 1.0) * 1.9], gridcolor="#EEEEEE", tickformat=".1f")
+    fig.update_yaxes(title_text=None, automargin=True)
+    return _finish(fig, title, caption, height=max(420, 44 * len(frame) + 160))
