@@ -39,7 +39,7 @@ import pandas as pd
 from hubdata import clusters, geometry, industries
 from hubdata.dataset import Observations, table_provenance
 from hubdata.errors import ConfigError, HubDataError, NoDataError
-from hubdata.regions import POSTAL_BY_FIPS, CustomRegion, region_names, state_fips
+from hubdata.regions import CustomRegion, region_names, state_fips
 from hubdata.table import build_table
 
 NEAREST = 5        # hubs, programs and related industries listed at most

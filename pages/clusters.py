@@ -105,10 +105,7 @@ def render() -> None:
     st.caption("A region's traded clusters: groups of related industries that sell beyond the "
                "region (the U.S. Cluster Mapping Project's benchmark definitions), measured on "
                "current data. The year is the sidebar's.")
-    if source == "cbp":
-        st.info("A portfolio ranks the region among all regions of its type, so it needs every "
-                "industry in every region: use BLS QCEW (its national files) or import CBP "
-                "county files on the Data page.", icon=":material/info:")
+    if not components.needs_every_industry(source, "A portfolio"):
         return
     region = pick_region()
     top = st.columns([2, 2, 4])

@@ -126,10 +126,7 @@ def render() -> None:
                "industry and its cluster, the nearest hubs if not, related clusters the region "
                "is strong in, the programs and people to talk to, and peers nearby. Every "
                "sentence names its number, year and source. The year is the sidebar's.")
-    if source == "cbp":
-        st.info("The finder ranks the county among all counties, so it needs every industry "
-                "in every county: use BLS QCEW (its national files) or import CBP county "
-                "files on the Data page.", icon=":material/info:")
+    if not components.needs_every_industry(source, "The finder"):
         return
     industry = pick_industry()
     county, zip_code = pick_place()

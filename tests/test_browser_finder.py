@@ -5,27 +5,11 @@ to a ZIP code. Skipped without chromium or ../shared/data. Screenshots go to tes
 
 from __future__ import annotations
 
-import pytest
 from pptx import Presentation
 
-from conftest import SHARED_DATA
-from test_browser import (ARTIFACTS, CHROMIUM, assert_no_exception, browser, page,  # noqa: F401
-                          serve, settle, shot)
-
-FILES = [SHARED_DATA / "naics" / "flowsa_NAICS_Year_Concordance_2002-2022.csv",
-         SHARED_DATA / "cbp_counties" / "US-UT-census-naics6-counties-2017.csv",
-         SHARED_DATA / "cbp_counties" / "US-UT-census-naics6-counties-2021.csv",
-         SHARED_DATA / "xwalk" / "list1_2020.csv"]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
-    pytest.mark.skipif(not all(f.exists() for f in FILES), reason="../shared/data is not here"),
-]
-
-
-@pytest.fixture(scope="module")
-def utah_server(tmp_path_factory):
-    yield from serve(tmp_path_factory.mktemp("browser-finder"), [str(f) for f in FILES])
+from test_browser import (ARTIFACTS, assert_no_exception, browser, page,  # noqa: F401
+                          settle, shot)
+from test_browser_clusters import pytestmark, utah_server  # noqa: F401 (the Utah server)
 
 
 def test_finder_from_a_link_answer_and_brief(utah_server, page):  # noqa: F811

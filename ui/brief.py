@@ -474,11 +474,7 @@ def build_brief(data: BriefData, progress=None, *, shapes: dict | None = None,
 
 def main(argv: list[str] | None = None) -> int:
     """python -m ui.brief: write a brief's .pptx, .pdf and .zip for a region and industry."""
-    from pathlib import Path
-
-    from hubdata import brief
-    from hubdata.dataset import load_national
-    from hubdata.errors import ConfigError, HubDataError
+    from hubdata.__main__ import guarded
 
     parser = argparse.ArgumentParser(prog="python -m ui.brief", description=main.__doc__)
     parser.add_argument("--region", required=True, help="county:49057, msa:36260, state:49 "
@@ -492,19 +488,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", choices=("qcew", "import"), default="import")
     parser.add_argument("-o", "--out", default=".", help="folder for the three files")
     args = parser.parse_args(argv)
-    try:
-        obs = load_national(args.source, [y for y in (args.start, args.year) if y])
-        data = brief.brief_data(obs, args.source, args.region, args.industry, args.year,
-                                args.start, base=args.base, regions=tuple(
-                                    t for t in args.regions.split(";") if t))
-        made = build_brief(data, lambda done, total, label: print(
-            f"[{done}/{total}] {label}", file=sys.stderr))
-    except ConfigError as exc:
-        print(f"error: {exc.user_message}", file=sys.stderr)
-        return 2
-    except HubDataError as exc:
-        print(f"error: {exc.user_message}", file=sys.stderr)
-        return 1
+    return guarded(lambda: _write(args))
+
+
+def _write(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from hubdata import brief
+    from hubdata.dataset import load_national
+
+    obs = load_national(args.source, [y for y in (args.start, args.year) if y])
+    data = brief.brief_data(obs, args.source, args.region, args.industry, args.year,
+                            args.start, base=args.base, regions=tuple(
+                                t for t in args.regions.split(";") if t))
+    made = build_brief(data, lambda done, total, label: print(
+        f"[{done}/{total}] {label}", file=sys.stderr))
     print("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in made.timings.items()),
           file=sys.stderr)
     folder = Path(args.out)

@@ -308,3 +308,15 @@ def brief_downloads(make: Callable[[], Any], signature: tuple, key: str,
         column.download_button(f"Download brief: {text}", content, f"{made.name}.{suffix}", mime,
                                key=f"brief_{suffix}_{key}", icon=icon, on_click="ignore",
                                width="stretch")
+
+
+def needs_every_industry(source: str, what: str) -> bool:
+    """False (and says why) when the source cannot give every industry in every region, as a
+    page that ranks a region among all of its type needs (the Census CBP API answers one
+    industry at a time); `what` names the page's view ('A portfolio')."""
+    if source != "cbp":
+        return True
+    st.info(f"{what} ranks the region among all regions of its type, so it needs every "
+            "industry in every region: use BLS QCEW (its national files) or import CBP "
+            "county files on the Data page.", icon=":material/info:")
+    return False
