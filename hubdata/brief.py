@@ -29,6 +29,7 @@ from hubdata.dataset import Observations
 from hubdata.errors import HubDataError, NoDataError
 from hubdata.export import retrieved_text
 from hubdata.finder import obs_loader, ranked
+from hubdata.regions import fill_region_names, parse_custom_region, region_names
 
 TOP_ROWS = 10
 FORMULAS = [
@@ -165,8 +166,8 @@ def brief_data(obs: Observations, source: str, region: str, industry: str, year:
         geo_table, prov, warns = views.industry_table(source, year, geo, industry, None, base,
                                                       table=loader)
     keep(prov, warns)
-    geo_table = ranked(views.with_cagr_pct(geo_table) if "employment_cagr" in geo_table
-                       else geo_table, geo)
+    geo_table = fill_region_names(ranked(views.with_cagr_pct(geo_table) if "employment_cagr"
+                                         in geo_table else geo_table, geo), geo)
     try:
         compared, prov, warns = (views.compare_rows if start else views.region_rows)(
             *((source, start, year) if start else (source, year)), tokens, industry, base,
@@ -175,11 +176,7 @@ def brief_data(obs: Observations, source: str, region: str, industry: str, year:
     except NoDataError as exc:
         compared = pd.DataFrame()
         notes.append(exc.user_message)
-    names = {t: (labels or {}).get(t) for t in tokens}
-    if not compared.empty:
-        for token, name in zip(compared["region_token"], compared["region_name"]):
-            names[token] = names.get(token) or name
-    names = {t: n or views.token_label(t) for t, n in names.items()}
+    names = {t: (labels or {}).get(t) or _name(t) for t in tokens}
     subject = geo_table[geo_table["region_code"] == region.partition(":")[2]]
     row = subject.iloc[0] if len(subject) else None
     if row is None and not compared.empty and region in set(compared["region_token"]):
@@ -226,6 +223,17 @@ def brief_data(obs: Observations, source: str, region: str, industry: str, year:
                                                "state": "states"}.get(geo, "regions")),
                      geo, geo_table, trend, shift, portfolio, top.reset_index(drop=True),
                      provenance, list(dict.fromkeys(notes)), missing)
+
+
+def _name(token: str) -> str:
+    """'Weber County, UT' for county:49057 (a metro's or state's name likewise; a custom
+    region's own name)."""
+    kind, _, code = token.partition(":")
+    if kind in ("county", "msa", "state"):
+        found = region_names(kind).get(code)
+        if found:
+            return found
+    return parse_custom_region(code).name if kind == "custom" else views.token_label(token)
 
 
 SHIFT = ["shift_national", "shift_industry_mix", "shift_competitive"]

@@ -57,3 +57,34 @@ def test_words_find_the_industry(utah):  # noqa: F811
     assert not at.exception
     assert at.selectbox(key="industry").value == "339920"
     assert at.header[0].value.startswith("Sporting and Athletic Goods Manufacturing in Weber")
+
+
+@pytest.mark.parametrize("page, query, subject", [
+    ("pages/clusters.py", {"region": "county:49057"}, "Weber County, UT: Production Technology"),
+    ("pages/compare.py", {"naics": "339920", "regions": "county:49005;county:49057",
+                          "start": "2017"}, "Cache County, UT: Sporting and Athletic Goods"),
+    ("pages/home.py", {}, "Weber County, UT: Sporting and athletic goods"),
+])
+def test_pages_prepare_a_brief_on_request(utah, media, page, query, subject):  # noqa: F811
+    from ui import export
+
+    if export.image_export_problem():
+        pytest.skip(export.image_export_problem())
+    at = run(page, source="import", year="2021", **query)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [b for b in at.get("download_button") if "brief" in b.proto.label.lower()]
+    prepare = next(b for b in at.button if b.proto.label.startswith("Prepare a brief"))
+    prepare.click().run(timeout=240)
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert {"Download brief: PowerPoint", "Download brief: PDF",
+            "Download brief: Charts and tables (zip)"} <= set(labels)
+    from io import BytesIO
+
+    from pptx import Presentation
+
+    deck = Presentation(BytesIO(download(at, media, "brief_pptx_" + {
+        "pages/clusters.py": "clusters", "pages/compare.py": "compare",
+        "pages/home.py": "hub"}[page])))
+    assert len(deck.slides) == 9
+    assert deck.core_properties.title.startswith(subject)
