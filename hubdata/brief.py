@@ -92,7 +92,9 @@ class BriefData:
 
     def methods(self) -> list[tuple[str, list[str]]]:
         """The sources-and-methods slide: files, years, geography, formulas, notes."""
-        scope = [f"Industry: {self.industry_name} ({self.industry}); subject: {self.region_name};"
+        named = self.industry_name + ("" if self.industry in self.industry_name
+                                      else f" ({self.industry})")
+        scope = [f"Industry: {named}; subject: {self.region_name};"
                  f" years {self.span}; base area for LQs: {self.base} "
                  f"({self.geo_table['base_basis'].dropna().iloc[0] if self.geo_table['base_basis'].notna().any() else 'its own row'}).",
                  "Private ownership (QCEW own_code 5; CBP's scope). Suppressed or withheld "

@@ -182,7 +182,7 @@ class Slides:
             for i, text in enumerate(values):
                 w = widths[i] * scale
                 pdf.set_xy(x, y)
-                pdf.cell(w, height, latin1(text), align="R" if numeric[i] and r else "L")
+                pdf.cell(w, height, latin1(text), align="R" if numeric[i] else "L")
                 x += w
             pdf.set_draw_color(*RULE)
             pdf.line(32, y + height, self.WIDTH - 32, y + height)
