@@ -12,6 +12,11 @@ Prints, in one fresh process with a fresh cache folder:
   images (kaleido), files; cold (the renderer starts) and warm (the renderer kept alive,
   as the app keeps it), and each chart's PNG and SVG time;
 - end to end, cold: module imports + file import + first finder answer + first brief.
+
+With --national: SYNTHETIC DATA, FOR SPEED ONLY (bench_clusters.synthetic_obs: ~3,200
+made-up counties x the clusters' ~970 member codes x two years, ~6.2 million rows; no number
+describes a real place): the finder for one county and the brief's numbers (hubdata.brief,
+whose portfolio builds every county x cluster table) at national size.
 """
 
 from __future__ import annotations
@@ -41,7 +46,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--county", default="49057")
     parser.add_argument("--industry", default="339920")
+    parser.add_argument("--national", action="store_true",
+                        help="time the finder and the brief's numbers on national-size "
+                             "synthetic data instead")
     args = parser.parse_args()
+    if args.national:
+        return national(args)
     if not all(path.exists() for path in FILES):
         print("skipped: ../shared/data (the Utah files) is not here")
         return 0
@@ -106,6 +116,34 @@ def main() -> int:
         print(f"  {chart.key}: PNG {png:.2f} s, SVG {seconds(step):.2f} s")
     print(f"end to end, cold (module imports, file import, first answer, first brief): "
           f"{end_to_end:.2f} s")
+    return 0
+
+
+def national(args) -> int:
+    """The finder and the brief's numbers on national-size synthetic data (see the module
+    note)."""
+    os.environ["HUBDATA_CACHE_DIR"] = tempfile.mkdtemp(prefix="bench-brief-national-")
+    os.environ["HUBDATA_OFFLINE"] = "1"
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_clusters import synthetic_obs
+
+    from hubdata import brief, finder
+    from hubdata.dataset import Observations
+    from hubdata.regions import region_names
+
+    region_names("county")  # the county shapes, built once: not timed
+    step = time.perf_counter()
+    obs = Observations(synthetic_obs(3200, 970))
+    print(f"synthetic rows: {len(obs.frame):,} made in {seconds(step):.1f} s")
+    industry = finder.resolve_industry(args.industry)
+    for county in ("01001", "04013"):
+        step = time.perf_counter()
+        finder.find(obs, "qcew", industry, finder.resolve_place(county), 2021, 2017)
+        print(f"finder, county {county}: {seconds(step):.1f} s")
+    step = time.perf_counter()
+    brief.brief_data(obs, "qcew", "county:04013", args.industry, 2021, 2017)
+    print(f"brief numbers (portfolio of every county x cluster, both years), county 04013: "
+          f"{seconds(step):.1f} s")
     return 0
 
 

@@ -257,10 +257,15 @@ def with_metro(place: Place, delineation: pd.DataFrame | None) -> Place:
 
 # --- tables from national data --------------------------------------------------------------
 
-def obs_loader(obs: Observations):
+def obs_loader(obs: Observations, provenance: bool = True):
     """A per-code table loader (hubdata.views.code_table's signature) over observations
     already in memory (national data): views' growth, series and comparison tables built
-    from them without reading any file again. A 'cluster:<code>' pick sums its members."""
+    from them without reading any file again. A 'cluster:<code>' pick sums its members.
+    provenance=False skips each table's provenance (seconds on national data) for a caller
+    that takes it once from everything it used, as `find` does."""
+    def sources(table):
+        return table_provenance(obs, table) if provenance else []
+
     def load(source, year, geo, naics, state=None, base="us", regions=()):
         from hubdata.regions import parse_custom_region
 
@@ -268,12 +273,29 @@ def obs_loader(obs: Observations):
         if str(naics).startswith(clusters.PREFIX):
             built = clusters.cluster_rows(obs, int(year), geo, base, state or None,
                                           regions=custom, clusters=[clusters.cluster_code(naics)])
-            return built.table, table_provenance(obs, built.per_code) + [
+            return built.table, sources(built.per_code) + [
                 clusters.provenance_entry(built.bridge)], list(built.notes)
         frame = build_table(obs, int(year), geo, naics, base=base, state=state or None,
                             regions=custom)
-        return frame, table_provenance(obs, frame), []
+        return frame, sources(frame), []
     return load
+
+
+def narrowed(obs: Observations, codes: set[str]) -> Observations:
+    """Only the rows of `codes` and the all-industry rows, when every region of the data has
+    its published all-industry row (QCEW's national files): the tables are the same, built
+    from a fraction of the rows. Data that derives region totals from the detail rows (CBP
+    county files have no total row) is kept whole."""
+    from hubdata.schema import ALL_INDUSTRIES
+
+    frame = obs.frame
+    total = frame["industry_code"] == ALL_INDUSTRIES
+    keys = ["year", "region_type", "region_code"]
+    if not total.any() or len(frame.loc[total, keys].drop_duplicates()) < len(
+            frame[keys].drop_duplicates()):
+        return obs
+    keep = total | frame["industry_code"].isin(codes)
+    return Observations(frame[keep].reset_index(drop=True), obs.provenance, obs.warnings)
 
 
 def ranked(table: pd.DataFrame, geo: str) -> pd.DataFrame:
@@ -775,10 +797,14 @@ def find(obs: Observations, source: str, industry: Industry, place: Place, year:
             delineation = None
     place = with_metro(place, delineation)
     registry = load_registry() if registry is None else registry
-    loader = obs_loader(obs)
     figures, notes = _Figures(), []
     bridge = clusters.definitions(clusters.data_vintage(year, clusters._source_of(obs.frame)),
                                   fetch=False)
+    wanted = [industry.cluster, *clusters.related_pairs().query(
+        "cluster_code == @industry.cluster")["cluster_code_2"]] if industry.cluster else []
+    code_map = bridge.code_map()
+    obs = narrowed(obs, {industry.code, *code_map[code_map.isin(wanted)].index})
+    loader = obs_loader(obs, provenance=False)
     county = _growth(loader, source, start, year, "county", industry.code, base)
     if county.empty:
         raise NoDataError(f"The {year} data has no county rows for NAICS {industry.code} at "

@@ -269,3 +269,29 @@ def test_cli_find_prints_the_answer_and_writes_its_files(utah, cache_dir, tmp_pa
                "import").returncode == 2
     assert cli(cache_dir, "find", "--industry", "339920", "--county", WEBER, "--source",
                "import", "--format", "pdf").returncode == 2
+
+
+def test_narrowing_national_data_keeps_every_table_the_same():
+    """Made-up rows (test only): three counties and the nation, each with its all-industry
+    row, and three codes; the narrowed rows give the same table. Without total rows (CBP
+    county files) nothing is dropped: totals come from the detail rows."""
+    from hubdata.dataset import Observations
+    from hubdata.schema import conform
+    from hubdata.table import build_table
+
+    rows = []
+    for region_type, code, scale in (("county", "49057", 1), ("county", "49005", 3),
+                                     ("county", "49011", 2), ("us", "US", 50)):
+        for naics, jobs in (("00", 1000), ("339920", 20), ("423910", 30), ("541511", 70)):
+            rows.append({"source": "qcew", "year": 2021, "region_type": region_type,
+                         "region_code": code, "industry_code": naics, "own_code": "5",
+                         "employment": jobs * scale, "establishments": 2 * scale,
+                         "payroll": jobs * scale * 5e4, "disclosed": True})
+    frame = conform(pd.DataFrame(rows)).assign(vintage="made up")
+    whole = Observations(frame)
+    narrow = finder.narrowed(whole, {"339920"})
+    assert set(narrow.frame["industry_code"]) == {"00", "339920"}
+    pd.testing.assert_frame_equal(build_table(narrow, 2021, "county", "339920"),
+                                  build_table(whole, 2021, "county", "339920"))
+    detail = Observations(frame[frame["industry_code"] != "00"])
+    assert finder.narrowed(detail, {"339920"}) is detail
