@@ -28,7 +28,7 @@ from hubdata import clusters, views
 from hubdata.dataset import Observations
 from hubdata.errors import HubDataError, NoDataError
 from hubdata.export import retrieved_text
-from hubdata.finder import obs_loader, ranked
+from hubdata.finder import narrowed, obs_loader, ranked
 from hubdata.regions import fill_region_names, parse_custom_region, region_names
 
 TOP_ROWS = 10
@@ -151,6 +151,7 @@ def brief_data(obs: Observations, source: str, region: str, industry: str, year:
     `year` (growth since `start`), next to `regions` (the subject is added first); `labels`
     names region tokens, `industry_label` the industry (a hub's theme name)."""
     year, start = int(year), int(start) if start else None
+    whole, obs = obs, narrowed(obs, _industry_codes(obs, source, industry, year, start))
     loader = obs_loader(obs)
     tokens = tuple(dict.fromkeys((region, *regions)))
     kind = region.partition(":")[0]
@@ -207,7 +208,11 @@ def brief_data(obs: Observations, source: str, region: str, industry: str, year:
         missing["shift"] = "Shift-share needs two years of data; the brief has one."
     portfolio = None
     try:
-        portfolio = clusters.region_portfolio(obs, region, year, start, base=base, fetch=False)
+        every = {c for y in (start, year) if y for c in clusters.definitions(
+            clusters.data_vintage(y, clusters._source_of(whole.frame)), fetch=False
+        ).code_map().index}
+        portfolio = clusters.region_portfolio(narrowed(whole, every), region, year, start,
+                                              base=base, fetch=False)
         keep(portfolio.provenance, portfolio.notes[:3])
     except HubDataError as exc:
         missing["portfolio"] = exc.user_message
@@ -225,6 +230,23 @@ def brief_data(obs: Observations, source: str, region: str, industry: str, year:
                                                "state": "states"}.get(geo, "regions")),
                      geo, geo_table, trend, shift, portfolio, top.reset_index(drop=True),
                      provenance, list(dict.fromkeys(notes)), missing)
+
+
+def _industry_codes(obs: Observations, source: str, industry: str, year: int,
+                    start: int | None) -> set[str]:
+    """The NAICS codes an industry pick is built from in the brief's years (a cluster's
+    member codes in each year's edition), for hubdata.finder.narrowed."""
+    out: set[str] = set()
+    for y in (start, year):
+        if not y:
+            continue
+        if clusters.is_cluster(industry):
+            bridge = clusters.definitions(clusters.data_vintage(
+                y, clusters._source_of(obs.frame)), fetch=False)
+            out |= set(clusters.member_codes(bridge, [clusters.cluster_code(industry)]))
+        else:
+            out |= set(views.industry_codes(industry, y, source))
+    return out
 
 
 def _name(token: str) -> str:
