@@ -236,6 +236,8 @@ def cmd_table(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     _warn(warnings)
+    if args.sort:
+        table = views.ranked(table, args.sort)
     if args.regions:
         filters = {"source": args.source, "start": args.start, "year": year,
                    "naics": args.naics, "regions": ";".join(tokens), "base": args.base}
@@ -244,7 +246,7 @@ def cmd_table(args: argparse.Namespace) -> int:
         data = file_bytes(table, about, args.format)
     else:
         selection = {"source": args.source, "year": year, "geo": args.geo, "naics": args.naics,
-                     "state": args.state, "base": args.base}
+                     "state": args.state, "base": args.base, "sort": args.sort}
         data = table_bytes(table, provenance, args.format, selection)
     _write(data, args.output, len(table))
     return 0
@@ -503,6 +505,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"emerging score: establishments needed in the start year "
                             f"({DEFAULT_MIN_ESTABLISHMENTS:.0f})")
     _add_data_options(table)
+    table.add_argument("--sort", default=None, metavar="COLUMN",
+                       help="rows by COLUMN, largest first, blank values last (the Explore "
+                            "page's order: --sort lq_employment); default: by region code")
     table.add_argument("--source", choices=("qcew", "cbp", "import"), default="qcew",
                        help="data source (default qcew; import = files loaded with import)")
     table.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv")

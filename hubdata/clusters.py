@@ -32,6 +32,7 @@ adopted reference data; SOURCE_LINE names them on every view.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -43,8 +44,8 @@ from hubdata import industries
 from hubdata.dataset import Observations, table_provenance
 from hubdata.errors import ConfigError, NoDataError
 from hubdata.metrics import (DEFAULT_MIN_EMPLOYMENT, DEFAULT_MIN_ESTABLISHMENTS,
-                             add_location_quotients, cagr, cluster_flags, compare_periods,
-                             emerging_scores)
+                             INDUSTRY_ROWS, UNMEASURED_BASE, add_location_quotients, cagr,
+                             cluster_flags, compare_periods, emerging_scores)
 from hubdata.table import TABLE_COLUMNS, build_table, levels_of
 
 DEFINITIONS_CSV = Path(__file__).with_name("clusters_naics2012.csv")
@@ -339,6 +340,29 @@ class ClusterRows:
     notes: list[str] = field(default_factory=list)
 
 
+def cluster_basis(member_bases: pd.Series) -> str:
+    """One base_basis for a cluster from its member codes' (hubdata.table's wording): the
+    parts they share once, the widest 'the industry has rows in N ...' of any member, and how
+    many members' base figures leave out withheld cells (a lower bound), instead of every
+    member's sentence one after the other."""
+    texts = [str(t) for t in member_bases.dropna()]
+    shared, widest, unmeasured = {}, (0, ""), 0
+    for text in texts:
+        parts = [p.strip() for p in text.split(";") if p.strip()]
+        unmeasured += any(m in text for m in UNMEASURED_BASE)
+        for part in parts:
+            if part.startswith(INDUSTRY_ROWS):
+                count = int(re.search(r"\d+", part).group()) if re.search(r"\d+", part) else 0
+                widest = max(widest, (count, part))
+            elif not any(m in part for m in UNMEASURED_BASE):
+                shared.setdefault(part, None)
+    out = list(shared) + ([widest[1]] if widest[1] else [])
+    if unmeasured:
+        out.append(f"{unmeasured} of {len(texts)} member codes' base figures leave out withheld "
+                   "cells (a lower bound)")
+    return "; ".join(out)
+
+
 def cluster_rows(obs: Observations, year: int, geo: str, base: str = "us",
                  state: str | None = None, *, regions=(), clusters: list[str] | None = None,
                  fetch: bool = True) -> ClusterRows:
@@ -452,8 +476,7 @@ def _sum_members(per_code: pd.DataFrame, codes: pd.Series, bridge: Bridge, geo: 
     base = firsts.assign(cluster_code=cluster_values[cluster_of_code]).groupby("cluster_code")
     for column in ("base_employment", "base_establishments", "base_payroll"):
         out[column] = out["cluster_code"].map(base[column].sum(min_count=1))
-    out["base_basis"] = out["cluster_code"].map(
-        base["base_basis"].agg(lambda s: "; ".join(dict.fromkeys(s.dropna().astype(str)))))
+    out["base_basis"] = out["cluster_code"].map(base["base_basis"].agg(cluster_basis))
     out = add_location_quotients(out)
     out[["lq_employment", "lq_establishments"]] = out[["lq_employment",
                                                        "lq_establishments"]].round(4)

@@ -146,6 +146,7 @@ def hub_trend(source: str, years: tuple[int, ...], hub: pd.Series, *,
     data are left out and named in the warnings."""
     county, industry = hub["anchor_county_fips"], hub_industry(hub)
     rows, provenance, warnings, detail = [], [], [], pd.DataFrame()
+    failures: list[HubDataError] = []
     for year in sorted(years):
         try:
             frame, prov, warns = industry_table(source, year, "county", industry, table=table)
@@ -154,6 +155,7 @@ def hub_trend(source: str, years: tuple[int, ...], hub: pd.Series, *,
             continue
         except HubDataError as exc:
             warnings.append(f"{year}: {exc.user_message}")
+            failures.append(exc)
             continue
         match = frame[frame["region_code"] == county]
         if match.empty:
@@ -163,6 +165,8 @@ def hub_trend(source: str, years: tuple[int, ...], hub: pd.Series, *,
         warnings += warns
         detail = fill_region_names(code_rows(source, year, industry, county, table=table),
                                    "county")
+    if not rows and failures:  # the source failed: that, not "no rows", is what happened
+        raise failures[0]
     if not rows:
         raise NoDataError(f"No {SOURCE_SHORT[source]} rows for {hub['hub_name']}'s focus "
                           f"industries in county {county} ({', '.join(map(str, years))}).",

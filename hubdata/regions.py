@@ -240,5 +240,8 @@ def fill_region_names(frame: pd.DataFrame, geo: str) -> pd.DataFrame:
     missing = frame["region_name"].isna() if "region_name" in frame else pd.Series(dtype=bool)
     if not missing.any():
         return frame
-    names = frame["region_code"].map(region_names(geo)).fillna(frame["region_code"])
+    # object dtype: with no names known the mapped column is all-NaN floats, which cannot
+    # take the codes as strings
+    names = frame["region_code"].map(region_names(geo)).astype(object).fillna(
+        frame["region_code"])
     return frame.assign(region_name=frame["region_name"].where(~missing, names))

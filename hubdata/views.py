@@ -212,6 +212,18 @@ def filter_min(frame: pd.DataFrame, minimum: int) -> pd.DataFrame:
     return frame[(employment >= minimum) | employment.isna()].reset_index(drop=True)
 
 
+def ranked(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Rows by `column`, largest first; rows without a value (suppressed, withheld) last;
+    ties by region code: the Explore page's table and its downloads (CLI: table --sort)."""
+    if column not in frame.columns:
+        raise ConfigError(f"No column {column!r} to sort by; the table has "
+                          f"{', '.join(frame.columns[:8])}, ...")
+    values = pd.to_numeric(frame[column], errors="coerce")
+    order = frame.assign(_value=values).sort_values(
+        ["_value", "region_code"], ascending=[False, True], na_position="last", kind="stable")
+    return order.drop(columns="_value").reset_index(drop=True)
+
+
 def find_rows(frame: pd.DataFrame, text: str, columns: list[str]) -> pd.DataFrame:
     """Rows where every word of text appears in one of the columns (case-insensitive); a code
     matches by its start (3399 finds 339920)."""

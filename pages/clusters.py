@@ -152,7 +152,7 @@ def render() -> None:
     stem = export.stem("clusters", region.replace(":", "-"), span)
     st.subheader(f"All {len(portfolio.table)} traded clusters, most jobs first")
     table = data.cluster_views.portfolio_file_table(portfolio, "portfolio")
-    st.dataframe(table, hide_index=True, width="stretch", height=420, column_config=CONFIG,
+    components.table(table, height=420, column_config=CONFIG,
                  column_order=SHOWN, key="clusters_table")
     components.table_downloads(table, data.cluster_views.portfolio_about(portfolio, source, base), stem,
                                key="clusters")
@@ -185,7 +185,7 @@ def render() -> None:
                    "(Cluster Mapping Project: the top decile of combined relatedness), where it "
                    "is not strong yet. Percentiles of the strongest link: co-location, "
                    "input-output and shared occupations.")
-        st.dataframe(related, hide_index=True, width="stretch", column_config=CONFIG,
+        components.table(related, column_config=CONFIG,
                      key="related_table", column_order=[
                          "cluster_name", "related_to", "links", "cr_all_pc", "cr_lc_pc",
                          "cr_io_pc", "cr_occ_pc", "lq_employment", "employment",
@@ -201,7 +201,7 @@ def render() -> None:
     components.figure_downloads(network, stem + "_network", key="clusters_network",
                                 slide_rows=slide)
     with st.expander(f"Local clusters ({len(portfolio.local)}): serving the region itself"):
-        st.dataframe(portfolio.local, hide_index=True, width="stretch", column_config=CONFIG,
+        components.table(portfolio.local, column_config=CONFIG,
                      column_order=SHOWN, key="local_table")
         components.table_downloads(portfolio.local,
                                    data.cluster_views.portfolio_about(portfolio, source, base, "local"),

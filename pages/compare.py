@@ -33,8 +33,10 @@ def render() -> None:
                 "available. Import another year on the Data page.", icon=":material/info:")
         return
     start = state.Param("start", state.year_parser(), earlier[min(4, len(earlier) - 1)])
-    state.bind([pickers.industry_param(), pickers.BASE, pickers.REGIONS, BAR_MODE, start])
+    state.bind([pickers.industry_param(), pickers.BASE, BAR_MODE, start])
     state.keep_valid("start", earlier, start.default)
+    state.bind([pickers.regions_param(source, st.session_state["start"], year,
+                                      st.session_state["naics"], st.session_state["base"])])
     st.title("Compare regions")
     st.caption("Up to 10 regions side by side: what they have, how it changed, and why "
                "(shift-share). The end year is the sidebar's year.")
@@ -63,11 +65,11 @@ def render() -> None:
     name = label.split(" · ")[-1]
     caption = charts.caption_text(data.SOURCE_SHORT[source], f"{first}-{year}",
                                   base=data.base_label(frame, pickers.BASES[base]),
-                                  extra=data.cluster_note(industry).removeprefix("; "))
+                                  extra=data.codes_label(industry, year, source))
     table = frame[[c for c in KPI_COLUMNS if c in frame.columns]]
     st.subheader(f"{name}, {first} to {year}")
-    st.dataframe(table, hide_index=True, width="stretch", column_config=KPI_CONFIG,
-                 key="compare_table")
+    components.table(table, column_config=KPI_CONFIG,
+                     key="compare_table")
     about = data.about(table, provenance, {"source": source, "start": first, "year": year,
                                            "naics": industry, "regions": ";".join(regions),
                                            "base": base}, title="Hub Atlas region comparison")
@@ -94,7 +96,8 @@ def render() -> None:
             title=charts.two_line(name, f"job change {first}-{year} split by shift-share"),
             caption=caption,
             axis=f"Change in employment, {first}-{year} (jobs)",
-            base_name="National" if base == "us" else f"{pickers.BASES[base]} (base)")
+            base_name="National" if base == "us" and data.base_label(frame, "US") == "US"
+            else f"{data.base_label(frame, pickers.BASES[base])} (base)")
         components.plotly(share_fig, key="compare_shift_chart")
         components.figure_downloads(share_fig, stem + "_shift-share", key="compare_shift")
     missing = sorted(set(frame["region"]) - set(shares["region"]))

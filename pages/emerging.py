@@ -39,6 +39,18 @@ def method() -> None:
         st.markdown(data.methodology_section("emerging") or data.formula_help("emerging_scores"))
 
 
+def no_pair_text(summary: dict) -> str:
+    """Why nothing is ranked: the main reasons with their counts, and what would help."""
+    reasons = sorted(summary["left_out"].items(), key=lambda kv: -kv[1])
+    text = (f"None of the {summary['pairs']:,} pairs compared qualifies. Left out: "
+            + "; ".join(f"{reason.lower()} ({n:,})" for reason, n in reasons[:3]) + ".")
+    if reasons and reasons[0][0].startswith("No measured base-area growth"):
+        return text + (" The base area here is summed from the imported counties, and its "
+                       "withheld cells make its growth unknown: import Census CBP state or US "
+                       "tables for both years (or use BLS QCEW) to compare with a measured base.")
+    return text + " Lower the minimum jobs or establishments, or pick another level or years."
+
+
 def render() -> None:
     source, year = st.session_state["source"], st.session_state["year"]
     earlier = [y for y in data.year_options(source) if y < year]
@@ -101,8 +113,7 @@ def render() -> None:
     with st.expander(f"Notes on this ranking ({len(notes)})", icon=":material/info:"):
         st.markdown("\n".join(f"- {note}" for note in notes))
     if ranked.empty:
-        st.info("No pair qualifies with these filters. Lower the minimum jobs or "
-                "establishments, pick another level or years.", icon=":material/info:")
+        st.info(no_pair_text(summary), icon=":material/info:")
         return
     st.text_input("Filter by industry or region (code or words)", key="find",
                   placeholder="3399, sporting, Weber")
@@ -113,11 +124,16 @@ def render() -> None:
         "traded industry" if traded else "industry")
     st.subheader(f"{len(table):,} emerging {data.GEOS[geo].lower()} x {what} pairs, "
                  f"{first}-{year}")
+    if table.empty:
+        st.info(f"No row matches '{state.shown(st.session_state['find'])}': {len(ranked):,} pairs "
+                "are ranked; try fewer words, a NAICS code (3399) or a region's name.",
+                icon=":material/filter_alt_off:")
+        components.share_control()
+        return
     config = CONFIG if kind != "clusters" else {
         **CONFIG, "industry_code": st.column_config.TextColumn("Cluster code"),
         "industry_title": st.column_config.TextColumn("Cluster")}
-    st.dataframe(table, hide_index=True, width="stretch", height=420, column_config=config,
-                 key="emerging_table")
+    components.table(table, height=420, column_config=config, key="emerging_table")
     filters = {"source": source, "start": first, "year": year, "geo": geo,
                "level": st.session_state["level"], "min_employment": st.session_state["minemp"],
                "min_establishments": st.session_state["minest"],
@@ -131,9 +147,8 @@ def render() -> None:
     right.toggle("Whole US map", key="wholeus", help="Show the lower 48 instead of zooming to "
                  "the hubs mapped.")
     best = table.head(st.session_state["top"])
-    built = any("no US rows" in note for note in notes)  # imported files of a few places
     caption = charts.caption_text(data.SOURCE_SHORT[source], f"{first}-{year}",
-                                  base="the sum of the regions in the data" if built else "US",
+                                  base=data.base_label(ranked, "US"),
                                   extra="emerging-hub score (docs/methodology.md)")
     fig = components.attempt(data.emerging_map, best, geo, key="emerging_map",
                              title=f"Top {len(best)} emerging hubs, {first}-{year} "

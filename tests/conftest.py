@@ -21,6 +21,16 @@ def cache_dir(tmp_path_factory, monkeypatch) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def reachable_hosts():
+    """Every test starts with no host remembered as unreachable (hubdata.http)."""
+    from hubdata import http
+
+    http.forget_unreachable()
+    yield
+    http.forget_unreachable()
+
+
 DISCOVERY_DAY = date(2025, 10, 15)  # newest by the release calendar: QCEW 2024, CBP 2023
 
 

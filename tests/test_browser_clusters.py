@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from atlas_browser import (ARTIFACTS, NEEDS_CHROMIUM, assert_no_exception, browser,  # noqa: F401
+                           finished, hubdata, page, shot, streamlit_server)
 from conftest import SHARED_DATA
-from test_browser import (ARTIFACTS, CHROMIUM, assert_no_exception, browser, page,  # noqa: F401
-                          serve, settle, shot)
 
 FILES = [SHARED_DATA / "naics" / "flowsa_NAICS_Year_Concordance_2002-2022.csv",
          SHARED_DATA / "cbp_counties" / "US-UT-census-naics6-counties-2017.csv",
@@ -17,21 +17,24 @@ FILES = [SHARED_DATA / "naics" / "flowsa_NAICS_Year_Concordance_2002-2022.csv",
          SHARED_DATA / "xwalk" / "list1_2020.csv"]
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
+    NEEDS_CHROMIUM,
     pytest.mark.skipif(not all(f.exists() for f in FILES), reason="../shared/data is not here"),
 ]
 
 
 @pytest.fixture(scope="module")
 def utah_server(tmp_path_factory):
-    yield from serve(tmp_path_factory.mktemp("browser-utah"), [str(f) for f in FILES])
+    cache = tmp_path_factory.mktemp("browser-utah")
+    hubdata(cache, "import", *map(str, FILES), env={"HUBDATA_OFFLINE": "1"})
+    with streamlit_server(cache, {"HUBDATA_OFFLINE": "1", "CENSUS_API_KEY": ""}) as url:
+        yield url
 
 
 def test_portfolio_pick_a_county_download_and_go_to_emerging(utah_server, page):  # noqa: F811
     page.goto(utah_server + "/clusters?source=import&year=2021")
     page.get_by_text("Weber County, UT: traded clusters, 2021").wait_for(timeout=180_000)
     page.locator("[data-testid='stPlotlyChart'] .main-svg").nth(1).wait_for(timeout=120_000)
-    settle(page)
+    finished(page, "Cluster portfolio")
     assert_no_exception(page)
     shot(page, "clusters-weber")
 
@@ -40,7 +43,7 @@ def test_portfolio_pick_a_county_download_and_go_to_emerging(utah_server, page):
     page.get_by_role("option", name="Cache County, UT (county)").click()
     page.wait_for_url("**region=county%3A49005**", timeout=120_000)
     page.get_by_text("Cache County, UT: traded clusters, 2021").wait_for(timeout=180_000)
-    settle(page)
+    finished(page, "Cluster portfolio")
     assert_no_exception(page)
     shot(page, "clusters-cache")
     with page.expect_download(timeout=60_000) as info:
@@ -54,6 +57,6 @@ def test_portfolio_pick_a_county_download_and_go_to_emerging(utah_server, page):
 
     page.get_by_role("link", name="Emerging hubs").click()
     page.get_by_text("emerging counties x traded cluster pairs").first.wait_for(timeout=180_000)
-    settle(page)
+    finished(page, "Emerging hubs")
     assert_no_exception(page)
     shot(page, "emerging-clusters")

@@ -261,7 +261,10 @@ def test_bad_link_parameters_fall_back_with_one_notice(analysis):
         assert part in notices[0]
     assert "<b>" not in notices[0]
     assert at.segmented_control(key="measure").value == "employment"
-    assert at.multiselect(key="regions").value == ["county:49057", "msa:36260", "state:49"]
+    # the default regions: of Ogden's county, metro and state those with figures in both
+    # years (Weber; Davis's withheld 2017 cell blanks the metro), then the largest counties
+    assert at.multiselect(key="regions").value == ["county:49057", "county:06037",
+                                                   "county:49035"]
     at = run("pages/emerging.py", **PERIOD, level="9", minemp="-5", geo="galaxy", rank="naics")
     assert len([w for w in at.warning if "ignored" in w.value]) == 1
     assert at.segmented_control(key="level").value == 6

@@ -1,27 +1,44 @@
 """Pure figure and deck builders: frames in, Plotly figures / pydeck Decks out, no st.* calls.
 
-Every figure has a title, units on its axes or colour bar, thousands separators, a
-colour-blind-safe palette (Okabe-Ito for categories, cividis for magnitudes) and its source
-caption inside the figure, so a PNG pasted into a slide still says where the numbers came from.
+Every figure has a title, units on its axes or legend, thousands separators, a
+colour-blind-safe palette (Okabe-Ito for categories; ColorBrewer classes on maps) and its
+source caption inside the figure, so a PNG pasted into a slide still says where the numbers
+came from.
+
+Figures carry their own template (TEMPLATE): Streamlit makes its own template plotly's default
+when it is imported, and that one has no automatic axis margins, so tick labels and axis
+titles of a figure exported in the app's process were cut off or drawn over each other.
+
+Maps draw every region of the area shown (regions without a figure in neutral greys, named in
+the legend), colour them by classes (MapClass: a location quotient on a diverging scale
+centred at 1, as the Cluster Mapping Project's maps do, growth centred at 0, other measures
+in quantile classes), and fit their view to the picture they are drawn in: the lon/lat box
+to show is kept in layout.meta, and fit_map recomputes centre and zoom for a size (an
+export's, or the page's).
 """
 
 from __future__ import annotations
 
+import math
 import textwrap
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 import pydeck as pdk
 
 
 # Okabe & Ito (2008), distinguishable with every common colour-vision deficiency
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000"]
-SEQUENTIAL = "Cividis"
-SUPPRESSED_COLOUR = "#BBBBBB"
 FONT = "Source Sans Pro, Arial, sans-serif"
 CAPTION_WIDTH = 80  # characters per caption line: fits a half-width chart on screen
+# plotly's white template (axes with automatic margins, title standoff) in Hub Atlas type
+TEMPLATE = go.layout.Template(pio.templates["plotly_white"])
+TEMPLATE.layout.update(font={"family": FONT, "size": 14, "color": "#333333"},
+                       colorway=OKABE_ITO, title={"font": {"color": "#222222"}})
 
 MODEBAR_CONFIG = {
     "displaylogo": False,
@@ -68,11 +85,12 @@ def caption_text(source: str, vintage: object, base: str = "US", extra: str = ""
 
 
 def _finish(fig: go.Figure, title: str, caption: str, *, height: int = 560,
-            bottom: int = 70) -> go.Figure:
+            bottom: int = 70, right: int = 10) -> go.Figure:
     fig.update_layout(
+        template=TEMPLATE,
         title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 20}},
         font={"family": FONT, "size": 14}, separators=".,", height=height,
-        margin={"l": 10, "r": 10, "t": 60, "b": bottom}, colorway=OKABE_ITO,
+        margin={"l": 20, "r": max(right, 20), "t": 60, "b": bottom}, colorway=OKABE_ITO,
         paper_bgcolor="white", plot_bgcolor="white",
         hoverlabel={"font": {"family": FONT}},
     )
@@ -81,6 +99,8 @@ def _finish(fig: go.Figure, title: str, caption: str, *, height: int = 560,
     fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0,
                        xanchor="left", yanchor="top", yshift=-bottom + 22, showarrow=False,
                        align="left", font={"size": 12, "color": "#444"})
+    if MAP_BOX in (fig.layout.meta or {}):
+        fit_map(fig)
     return fig
 
 
@@ -100,40 +120,157 @@ def _hover(frame: pd.DataFrame, metric: Metric) -> list[str]:
     return lines
 
 
-def _colorbar(metric: Metric) -> dict:
-    return {"title": {"text": f"{metric.label}<br>({metric.unit})", "side": "top"},
-            "tickformat": metric.fmt.replace(".1f", ".0f") if metric.unit != "ratio to base"
-            else ".1f", "thickness": 14, "len": 0.75}
+# --- map classes --------------------------------------------------------------------------
+
+NO_DATA_COLOUR = "#E4E4E4"   # a region of the area without a row: light neutral grey
+WITHHELD_COLOUR = "#8F8F8F"  # a row whose value the source withheld: darker neutral grey
+NO_DATA = "No data (no row published)"
+WITHHELD = "Withheld by the source"
+# ColorBrewer RdYlBu (colour-blind safe): low = blue, high = red, pale yellow in the middle;
+# the top class is the darkest colour, so the most concentrated regions stand out most
+DIVERGING = ["#4575B4", "#91BFDB", "#E0F3F8", "#FFFFBF", "#FDAE61", "#F46D43", "#A50026"]
+LEGEND_ONLY = "(legend)"  # a location no shape has: a class without regions keeps its entry
+# ColorBrewer YlGnBu, light to dark (colour-blind safe)
+CLASSES_SEQUENTIAL = ["#FFFFCC", "#A1DAB4", "#41B6C4", "#2C7FB8", "#253494"]
+LQ_BREAKS = [0.25, 0.5, 0.8, 1.25, 2.0, 4.0]  # symmetric around 1 on a log scale
+GROWTH_BREAKS = [-10.0, -5.0, -1.0, 1.0, 5.0, 10.0]  # % a year, symmetric around 0
 
 
-def _view(min_lon: float, min_lat: float, max_lon: float, max_lat: float, *,
-          margin: float = 1.3) -> dict:
-    """Map centre and zoom that fit a lon/lat box in a ~1000 x 430 px map (Web Mercator: the
-    world is 512 * 2**zoom px wide; a degree of latitude is ~1.3 degrees of longitude at
-    US latitudes)."""
-    lon_span = max(max_lon - min_lon, 3.0) * margin  # at least ~a state: a few counties
-    lat_span = max(max_lat - min_lat, 2.0) * margin  # still show their surroundings
-    zoom = min(np.log2(1000 * 360 / (512 * lon_span)), np.log2(430 * 360 / (512 * lat_span * 1.3)))
-    return {"center": {"lon": (min_lon + max_lon) / 2, "lat": (min_lat + max_lat) / 2},
-            "zoom": float(np.clip(zoom, 2.2, 9))}
+@dataclass(frozen=True)
+class MapClass:
+    """One legend entry of a map: values in [low, high), its label and colour."""
+    low: float
+    high: float
+    label: str
+    colour: str
+
+    def holds(self, values: pd.Series) -> pd.Series:
+        return (values >= self.low) & (values < self.high)
 
 
-US_VIEW = _view(-125, 24.5, -66.9, 49.4, margin=1.0)  # the lower 48
+def _nice(value: float) -> float:
+    """A class break rounded to two significant digits (1,234 -> 1,200)."""
+    if value == 0 or not np.isfinite(value):
+        return float(value)
+    digits = 1 - int(math.floor(math.log10(abs(value))))
+    return float(round(value, digits))
+
+
+def _range_label(low: float, high: float, fmt) -> str:
+    """'under 0.25', '0.25 to 0.5', '4 or more' (fmt: how a break is written)."""
+    if low == -math.inf:
+        return f"under {fmt(high)}"
+    if high == math.inf:
+        return f"{fmt(low)} or more"
+    return f"{fmt(low)} to {fmt(high)}"
+
+
+def _fixed_classes(breaks: list[float], metric: Metric, middle: str) -> list[MapClass]:
+    edges = [-math.inf, *breaks, math.inf]
+    fmt = (lambda v: format(v, ",.2f").rstrip("0").rstrip(".")) if metric.unit == "ratio to base" \
+        else (lambda v: format(v, ",.0f") + " %")
+    return [MapClass(low, high, _range_label(low, high, fmt)
+                     + (f" ({middle})" if i == len(breaks) // 2 else ""), DIVERGING[i])
+            for i, (low, high) in enumerate(zip(edges, edges[1:]))]
+
+
+def map_classes(values: pd.Series, metric: Metric) -> list[MapClass]:
+    """The legend classes of a map of `metric`: location quotients on fixed breaks centred at
+    1 (about the base area), growth centred at 0 (no change), any other measure in up to five
+    quantile classes of the values shown, with rounded breaks (the darker colours when there
+    are fewer classes, so they stand out on the white map)."""
+    if metric.unit == "ratio to base":
+        return _fixed_classes(LQ_BREAKS, metric, "about the base area")
+    if metric.unit == "% a year":
+        return _fixed_classes(GROWTH_BREAKS, metric, "about no change")
+    known = pd.to_numeric(values, errors="coerce").dropna()
+    if known.empty:
+        return []
+    if known.nunique() == 1:
+        return [MapClass(-math.inf, math.inf, metric.format(known.iloc[0]),
+                         CLASSES_SEQUENTIAL[2])]
+    shown = (lambda v: float(round(v))) if metric.fmt.endswith(".0f") else float  # as labelled
+    inner = sorted(b for b in {shown(_nice(q)) for q in known.quantile([0.2, 0.4, 0.6, 0.8])}
+                   if b > known.min())
+    edges = [-math.inf, *inner, math.inf]
+    colours = CLASSES_SEQUENTIAL[-(len(edges) - 1):]
+    return [MapClass(low, high, _range_label(low, high, metric.format), colour)
+            for (low, high), colour in zip(zip(edges, edges[1:]), colours)]
+
+
+def legend_title(metric: Metric) -> str:
+    """The map legend's title: the measure and its unit, as the page's title names it."""
+    unit = "vs the base area" if metric.unit == "ratio to base" else metric.unit
+    return f"{metric.label} ({unit})"
+
+
+def _map_legend(fig: go.Figure, title: str) -> None:
+    fig.update_layout(legend={"title": {"text": f"<b>{title}</b>"}, "orientation": "v",
+                              "x": 1.0, "xanchor": "left", "y": 1.0, "yanchor": "top",
+                              "itemsizing": "constant", "font": {"size": 13}})
+
+
+MAP_LEGEND_WIDTH = 250  # px to the right of a map for its legend
+
+
+# --- map views ----------------------------------------------------------------------------
+
+MAP_BOX = "map_box"  # layout.meta key: the lon/lat box (west, south, east, north) a map shows
+LOWER_48 = (-125.6, 24.0, -66.2, 49.8)  # with a little room for circles on the coasts
 NATIONAL_SPAN = 35  # degrees of longitude: data spread wider than this is shown as the nation
+SCREEN_WIDTH = 1100  # px: a full-width chart in the app's wide layout
+ZOOM_RANGE = (1.5, 9.0)
 
 
-def fit_view(box: tuple[float, float, float, float] | None, margin: float = 1.3) -> dict:
-    """The map view for data in a lon/lat box: zoomed to it (margin: how much wider than the
-    box the view is), or the lower 48 when the data is national (wider than NATIONAL_SPAN) or
-    there is no box."""
+def _mercator(lat: float) -> float:
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def view_for(box: tuple[float, float, float, float], width: float, height: float) -> dict:
+    """Centre and zoom that show the lon/lat box whole in a map of width x height pixels
+    (Web Mercator: the world is 512 * 2**zoom pixels wide)."""
+    west, south, east, north = box
+    lon_span = max(east - west, 1e-6)
+    y_span = max(_mercator(north) - _mercator(south), 1e-6)
+    zoom = min(math.log2(max(width, 50) * 360 / (512 * lon_span)),
+               math.log2(max(height, 50) * 2 * math.pi / (512 * y_span)))
+    middle = math.degrees(math.atan(math.sinh((_mercator(north) + _mercator(south)) / 2)))
+    return {"center": {"lon": (west + east) / 2, "lat": middle},
+            "zoom": float(np.clip(zoom, *ZOOM_RANGE))}
+
+
+def map_box(box: tuple[float, float, float, float] | None, margin: float = 1.15
+            ) -> tuple[float, float, float, float]:
+    """The box a map shows for data in `box`: the data with a margin around it (at least
+    about a state, so a few counties keep their surroundings), or the lower 48 when the data
+    is national (wider than NATIONAL_SPAN) or there is none."""
     if box is None or box[2] - box[0] > NATIONAL_SPAN:
-        return US_VIEW
-    return _view(*box, margin=margin)
+        return LOWER_48
+    west, south, east, north = box
+    lon_half = max(east - west, 3.0) * margin / 2
+    lat_half = max(north - south, 2.0) * margin / 2
+    lon, lat = (west + east) / 2, (south + north) / 2
+    return lon - lon_half, lat - lat_half, lon + lon_half, lat + lat_half
+
+
+def fit_map(fig: go.Figure, width: float | None = None, height: float | None = None
+            ) -> go.Figure:
+    """Set a map figure's centre and zoom so that its box (layout.meta) fits the plot area
+    of a width x height picture (default: the page's full width and the figure's height),
+    margins and legend left out."""
+    box = (fig.layout.meta or {}).get(MAP_BOX)
+    if not box:
+        return fig
+    margin = fig.layout.margin
+    width = (width or SCREEN_WIDTH) - (margin.l or 0) - (margin.r or 0)
+    height = (height or fig.layout.height or 560) - (margin.t or 0) - (margin.b or 0)
+    return fig.update_layout(map=view_for(tuple(box), width, height))
 
 
 def show_whole_us(fig: go.Figure) -> go.Figure:
-    """Set a map figure's view to the lower 48 (a page's 'Whole US' switch)."""
-    return fig.update_layout(map=US_VIEW)
+    """Show the lower 48 on a map figure (a page's 'Whole US' switch)."""
+    fig.update_layout(meta={**(fig.layout.meta or {}), MAP_BOX: list(LOWER_48)})
+    return fit_map(fig)
 
 
 def _point_bounds(lon: pd.Series, lat: pd.Series) -> tuple[float, float, float, float] | None:
@@ -154,64 +291,95 @@ def _shape_bounds(geojson: dict, ids: set[str]) -> tuple[float, float, float, fl
     return box[:, 0].min(), box[:, 1].min(), box[:, 2].max(), box[:, 3].max()
 
 
-def _map_layout(fig: go.Figure, view: dict, outlines: dict | None) -> None:
+def _map_layout(fig: go.Figure, box: tuple[float, float, float, float],
+                outlines: dict | None) -> None:
     """A MapLibre map with a blank style: it needs no tiles, fonts or CDN files, so it draws
-    offline and in kaleido; state outlines (GeoJSON) give the reader their bearings."""
-    layers = ([{"source": outlines, "type": "line", "color": "#9A9A9A", "line": {"width": 0.7},
-                "below": "traces"}] if outlines else [])
-    fig.update_layout(map={"style": "white-bg", **view, "layers": layers})
+    offline and in kaleido; state outlines (GeoJSON) drawn over the regions give the reader
+    their bearings. The box is kept in layout.meta for fit_map."""
+    layers = ([{"source": outlines, "type": "line", "color": "#555555", "line": {"width": 1.0}}]
+              if outlines else [])
+    fig.update_layout(map={"style": "white-bg", "layers": layers},
+                      meta={MAP_BOX: [float(v) for v in box]})
 
 
 def build_choropleth_figure(table: pd.DataFrame, metric_key: str, geo: str, *, title: str,
-                            caption: str, geojson: dict, outlines: dict | None = None
+                            caption: str, geojson: dict, outlines: dict | None = None,
+                            area: set[str] | None = None, names: dict[str, str] | None = None
                             ) -> go.Figure:
-    """Regions coloured by the metric (geojson: their shapes, ids = region codes), suppressed
-    regions in grey so they are not mistaken for zero; the view fits the regions shown
-    (fit_view: national data shows the lower 48).
-    Feature ids are region codes (hubdata.geometry's GeoJSON)."""
+    """Regions coloured by classes of the metric (map_classes; geojson: their shapes, ids =
+    region codes). Every region of `area` is drawn (default: the table's regions): those
+    without a row in a light neutral grey ("no data"), rows whose value the source withheld
+    in a darker one, each named in the legend; `names` name the regions without a row in
+    their hover text. The view fits the area (map_box: national data shows the lower 48)."""
     metric = metric_of(metric_key)
-    frame = table.copy()
+    frame = table.assign(region_code=table["region_code"].astype(str))
     values = pd.to_numeric(frame[metric.column], errors="coerce")
-    locations = frame["region_code"].astype(str)
-    wanted = set(locations)  # ship only the shapes drawn: a national county file is ~2 MB
+    wanted = set(frame["region_code"]) | set(area or ())
+    # ship only the shapes drawn: a national county file is ~2 MB
     shapes = {"type": "FeatureCollection",
               "features": [f for f in geojson["features"] if str(f["id"]) in wanted]}
+    drawn = {str(f["id"]) for f in shapes["features"]}
     where = {"geojson": shapes, "featureidkey": "id", "marker_line_color": "white",
-             "marker_line_width": 0.4}
-    known = values.notna()
+             "marker_line_width": 0.6, "hoverinfo": "text", "showscale": False}
     fig = go.Figure()
-    if (~known).any():
-        fig.add_trace(go.Choroplethmap(
-            locations=locations[~known], z=np.zeros(int((~known).sum())),
-            colorscale=[[0, SUPPRESSED_COLOUR], [1, SUPPRESSED_COLOUR]], showscale=False,
-            text=_hover(frame[~known], metric), hoverinfo="text", name="suppressed", **where))
-    fig.add_trace(go.Choroplethmap(
-        locations=locations[known], z=values[known], colorscale=SEQUENTIAL,
-        text=_hover(frame[known], metric), hoverinfo="text", colorbar=_colorbar(metric),
-        name=metric.label, **where))
-    _map_layout(fig, fit_view(_shape_bounds(shapes, wanted)), outlines)
-    return _finish(fig, title, caption)
+
+    def add(codes: pd.Series, text: list[str], name: str, colour: str) -> None:
+        fig.add_trace(go.Choroplethmap(locations=codes, z=np.zeros(len(codes)), text=text,
+                                       colorscale=[[0, colour], [1, colour]], name=name,
+                                       showlegend=True, **where))
+
+    for group in map_classes(values, metric):
+        inside = group.holds(values)
+        if inside.any():
+            add(frame.loc[inside, "region_code"], _hover(frame[inside], metric), group.label,
+                group.colour)
+        else:  # the whole scale stays in the legend
+            add(pd.Series([LEGEND_ONLY]), [""], group.label, group.colour)
+    withheld = values.isna()
+    if withheld.any():
+        add(frame.loc[withheld, "region_code"], _hover(frame[withheld], metric), WITHHELD,
+            WITHHELD_COLOUR)
+    empty = sorted(drawn - set(frame["region_code"]))
+    if empty:
+        known = names or {}
+        add(pd.Series(empty), [f"<b>{known.get(c, c)}</b><br>No row in the data for this "
+                               "industry (not published)" for c in empty], NO_DATA, NO_DATA_COLOUR)
+    _map_layout(fig, map_box(_shape_bounds(shapes, drawn)), outlines)
+    _map_legend(fig, legend_title(metric))
+    return _finish(fig, title, caption, right=MAP_LEGEND_WIDTH)
 
 
 def build_bubble_map_figure(table: pd.DataFrame, metric_key: str, points: pd.DataFrame, *,
-                            title: str, caption: str, outlines: dict | None = None) -> go.Figure:
-    """Regions as bubbles at their centroids (points: region_code, lat, lon): area = the
-    metric, colour = LQ when present; the view fits the bubbles (fit_view)."""
+                            title: str, caption: str, outlines: dict | None = None,
+                            size_column: str = "employment") -> go.Figure:
+    """Regions as circles at their centroids (points: region_code, lat, lon): colour = classes
+    of the metric (the legend, named like the page's title), area = jobs (size_column); a
+    withheld value is grey. The view fits the circles (map_box)."""
     metric = metric_of(metric_key)
     frame = table.merge(points, on="region_code", how="inner")
     values = pd.to_numeric(frame[metric.column], errors="coerce")
-    size = np.sqrt(values.clip(lower=0).fillna(0))
-    sizeref = 2.0 * float((size ** 2).max() or 1) / 40 ** 2  # largest bubble 40 px across
-    colour = frame["lq_employment"] if "lq_employment" in frame else values
+    size = np.sqrt(pd.to_numeric(frame[size_column], errors="coerce").clip(lower=0).fillna(0))
+    sizeref = 2.0 * float((size ** 2).max() or 1) / 40 ** 2  # largest circle 40 px across
+    marker = {"sizemode": "area", "sizeref": sizeref, "sizemin": 4, "opacity": 0.95}
+    # a dark rim under every circle, so pale classes stay visible on the white map
     fig = go.Figure(go.Scattermap(
-        lat=frame["lat"], lon=frame["lon"], text=_hover(frame, metric), hoverinfo="text",
-        marker={"size": size ** 2, "sizemode": "area", "sizeref": sizeref, "sizemin": 4,
-                "color": colour, "colorscale": SEQUENTIAL, "opacity": 0.85,
-                "colorbar": _colorbar(METRICS["lq"] if "lq_employment" in frame else metric)},
-        name=metric.label))
-    # bubbles up to 40 px across sit on the edge points: a wider margin keeps them whole
-    _map_layout(fig, fit_view(_point_bounds(frame["lon"], frame["lat"]), margin=1.7), outlines)
-    return _finish(fig, title, caption)
+        lat=frame["lat"], lon=frame["lon"], hoverinfo="skip", showlegend=False,
+        marker={**marker, "size": (size ** 2 * 1.35).tolist(), "sizemin": 6,
+                "color": "#555555"}))
+    groups = [(g.holds(values), g.label, g.colour) for g in map_classes(values, metric)]
+    for inside, label, colour in [*groups, (values.isna(), WITHHELD, WITHHELD_COLOUR)]:
+        part = frame[inside]
+        if part.empty and label == WITHHELD:
+            continue
+        fig.add_trace(go.Scattermap(  # an empty class keeps its legend entry (no point drawn)
+            lat=part["lat"] if len(part) else [None], lon=part["lon"] if len(part) else [None],
+            text=_hover(part, metric) if len(part) else None, hoverinfo="text", name=label,
+            marker={**marker, "size": (size[inside] ** 2).tolist() if len(part) else [12],
+                    "color": colour}))
+    # circles up to 40 px across sit on the edge points: a wider margin keeps them whole
+    _map_layout(fig, map_box(_point_bounds(frame["lon"], frame["lat"]), margin=1.6), outlines)
+    _map_legend(fig, f"{legend_title(metric)}<br>circle area = jobs")
+    return _finish(fig, title, caption, right=MAP_LEGEND_WIDTH)
 
 
 def build_ranking_figure(table: pd.DataFrame, metric_key: str, *, title: str, caption: str,
@@ -413,7 +581,7 @@ def build_hub_map_figure(hubs: pd.DataFrame, colours: dict[str, str], *, title: 
             hovertemplate="%{text}<extra>" + str(program) + "</extra>",
             marker={"size": part["radius"] * 1.6, "color": colours.get(program, "#777777"),
                     "opacity": 0.8}))
-    _map_layout(fig, US_VIEW, outlines)
+    _map_layout(fig, LOWER_48, outlines)
     fig.update_layout(legend={"orientation": "h", "y": -0.02, "x": 0})
     return _finish(fig, title, caption, height=620, bottom=120)
 
@@ -568,15 +736,15 @@ def build_portfolio_bubble_figure(table: pd.DataFrame, *, title: str, caption: s
     return _finish(fig, title, caption, height=620, bottom=110)
 
 
-LQ_TICKS = [0.1, 0.25, 0.5, 1, 2, 4, 8]
+LQ_TICKS = [0.125, 0.25, 0.5, 1, 2, 4, 8]
 
 
 def build_cluster_network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str,
                                  caption: str, highlight: list[str] = ()) -> go.Figure:
     """The related-cluster network: one node per traded cluster at a fixed position (nodes:
     cluster_code, cluster_name, x, y, employment, lq_employment, strong_cluster), one line per
-    related pair (edges: source, target); node colour = the region's LQ (cividis, log scale;
-    grey: no jobs published), area = jobs, a black ring on strong clusters, a dashed ring on
+    related pair (edges: source, target); node colour = the region's LQ (the maps' diverging
+    colours, centred at 1 on a log scale; grey: no jobs published), area = jobs, a black ring on strong clusters, a dashed ring on
     `highlight` (related clusters to grow into, best first). Strong clusters, the four
     largest, the three most concentrated and the first three of `highlight` are named."""
     where = nodes.set_index("cluster_code")[["x", "y"]]
@@ -602,8 +770,9 @@ def build_cluster_network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, ti
         x=nodes["x"], y=nodes["y"], mode="markers+text", showlegend=False,
         text=[_short(n) if i in named else "" for i, n in zip(nodes.index, nodes["cluster_name"])],
         textposition="bottom center", textfont={"size": 10.5, "color": "#222"},
-        marker={"size": size, "color": colour.where(known, np.nan), "colorscale": SEQUENTIAL,
-                "cmin": np.log2(0.1), "cmax": np.log2(8),
+        marker={"size": size, "color": colour.where(known, np.nan),
+                "colorscale": [[i / (len(DIVERGING) - 1), c] for i, c in enumerate(DIVERGING)],
+                "cmin": -3.0, "cmid": 0.0, "cmax": 3.0,  # LQ 1/8 .. 8, centred at 1 as the maps
                 "colorbar": {"title": {"text": "LQ<br>(ratio to base)", "side": "top"},
                              "tickvals": [np.log2(t) for t in ticks],
                              "ticktext": [f"{t:g}" for t in ticks], "thickness": 14,
@@ -620,7 +789,7 @@ def build_cluster_network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, ti
     if missing.any():  # clusters without published jobs: grey, so they are not read as LQ 0
         fig.add_trace(go.Scatter(x=nodes.loc[missing, "x"], y=nodes.loc[missing, "y"],
                                  mode="markers", hoverinfo="skip", showlegend=False,
-                                 marker={"size": 12, "color": SUPPRESSED_COLOUR,
+                                 marker={"size": 12, "color": NO_DATA_COLOUR,
                                          "line": {"color": "#FFFFFF", "width": 1}}))
     legend = ("Black ring: strong cluster · orange ring: related cluster to grow into · grey: "
               "no jobs published · lines: related pairs (Cluster Mapping Project)")

@@ -17,16 +17,26 @@ from ui import charts, data, export, state
 T = TypeVar("T")
 
 
+FAILURE = "_last_failure"  # session key: how the last failed attempt of this run failed
+
+
 def attempt(load: Callable[..., T], *args: Any, context: str, key: str, **kwargs: Any) -> T | None:
     """Run a loader; on a hubdata error show one sentence and a Retry button, return None.
 
-    "No data for this selection" is shown as information, not as an error."""
+    "No data for this selection" is shown as information, not as an error. A source that
+    cannot be reached is said once at the top of the page (app.py), so here only what is
+    missing is named, without a Retry. last_failure() tells which of these happened."""
     try:
         return load(*args, **kwargs)
     except NoDataError as exc:
+        st.session_state[FAILURE] = "no data"
         st.info(f"No data for this selection ({context}). {exc.user_message}",
                 icon=":material/info:")
     except HubDataError as exc:
+        st.session_state[FAILURE] = "error"
+        if data.unreachable_error(exc):
+            st.info(f"Not in this server's cache: {context}.", icon=":material/cloud_off:")
+            return None
         st.error(f"Could not load {context}: {exc.user_message} "
                  "Check the source on the Data page, or import files there.",
                  icon=":material/error:")
@@ -34,6 +44,21 @@ def attempt(load: Callable[..., T], *args: Any, context: str, key: str, **kwargs
             data.clear_memory()
             st.rerun()
     return None
+
+
+def last_failure() -> str | None:
+    """'no data' or 'error': how the latest attempt() that returned None failed."""
+    return st.session_state.get(FAILURE)
+
+
+def _use_source(source: str) -> None:
+    st.session_state["source"] = source
+
+
+def source_button(source: str, label: str, key: str) -> None:
+    """One click that switches the sidebar's data source (the year follows: app.py)."""
+    st.button(label, key=key, icon=":material/swap_horiz:", on_click=_use_source,
+              args=(source,))
 
 
 def provenance_caption(provenance: list[dict], warnings: list[str] = ()) -> None:
@@ -89,19 +114,13 @@ def figure_downloads(fig, stem: str, key: str, *, slide_rows: pd.DataFrame | Non
     problem = export.image_export_problem()
     table, about = offered_table(stem)
     table = slide_rows if slide_rows is not None else table
-    filters = "; ".join(f"{k}={v}" for k, v in st.query_params.to_dict().items()
-                        if k != "embed")
-    line = export.source_line(export.figure_caption(fig), about, filters)
-    title = export.figure_title(fig) or "Hub Atlas chart"
-    rows = None if table is None else export.slide_table(table)
     files = {
         "png": ("Chart PNG", "image/png", ":material/image:",
                 lambda: export.figure_bytes(fig, "png")),
         "svg": ("Chart SVG", "image/svg+xml", ":material/image:",
                 lambda: export.figure_bytes(fig, "svg")),
         "pptx": ("Slide (PPTX)", PPTX, ":material/slideshow:",
-                 lambda: export.slide_deck(export.slide_image(fig), title, line, rows,
-                                           SLIDE_HEADERS)),
+                 lambda: export.chart_deck(fig, about, table, SLIDE_HEADERS)),
     }
     for column, (fmt, (label, mime, icon, make)) in zip(st.columns(3), files.items()):
         column.download_button(label, make, f"{stem}.{fmt}", mime, key=f"{fmt}_{key}",
@@ -116,7 +135,8 @@ def plotly(fig, key: str, **kwargs: Any):
     options = {**charts.MODEBAR_CONFIG["toImageButtonOptions"],
                "filename": export.stem(key.removesuffix("_chart"))}
     config = {**charts.MODEBAR_CONFIG, "toImageButtonOptions": options}
-    return st.plotly_chart(fig, width="stretch", config=config, key=key, **kwargs)
+    # theme=None: the page shows the figure as its exports draw it (charts.TEMPLATE)
+    return st.plotly_chart(fig, width="stretch", config=config, key=key, theme=None, **kwargs)
 
 
 def share_control() -> None:
@@ -131,6 +151,21 @@ def share_control() -> None:
         st.code(snippet, language="html", wrap_lines=True)
 
 
+DOLLARS = "$%,.0f"  # whole dollars with thousands separators: $68,047
+
+
+def dollars(label: str) -> Any:
+    """A column of US dollar amounts, shown in whole dollars."""
+    return st.column_config.NumberColumn(label, format=DOLLARS)
+
+
+def table(frame, **kwargs: Any):
+    """st.dataframe as every page shows a table: full width, no index, and a missing value
+    (suppressed, withheld, not published) as a blank cell, never the word "None"; the
+    suppression note columns say why."""
+    return st.dataframe(frame, hide_index=True, width="stretch", placeholder="", **kwargs)
+
+
 LEADING_COLUMNS = ["region_name", "state", "region_code", "industry_code", "employment",
                    "lq_employment", "establishments", "avg_annual_pay", "employment_cagr_pct",
                    "employment_change", "quadrant", "disclosed", "suppressed_note"]
@@ -143,8 +178,8 @@ COLUMN_CONFIG = {
     "industry_code": st.column_config.TextColumn("NAICS"),
     "employment": st.column_config.NumberColumn("Employment (jobs)", format="localized"),
     "establishments": st.column_config.NumberColumn("Establishments", format="localized"),
-    "payroll": st.column_config.NumberColumn("Payroll (US$)", format="dollar"),
-    "avg_annual_pay": st.column_config.NumberColumn("Avg. annual pay (US$)", format="dollar"),
+    "payroll": dollars("Payroll (US$)"),
+    "avg_annual_pay": dollars("Avg. annual pay (US$)"),
     "lq_employment": st.column_config.NumberColumn("LQ (employment)", format="%.2f",
                                                    help="(E(r,i)/E(r,T)) / (E(B,i)/E(B,T))"),
     "lq_establishments": st.column_config.NumberColumn("LQ (establishments)", format="%.2f"),
@@ -187,19 +222,17 @@ def data_table(frame: pd.DataFrame, key: str, height: int = 420) -> None:
     """A table with readable headers and number formats; key columns first, the rest after."""
     order = [c for c in LEADING_COLUMNS if c in frame.columns]
     order += [c for c in frame.columns if c not in order]
-    st.dataframe(frame, hide_index=True, width="stretch", height=height, column_order=order,
-                 column_config=COLUMN_CONFIG, key=key)
+    table(frame, height=height, column_order=order, column_config=COLUMN_CONFIG, key=key)
 
 
 def program_table(frame: pd.DataFrame, key: str) -> None:
     """Registry rows: program, hub, lead, award, date and the source link."""
     columns = ["program", "hub_name", "lead_organization", "focus", "award_usd", "announced",
                "source_url"]
-    st.dataframe(frame[[c for c in columns if c in frame.columns]], hide_index=True,
-                 width="stretch", key=key, column_config={
+    table(frame[[c for c in columns if c in frame.columns]], key=key, column_config={
                      "program": "Program", "hub_name": "Hub", "lead_organization": "Lead",
                      "focus": "Focus",
-                     "award_usd": st.column_config.NumberColumn("Award (US$)", format="dollar"),
+                     "award_usd": dollars("Award (US$)"),
                      "announced": "Announced",
                      "source_url": st.column_config.LinkColumn("Source", display_text="link")})
 
