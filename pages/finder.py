@@ -100,19 +100,19 @@ def tables(found) -> None:
                      icon=":material/table_view:"):
         if len(nearest):
             st.markdown("**Nearest hubs**")
-            st.dataframe(nearest, hide_index=True, width="stretch", key="finder_nearest",
-                         column_config={**components.COLUMN_CONFIG,
-                                        "miles": st.column_config.NumberColumn(
-                                            "Miles", format="%.0f"),
-                                        "employment_cagr": st.column_config.NumberColumn(
-                                            "Growth (a year)", format="percent")})
+            components.table(nearest, key="finder_nearest",
+                             column_config={**components.COLUMN_CONFIG,
+                                            "miles": st.column_config.NumberColumn(
+                                                "Miles", format="%.0f"),
+                                            "employment_cagr": st.column_config.NumberColumn(
+                                                "Growth (a year)", format="percent")})
         if len(programs):
             st.markdown("**Programs and designated hubs**")
             components.program_table(programs, key="finder_programs")
         st.markdown("**Peers: the county and its neighbours**")
         components.data_table(found.tables["peers"], key="finder_peers", height=240)
         st.markdown("**Every figure used**")
-        st.dataframe(found.figures, hide_index=True, width="stretch", key="finder_figures")
+        components.table(found.figures, key="finder_figures")
 
 
 def render() -> None:
