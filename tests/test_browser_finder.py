@@ -8,9 +8,11 @@ from __future__ import annotations
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from pptx import Presentation
 
-from test_browser import (ARTIFACTS, assert_no_exception, browser, page,  # noqa: F401
-                          settle, shot)
+from atlas_browser import (ARTIFACTS, assert_no_exception, browser, finished,  # noqa: F401
+                           page, shot)
 from test_browser_clusters import pytestmark, utah_server  # noqa: F401 (the Utah server)
+
+TITLE = "Is my business in a hub?"
 
 
 def test_finder_from_a_link_answer_and_brief(utah_server, page):  # noqa: F811
@@ -18,7 +20,7 @@ def test_finder_from_a_link_answer_and_brief(utah_server, page):  # noqa: F811
               "&start=2017")
     page.get_by_text("Sporting and Athletic Goods Manufacturing in Weber County, UT, 2021"
                      ).wait_for(timeout=180_000)
-    settle(page)
+    finished(page, TITLE)
     assert_no_exception(page)
     body = page.locator("body").inner_text()
     assert "Weber County, UT has 15 jobs and 4 establishments" in body
@@ -43,7 +45,7 @@ def test_finder_from_a_link_answer_and_brief(utah_server, page):  # noqa: F811
     box = page.get_by_role("textbox", name="ZIP code")
     box.wait_for(timeout=60_000)
     for attempt in range(3):  # a rerun still finishing can reset a value typed into it
-        settle(page)
+        finished(page, TITLE)
         box.fill("84067")  # Roy, UT: Weber County as well
         box.press("Enter")
         try:
@@ -54,6 +56,6 @@ def test_finder_from_a_link_answer_and_brief(utah_server, page):  # noqa: F811
                 raise
     page.get_by_text("ZIP 84067 (Roy, UT) lies mainly in Weber County, UT").first.wait_for(
         timeout=120_000)
-    settle(page)
+    finished(page, TITLE)
     assert_no_exception(page)
     shot(page, "finder-zip")
