@@ -14,6 +14,7 @@ st.set_page_config(page_title="Hub Atlas", page_icon=":material/hub:", layout="w
 
 PAGES = [  # (file, title, icon)
     ("pages/home.py", "Hub map", ":material/map:"),
+    ("pages/finder.py", "Hub finder", ":material/storefront:"),
     ("pages/explore.py", "Explore an industry", ":material/travel_explore:"),
     ("pages/clusters.py", "Cluster portfolio", ":material/workspaces:"),
     ("pages/trends.py", "Trends", ":material/show_chart:"),

@@ -300,11 +300,27 @@ def cmd_rank(args: argparse.Namespace) -> int:
 
 # ---- clusters ----------------------------------------------------------------------------
 
+def _national_data(args: argparse.Namespace, year: int):
+    """(start year, national observations) of a command with _add_national_options: --start,
+    else the pages' default (five years back, or the earliest earlier year; 0 = none)."""
+    from hubdata import clusters, views
+    from hubdata.dataset import load_national
+
+    available = views.imported_years() if args.source == "import" else range(2001, year + 1)
+    start = None if args.start == 0 else args.start or clusters.default_start(available, year)
+    bar = _Bar("load")
+    try:
+        obs = load_national(args.source, [y for y in (start, year) if y], progress=bar)
+    finally:
+        bar.close()
+    _warn(obs.warnings)
+    return start, obs
+
+
 def cmd_clusters(args: argparse.Namespace) -> int:
     """A region's traded-cluster portfolio (hubdata.clusters.region_portfolio), the file the
     Cluster portfolio page downloads for the same region, years and base."""
     from hubdata import clusters, views
-    from hubdata.dataset import load_national
 
     if args.list:
         table = clusters.cluster_list()
@@ -318,15 +334,7 @@ def cmd_clusters(args: argparse.Namespace) -> int:
     if len(region) != 1:
         raise ConfigError("--region takes one region.")
     year = _year(args)
-    start = None if args.start == 0 else args.start or clusters.default_start(
-        views.imported_years() if args.source == "import"
-        else range(2001, year + 1), year)
-    bar = _Bar("load")
-    try:
-        obs = load_national(args.source, [y for y in (start, year) if y], progress=bar)
-    finally:
-        bar.close()
-    _warn(obs.warnings)
+    start, obs = _national_data(args, year)
     portfolio = clusters.region_portfolio(obs, region[0], year, start, base=args.base)
     for note in portfolio.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -372,6 +380,44 @@ def cmd_compare_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- find --------------------------------------------------------------------------------
+
+def cmd_find(args: argparse.Namespace) -> int:
+    """The hub finder's answer (hubdata.finder) for a business: plain text, the figures as
+    CSV/XLSX (the page's downloads), or the one-page PDF."""
+    from hubdata import clusters, finder, views
+
+    if args.format in ("xlsx", "pdf") and not args.output:
+        raise ConfigError(f"--format {args.format} writes a binary file: give -o FILE.{args.format}.")
+    place = finder.resolve_place(args.county, args.zip)
+    if args.year:
+        year = int(args.year)
+    elif args.source == "import":
+        years = [y for y, kinds in views.imported_coverage().items() if "county" in kinds]
+        if not years:
+            raise ConfigError("No imported county data: run `python -m hubdata import FILE`.")
+        year = max(years)
+    else:
+        year = _year(args)
+    industry = finder.resolve_industry(args.industry, clusters.data_vintage(
+        year, "import:cbp" if args.source == "import" else args.source))
+    if industry.matches:
+        print(f"note: {args.industry!r} also matches " + "; ".join(
+            f"{c} {t}" for c, t in industry.matches[:5]) + " (give the code to choose)",
+            file=sys.stderr)
+    start, obs = _national_data(args, year)
+    found = finder.find(obs, args.source, industry, place, year, start, base=args.base)
+    if args.format == "text":
+        _write(finder.finding_text(found).encode("utf-8"), args.output, len(found.answers))
+        return 0
+    if args.format == "pdf":
+        _write(finder.finding_pdf(found), args.output, len(found.answers))
+        return 0
+    _write(file_bytes(found.figures, finder.finding_about(found), args.format), args.output,
+           len(found.figures))
+    return 0
+
+
 # ---- parser ------------------------------------------------------------------------------
 
 def _add_data_options(p: argparse.ArgumentParser) -> None:
@@ -379,6 +425,18 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--state", default=None, help="narrow to one state: postal code or FIPS")
     p.add_argument("--base", default="us",
                    help="base area for location quotients: us | state:SS | cbsa:NNNNN")
+
+
+def _add_national_options(p: argparse.ArgumentParser, year_help: str, what: str) -> None:
+    """--year, --start, --base and --source of the commands that read national data."""
+    p.add_argument("--year", type=int, default=None, help=year_help)
+    p.add_argument("--start", type=int, default=None,
+                   help=f"{what} since this year (default: five years back, or the earliest "
+                        f"earlier year of the data, as the page; 0 = no {what})")
+    p.add_argument("--base", default="us",
+                   help="base area for location quotients: us | state:SS | cbsa:NNNNN")
+    p.add_argument("--source", choices=("qcew", "import"), default="qcew",
+                   help="data source (default qcew; import = files loaded with import)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -509,15 +567,8 @@ def build_parser() -> argparse.ArgumentParser:
                                       "(QCEW national files, or every imported file).")
     clus.add_argument("--region", default=None,
                       help="county:49057, msa:36260, state:49 or 'custom:Name:49011,49057'")
-    clus.add_argument("--year", type=int, default=None,
-                      help="data year (default: the newest published year, found at run time)")
-    clus.add_argument("--start", type=int, default=None,
-                      help="growth since this year (default: five years back, or the earliest "
-                           "earlier year of the data, as the page; 0 = no growth)")
-    clus.add_argument("--base", default="us",
-                      help="base area for location quotients: us | state:SS | cbsa:NNNNN")
-    clus.add_argument("--source", choices=("qcew", "import"), default="qcew",
-                      help="data source (default qcew; import = files loaded with import)")
+    _add_national_options(clus, "data year (default: the newest published year, found at run "
+                                "time)", "growth")
     clus.add_argument("--table", choices=("portfolio", "related", "local"), default="portfolio",
                       help="the traded clusters (default), related clusters to grow into, or "
                            "the local clusters")
@@ -539,14 +590,40 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
     compare.set_defaults(func=cmd_compare_sources)
 
+    find = sub.add_parser(
+        "find", help="is a business in a hub? (the Hub finder page)",
+        description="For a business's industry and county (or ZIP code): is the county and its "
+                    "metro a hub for the industry and its benchmark cluster; if not, the "
+                    "nearest hubs; related clusters it is strong in; federal programs and "
+                    "designated hubs to talk to; peer businesses nearby; next steps. Uses the "
+                    "national data (QCEW national files, or every imported file).")
+    find.add_argument("--industry", required=True,
+                      help="words ('sporting goods manufacturing') or a NAICS code of any level")
+    where = find.add_mutually_exclusive_group(required=True)
+    where.add_argument("--county", help="a county name ('Weber County, UT') or 5-digit FIPS")
+    where.add_argument("--zip", help="a 5-digit ZIP code (its main county, from the zipcodes "
+                                     "package)")
+    _add_national_options(find, "data year (default: the newest year with county rows)",
+                          "trend")
+    find.add_argument("--format", choices=("text", "csv", "xlsx", "pdf"), default="text",
+                      help="text (default), every number used as CSV/XLSX, or the one-page PDF")
+    find.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
+    find.set_defaults(func=cmd_find)
+
     programs_cli.add_subcommands(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    return guarded(lambda: args.func(args))
+
+
+def guarded(call) -> int:
+    """Run a command (call() -> exit code): a hubdata error becomes one stderr line and exit
+    2 (usage, configuration) or 1 (data, source); also for `python -m ui.brief`."""
     try:
-        return args.func(args)
+        return call()
     except ConfigError as exc:
         print(f"error: {exc.user_message}", file=sys.stderr)
         return 2

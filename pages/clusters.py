@@ -105,10 +105,7 @@ def render() -> None:
     st.caption("A region's traded clusters: groups of related industries that sell beyond the "
                "region (the U.S. Cluster Mapping Project's benchmark definitions), measured on "
                "current data. The year is the sidebar's.")
-    if source == "cbp":
-        st.info("A portfolio ranks the region among all regions of its type, so it needs every "
-                "industry in every region: use BLS QCEW (its national files) or import CBP "
-                "county files on the Data page.", icon=":material/info:")
+    if not components.needs_every_industry(source, "A portfolio"):
         return
     region = pick_region()
     top = st.columns([2, 2, 4])
@@ -218,7 +215,28 @@ def render() -> None:
             "metric": "lq"})
     st.caption("Summary: " + "; ".join(f"{k}: {v}" for k, v in data.cluster_views.summary_lines(portfolio))
                .replace("$", "\\$"))
+    brief(portfolio, source, region, year, first, base)
     components.share_control()
+
+
+def brief(portfolio, source: str, region: str, year: int, first: int | None, base: str) -> None:
+    """The region's brief, on its lead cluster: the strongest strong cluster by LQ, else the
+    one with the most jobs."""
+    table = portfolio.table
+    strong = table[table["strong_cluster"].astype("boolean").fillna(False)]
+    lead = (strong.sort_values("lq_employment", ascending=False) if len(strong)
+            else table.dropna(subset=["employment"])).head(1)
+    if lead.empty:
+        return
+    code, name = lead["cluster_code"].iloc[0], lead["cluster_name"].iloc[0]
+    st.subheader("Brief for presentations")
+    st.caption(f"On the region's {'strongest' if len(strong) else 'largest'} traded cluster, "
+               f"{name}, with its full portfolio.")
+    components.brief_downloads(
+        lambda: data.brief_data(source, region, f"cluster:{code}", year, first, base),
+        (source, region, code, year, first, base), key="clusters",
+        label=f"Prepare a brief on {portfolio.region_name} (PowerPoint and PDF)",
+        source=source, years=tuple(y for y in (first, year) if y))
 
 
 render()

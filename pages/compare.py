@@ -108,6 +108,7 @@ def render() -> None:
     if frame["quadrant"].isna().all():
         st.info("No region has a location quotient in both years, so none can be placed in a "
                 "quadrant.", icon=":material/info:")
+        brief(source, tuple(regions), industry, year, first, base, options)
         method()
         components.share_control()
         return
@@ -121,8 +122,22 @@ def render() -> None:
     if unplotted:
         st.caption("Not plotted (LQ suppressed or missing in a year): " + "; ".join(unplotted))
     components.figure_downloads(bubble, stem + "_quadrants", key="compare_quadrant")
+    brief(source, tuple(regions), industry, year, first, base, options)
     method()
     components.share_control()
+
+
+def brief(source: str, regions: tuple[str, ...], industry: str, year: int, first: int,
+          base: str, options: dict[str, str]) -> None:
+    """The comparison's brief: the first region as its subject, the others beside it."""
+    st.subheader("Brief for presentations")
+    label = data.industry_options()[industry].split(" · ")[-1]
+    components.brief_downloads(
+        lambda: data.brief_data(source, regions[0], industry, year, first, base, regions[1:],
+                                industry_label=label),
+        (source, regions, industry, year, first, base), key="compare",
+        label=f"Prepare a brief on {pickers.region_label(regions[0], options)} and the "
+              "others (PowerPoint and PDF)", source=source, years=(first, year))
 
 
 render()

@@ -114,6 +114,7 @@ def render() -> None:
         st.markdown("\n".join(f"- {note}" for note in notes))
     if ranked.empty:
         st.info(no_pair_text(summary), icon=":material/info:")
+        components.share_control()
         return
     st.text_input("Filter by industry or region (code or words)", key="find",
                   placeholder="3399, sporting, Weber")

@@ -151,6 +151,22 @@ def profile(hub, source: str, year: int) -> None:
         st.switch_page("pages/explore.py", query_params={
             "source": source, "year": str(year), "naics": data.explore_industry(hub),
             "geo": "county", "metric": "lq"})
+    brief(hub, source, year)
+
+
+def brief(hub, source: str, year: int) -> None:
+    """The hub's brief: its anchor county and focus industries (ui.brief)."""
+    st.subheader("Brief for presentations")
+    first = data.cluster_views.default_start(data.year_options(source), year)
+    industry, region = data.hub_views.hub_industry(hub), f"county:{hub['anchor_county_fips']}"
+    theme = data.themes().get(hub["theme_id"]) if isinstance(hub["theme_id"], str) else None
+    label = theme.name if theme else hub["focus"]
+    components.brief_downloads(
+        lambda: data.brief_data(source, region, industry, year, first, "us", (),
+                                industry_label=label),
+        (source, region, industry, year, first), key="hub",
+        label=f"Prepare a brief on {hub['hub_name']} (PowerPoint and PDF)", source=source,
+        years=tuple(y for y in (first, year) if y))
 
 
 def render() -> None:

@@ -56,7 +56,9 @@ def test_portfolio_pick_a_county_download_and_go_to_emerging(utah_server, page):
     assert "\n41,Recreational and Small Electric Goods,True,2377," in text
 
     page.get_by_role("link", name="Emerging hubs").click()
-    page.get_by_text("emerging counties x traded cluster pairs").first.wait_for(timeout=180_000)
+    # Utah's 2017 county file leaves the base area's growth unmeasured for nearly every
+    # cluster: the page opens on traded clusters and says why none qualifies
+    page.get_by_text("pairs compared qualifies").first.wait_for(timeout=180_000)
     finished(page, "Emerging hubs")
     assert_no_exception(page)
     shot(page, "emerging-clusters")

@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import SHARED_DATA
-from test_app import media, offline, shapes  # noqa: F401 (shared fixtures)
+from test_app import media, media_id, offline, shapes  # noqa: F401 (shared fixtures)
 from test_pages_analysis import run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,8 +47,8 @@ def cli(cache_dir: Path, *args: str) -> bytes:
 
 
 def download(at: AppTest, files: dict, key: str) -> bytes:
-    url = next(b.proto.url for b in at.get("download_button") if b.proto.id.endswith(key))
-    return files[Path(url).stem]
+    button = next(b for b in at.get("download_button") if b.proto.id.endswith(key))
+    return files[media_id(button)]
 
 
 def test_weber_portfolio_page_shows_and_downloads_what_the_cli_prints(utah, media):  # noqa: F811

@@ -17,7 +17,7 @@ from PIL import Image
 import streamlit.elements.plotly_chart  # noqa: F401  (sets plotly's default template, as the app)
 from ui import charts
 from ui import export as ui_export
-from test_app import assert_clean, imported, media, offline, run, shapes  # noqa: F401
+from test_app import assert_clean, imported, media, media_id, offline, run, shapes  # noqa: F401
 from test_ui_export import deferred  # noqa: F401
 
 NO_BROWSER = pytest.mark.skipif(ui_export.image_export_problem() is not None,
@@ -171,10 +171,8 @@ def test_explore_downloads_rows_in_the_order_on_screen(imported, media):
              metric="employment")
     assert_clean(at)
     shown = list(at.dataframe[0].value["region_code"])
-    url = next(b.proto.url for b in at.get("download_button") if b.proto.label == "Download CSV")
-    from pathlib import Path
-
-    csv = media[Path(url).stem]
+    csv = media[next(media_id(b) for b in at.get("download_button")
+                     if b.proto.label == "Download CSV")]
     downloaded = pd.read_csv(io.BytesIO(csv), comment="#", dtype={"region_code": str})
     assert list(downloaded["region_code"]) == shown
     jobs = pd.to_numeric(downloaded["employment"])

@@ -167,7 +167,7 @@ def test_3_a_shared_link_is_the_view_on_screen(atlas, browser, page):  # noqa: F
         finished(fresh, "Explore an industry")
         assert selected(fresh, "Measure").startswith("Employment")
         assert selected(fresh, "State").startswith("Utah")
-        assert "339920" in selected(fresh, "Industry or hub theme")
+        assert "339920" in selected(fresh, "Industry, cluster or hub theme")
         assert query(fresh.url) == query(link)
         fresh.get_by_text("ranked by employment").first.wait_for()
         shot(fresh, "journeys/3-share-restored")
@@ -187,13 +187,13 @@ def go(tab, title: str) -> None:
 def test_4_every_page_in_turn_keeps_the_filters(atlas, page, order):
     page.goto(atlas + "/trends?naics=339920&regions=county:49035;county:49049&start=2017")
     finished(page, "Trends")
-    industry = selected(page, "Industry or hub theme")
+    industry = selected(page, "Industry, cluster or hub theme")
     regions = selected(page, "Regions")
     assert "339920" in industry and "Salt Lake County" in regions and "Utah County" in regions
     for title in order:
         go(page, title)
         if title in ("Explore an industry", "Trends", "Compare regions"):
-            assert selected(page, "Industry or hub theme") == industry, title
+            assert selected(page, "Industry, cluster or hub theme") == industry, title
         if title in ("Trends", "Compare regions"):
             assert selected(page, "Regions") == regions, title
         assert page.get_by_role("radio", name="Imported files").is_checked(), title
@@ -324,7 +324,7 @@ def test_5_exported_charts_keep_every_label_inside(atlas, browser, page, chart, 
 # --- 6 ----------------------------------------------------------------------------------
 
 def test_6_emerging_hubs_with_a_filter_that_matches_nothing(atlas, page):
-    page.goto(atlas + "/emerging?find=zzz")
+    page.goto(atlas + "/emerging?rank=naics&find=zzz")
     finished(page, "Emerging hubs")
     assert_no_exception(page)
     page.get_by_text("No row matches 'zzz'").wait_for()

@@ -833,3 +833,117 @@ def build_cluster_network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, ti
     fig.update_xaxes(visible=False, range=[-1.25, 1.25])
     fig.update_yaxes(visible=False, range=[-1.15, 1.15])
     return _finish(fig, title, caption, height=720)
+
+
+# --- Static maps (briefs): vector polygons on plain axes ---------------------------------
+
+def _rings(geometry: dict) -> list[list]:
+    """The outer rings of a GeoJSON (Multi)Polygon."""
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [
+        geometry["coordinates"]]
+    return [polygon[0] for polygon in polygons]
+
+
+def _polygon_trace(features: list[dict], colour: str, name: str, *, line: str = "white",
+                   width: float = 0.6, fill: bool = True) -> go.Scatter:
+    xs, ys = [], []
+    for feature in features:
+        for ring in _rings(feature["geometry"]):
+            xs += [p[0] for p in ring] + [None]
+            ys += [p[1] for p in ring] + [None]
+    return go.Scatter(x=xs, y=ys, mode="lines", fill="toself" if fill else None,
+                      fillcolor=colour if fill else None, line={"color": line, "width": width},
+                      name=name, hoverinfo="skip", showlegend=False)
+
+
+def _swatch(colour: str, name: str) -> go.Scatter:
+    """A legend entry: a filled square (polygon traces would show a line)."""
+    return go.Scatter(x=[None], y=[None], mode="markers", name=name, hoverinfo="skip",
+                      marker={"symbol": "square", "size": 16, "color": colour,
+                              "line": {"color": "#777777", "width": 0.5}})
+
+
+def build_static_map_figure(table: pd.DataFrame, *, title: str, caption: str, geojson: dict,
+                            outlines: dict | None = None, highlight: str | None = None,
+                            area: set[str] | None = None) -> go.Figure:
+    """A classed map of the location quotient for slides and print: each region's shape
+    filled by its LQ class (map_classes: the on-screen map's classes, diverging at 1), dark
+    grey where the source withheld the figure, light grey for the regions of `area` without a
+    row (no data), `highlight` outlined in black, state lines on top. Drawn as
+    plain vector polygons (no map tiles, WebGL or downloads: kaleido renders it in well under
+    a second, and its SVG is vector). Regions outside the lower 48 are left out of a view
+    that spans the nation (the caption should say so)."""
+    values = pd.to_numeric(table["lq_employment"], errors="coerce")
+    lq = dict(zip(table["region_code"].astype(str), values))
+    drawn = set(lq) | set(area or ())
+    features = [f for f in geojson["features"] if str(f["id"]) in drawn]
+    box = _shape_bounds({"features": features}, drawn)
+    national = box is None or box[2] - box[0] > NATIONAL_SPAN
+    if national:  # the lower 48
+        features = [f for f in features if -125 <= shape_centre(f)[0] <= -66
+                    and 24 <= shape_centre(f)[1] <= 50]
+        box = (-125.0, 24.5, -66.9, 49.4)
+    fig = go.Figure()
+    metric = metric_of("lq")
+    grey = [f for f in features if str(f["id"]) in lq and pd.isna(lq[str(f["id"])])]
+    no_row = [f for f in features if str(f["id"]) not in lq]
+    legend = []  # every class, the highest at the top, then grey
+    for group in map_classes(values, metric):
+        part = [f for f in features if group.low <= lq.get(str(f["id"]), np.nan) < group.high]
+        if part:
+            fig.add_trace(_polygon_trace(part, group.colour, f"LQ {group.label}"))
+        legend.insert(0, _swatch(group.colour, group.label))
+    if grey:
+        fig.add_trace(_polygon_trace(grey, WITHHELD_COLOUR, WITHHELD))
+        legend.append(_swatch(WITHHELD_COLOUR, WITHHELD))
+    if no_row:
+        fig.add_trace(_polygon_trace(no_row, NO_DATA_COLOUR, NO_DATA))
+        legend.append(_swatch(NO_DATA_COLOUR, NO_DATA))
+    fig.add_traces(legend)
+    if outlines:
+        fig.add_trace(_polygon_trace(outlines["features"], "", "states", line="#7A7A7A",
+                                     width=0.9, fill=False))
+    own = [f for f in features if str(f["id"]) == str(highlight)]
+    if own:
+        fig.add_trace(_polygon_trace(own, "", "", line="#000000", width=3, fill=False))
+    pad_lon, pad_lat = (box[2] - box[0]) * 0.04 + 0.2, (box[3] - box[1]) * 0.04 + 0.2
+    middle = np.radians((box[1] + box[3]) / 2)
+    fig.update_xaxes(visible=False, range=[box[0] - pad_lon, box[2] + pad_lon])
+    fig.update_yaxes(visible=False, range=[box[1] - pad_lat, box[3] + pad_lat],
+                     scaleanchor="x", scaleratio=1 / float(np.cos(middle)))
+    fig.update_layout(legend={"title": {"text": legend_title(metric).replace(" (", "<br>(")},
+                              "x": 1.0, "xanchor": "left", "y": 1, "yanchor": "top",
+                              "traceorder": "normal"})
+    return _finish(fig, title, caption)
+
+
+def shape_centre(feature: dict) -> tuple[float, float]:
+    """The middle of a feature's bounding box (lon, lat)."""
+    xs = [p[0] for ring in _rings(feature["geometry"]) for p in ring]
+    ys = [p[1] for ring in _rings(feature["geometry"]) for p in ring]
+    return (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+
+
+def build_related_clusters_figure(related: pd.DataFrame, *, title: str, caption: str,
+                                  top: int = 10) -> go.Figure:
+    """Where a region could grow next, readable on a slide: the related clusters it is not
+    strong in (hubdata.clusters.related_clusters rows, best first) as bars of the region's
+    LQ in each, each bar labelled with its jobs and the strong clusters it is related to;
+    the line at LQ 1 is the base area's share."""
+    frame = related.head(top).iloc[::-1]
+    lq = pd.to_numeric(frame["lq_employment"], errors="coerce")
+    jobs = pd.to_numeric(frame["employment"], errors="coerce")
+    labels = [f"{'no jobs published' if pd.isna(j) else f'{j:,.0f} jobs'} · related to "
+              f"{textwrap.shorten(str(r), 60, placeholder='…')}"
+              for j, r in zip(jobs, frame["related_to"])]
+    fig = go.Figure(go.Bar(
+        x=lq.fillna(0), y=[_short(n, 34) for n in frame["cluster_name"]], orientation="h",
+        marker_color=OKABE_ITO[1], text=labels, textposition="outside", cliponaxis=False,
+        textfont={"size": 12, "color": "#333"},
+        hovertemplate="%{y}: LQ %{x:.2f}<extra></extra>"))
+    reach = float(lq.max()) if lq.notna().any() else 1.0
+    fig.add_vline(x=1, line={"color": "#555555", "width": 1.5, "dash": "dash"})
+    fig.update_xaxes(title_text="Location quotient in the region (1 = base area's share)",
+                     range=[0, max(reach, 1.0) * 1.9], gridcolor="#EEEEEE", tickformat=".1f")
+    fig.update_yaxes(title_text=None, automargin=True)
+    return _finish(fig, title, caption, height=max(420, 44 * len(frame) + 160))

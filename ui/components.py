@@ -279,3 +279,96 @@ def national_files(source: str, years: tuple[int, ...], key: str) -> bool:
                               context=f"BLS QCEW national files {wanted}") is not None:
             st.rerun()
     return False
+
+
+# --- Briefs (ui.brief): prepared on request, then three downloads ----------------------------
+
+BRIEFS = "_briefs"  # session key: page key -> (selection signature, ui.brief.Brief)
+_warming = []
+
+
+def warm_renderer() -> None:
+    """Start the chart renderer (kaleido's browser) in the background once per process, so
+    the first brief does not wait for it."""
+    import threading
+
+    if _warming or export.image_export_problem():
+        return
+    _warming.append(True)
+
+    def start() -> None:
+        try:
+            export._start_server()
+        except Exception:  # noqa: BLE001 - export.image_export_problem() reports it
+            pass
+
+    threading.Thread(target=start, daemon=True, name="brief-renderer").start()
+
+
+def brief_downloads(make: Callable[[], Any], signature: tuple, key: str,
+                    label: str = "Prepare brief", *, source: str = "import",
+                    years: tuple[int, ...] = ()) -> None:
+    """A button that builds the brief (PowerPoint deck, PDF and a zip of chart images and
+    tables) only when asked, with a progress bar; then its three downloads. `make` returns
+    the brief's hubdata.brief.BriefData; `signature` is the selection it was made for (a
+    brief of another selection is never offered). A brief ranks every region, so with BLS
+    QCEW it needs the national files of `years`; without them it says so."""
+    from ui import brief
+
+    if source == "cbp":
+        st.caption("A brief compares every region, so it needs BLS QCEW or imported files "
+                   "(the Census CBP API answers one industry at a time).")
+        return
+    missing = data.missing_national_files(list(years)) if source == "qcew" else []
+    if missing:
+        st.caption("A brief compares every region: it needs the BLS QCEW national files for "
+                   f"{' and '.join(map(str, missing))} (fetch them on the Cluster portfolio "
+                   "or Hub finder page).")
+        return
+    problem = export.image_export_problem()
+    warm_renderer()
+    store = st.session_state.setdefault(BRIEFS, {})
+    if st.button(label, key=f"brief_{key}", icon=":material/slideshow:", disabled=bool(problem),
+                 help=problem or "A 16:9 PowerPoint deck and the same brief as PDF: key "
+                                 "figures, map, trend, clusters, shift-share, related "
+                                 "clusters, top regions, sources and methods."):
+        bar = st.progress(0.0, text="Gathering the figures…")
+        try:
+            data_ = make()
+            made = brief.build_brief(
+                data_, lambda done, total, text: bar.progress(min(1.0, done / max(total, 1)),
+                                                              text=text.capitalize() + "…"),
+                shapes=data.geojson("county") if data_.geo == "county" else None,
+                outlines=data.geojson("state"))
+            store[key] = (signature, made)
+        except HubDataError as exc:
+            st.error(f"Could not prepare the brief: {exc.user_message}", icon=":material/error:")
+        finally:
+            bar.empty()
+    if problem:
+        st.caption(problem)
+    saved = store.get(key)
+    if not saved or saved[0] != signature:
+        return
+    made = saved[1]
+    files = (("PowerPoint", made.pptx, "pptx", brief.PPTX, ":material/slideshow:"),
+             ("PDF", made.pdf, "pdf", "application/pdf", ":material/picture_as_pdf:"),
+             ("Charts and tables (zip)", made.zip, "zip", "application/zip",
+              ":material/folder_zip:"))
+    st.caption(f"Brief ready: {len(made.titles)} slides ({'; '.join(made.titles[1:])}).")
+    for column, (text, content, suffix, mime, icon) in zip(st.columns(3), files):
+        column.download_button(f"Download brief: {text}", content, f"{made.name}.{suffix}", mime,
+                               key=f"brief_{suffix}_{key}", icon=icon, on_click="ignore",
+                               width="stretch")
+
+
+def needs_every_industry(source: str, what: str) -> bool:
+    """False (and says why) when the source cannot give every industry in every region, as a
+    page that ranks a region among all of its type needs (the Census CBP API answers one
+    industry at a time); `what` names the page's view ('A portfolio')."""
+    if source != "cbp":
+        return True
+    st.info(f"{what} ranks the region among all regions of its type, so it needs every "
+            "industry in every region: use BLS QCEW (its national files) or import CBP "
+            "county files on the Data page.", icon=":material/info:")
+    return False

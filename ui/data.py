@@ -26,6 +26,7 @@ from hubdata import metrics, ranking, regions, views
 from hubdata.dataset import table_provenance
 from hubdata.errors import register_secret
 from hubdata.regions import NAME_BY_FIPS
+from hubdata.table import base_label  # noqa: F401 (pages name the base through ui.data)
 
 TTL = 3600            # in-memory copies; the disk cache keeps the data itself for a month
 SMALL = 8             # entries kept for small, rarely-changing frames (registry, geometry)
@@ -620,16 +621,6 @@ def _built_bases(frame: pd.DataFrame) -> list[str]:
     return sorted({str(b) for b in basis.dropna()} - {"published row", ""})
 
 
-def base_label(frame: pd.DataFrame, label: str) -> str:
-    """The base area as captions, legends and KPIs name it: `label` when it is the source's
-    own row, else what the data could build ('Utah counties in the imported files'): a PNG
-    on a slide has no page note."""
-    from hubdata.table import base_name
-
-    names = sorted({name for name in map(base_name, _built_bases(frame)) if name})
-    return " / ".join(names) if names else label
-
-
 def base_note(frame: pd.DataFrame, label: str) -> str | None:
     """One sentence when the base area is not the source's own row (e.g. the counties of the
     one state imported, summed), so LQs are read against what they really compare with."""
@@ -714,3 +705,40 @@ def emerging(source: str, start: int, end: int, geo: str, level: int, min_employ
 def hub_clusters() -> dict[str, list[tuple[str, str]]]:
     """Hub key -> its benchmark clusters [(cluster_code, name)], best match first."""
     return hub_views.hub_clusters(hubs(), themes())
+
+
+# --- Hub finder and briefs (hubdata.finder, hubdata.brief) ----------------------------------
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def industry_matches(text: str) -> list[tuple[str, str]]:
+    """NAICS codes for a business's words or code (hubdata.finder.search_industries)."""
+    from hubdata.finder import search_industries
+
+    return search_industries(text, limit=30)
+
+
+@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner="Looking for the hubs near this business…")
+def finding(source: str, industry: str, county: str | None, zip_code: str | None, year: int,
+            start: int | None, base: str = "us"):
+    """hubdata.finder.find (what `python -m hubdata find` prints) on the national data of the
+    years (QCEW national files or every imported file)."""
+    from hubdata import finder
+
+    picked = finder.resolve_industry(industry, cluster_views.data_vintage(
+        int(year), "import:cbp" if source == "import" else source))
+    place = finder.resolve_place(county, zip_code)
+    obs = _national(source, tuple(int(y) for y in (start, year) if y))
+    return finder.find(obs, source, picked, place, int(year), start and int(start), base=base,
+                       registry=registry())
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def brief_data(source: str, region: str, industry: str, year: int, start: int | None,
+               base: str = "us", regions: tuple[str, ...] = (),
+               industry_label: str | None = None):
+    """hubdata.brief.brief_data (the numbers of a brief) on the national data of the years."""
+    from hubdata import brief
+
+    obs = _national(source, tuple(int(y) for y in (start, year) if y))
+    return brief.brief_data(obs, source, region, industry, int(year), start and int(start),
+                            base=base, regions=tuple(regions), industry_label=industry_label)
