@@ -15,6 +15,7 @@ LATEST_YEAR: the newest year each source has published for certain.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterable
 
 import pandas as pd
@@ -29,6 +30,7 @@ SOURCES = ("qcew", "cbp", "import")
 LABELS = {"qcew": "BLS QCEW annual averages", "cbp": "Census County Business Patterns",
           "import:cbp_csv": "CBP table (imported)", "import:cbp_json": "Census CBP API (imported)",
           "import:qcew": "BLS QCEW (imported)"}
+UPLOADED = "uploaded in this session"  # replaces "imported" in the label of a session's upload
 OWNERSHIP = "private"  # QCEW own_code 5; CBP's scope is private employers
 
 Progress = Callable[[int, int, str], None]
@@ -73,8 +75,10 @@ def _keep_qcew(frame: pd.DataFrame, geo: str, state: str | None, base: str) -> p
 
 def load_observations(source: str, years: Iterable[int], naics_codes: Iterable[str], geo: str,
                       state: str | None = None, *, base: str = "us", key: str | None = None,
-                      progress: Progress | None = None) -> Observations:
-    """Fetch (or read from the cache) every slice needed; `progress(done, total, label)`."""
+                      progress: Progress | None = None,
+                      workspace: Path | str | None = None) -> Observations:
+    """Fetch (or read from the cache) every slice needed; `progress(done, total, label)`.
+    `workspace`: a session's upload folder, whose files imported data adds (hubdata.store)."""
     years = sorted({int(y) for y in years})
     codes = [str(c).strip() for c in naics_codes if str(c).strip()]
     if source not in SOURCES:
@@ -92,7 +96,7 @@ def load_observations(source: str, years: Iterable[int], naics_codes: Iterable[s
     elif source == "cbp":
         obs = _load_cbp(years, codes, geo, state, base, key, report)
     else:
-        obs = _load_imports(years, codes)
+        obs = _load_imports(years, codes, workspace)
     if obs.frame.empty:
         raise NoDataError(f"No {source} rows for {', '.join(codes)} in "
                           f"{', '.join(map(str, years))} at {geo} level.", source=source)
@@ -138,14 +142,15 @@ def _load_cbp(years: list[int], codes: list[str], geo: str, state: str | None, b
     return Observations(pd.concat(frames, ignore_index=True), prov, warnings)
 
 
-def load_national(source: str, years: Iterable[int], *,
-                  progress: Progress | None = None) -> Observations:
+def load_national(source: str, years: Iterable[int], *, progress: Progress | None = None,
+                  workspace: Path | str | None = None) -> Observations:
     """Every region x industry a source holds for the years (national rankings): BLS QCEW's
-    national files (one per year) or every imported file. The Census CBP API answers one
-    industry per request, so it is refused with a ConfigError."""
+    national files (one per year) or every imported file (and the `workspace`'s uploads).
+    The Census CBP API answers one industry per request, so it is refused with a
+    ConfigError."""
     years = sorted({int(y) for y in years})
     if source == "import":
-        return _load_imports(years, None)
+        return _load_imports(years, None, workspace)
     if source != "qcew":
         raise ConfigError("A national ranking needs every industry in every region: use BLS "
                           "QCEW (its national files) or imported CBP/QCEW files. The Census CBP "
@@ -165,12 +170,13 @@ def load_national(source: str, years: Iterable[int], *,
     return Observations(pd.concat(frames, ignore_index=True), prov, warnings)
 
 
-def _load_imports(years: list[int], codes: list[str] | None) -> Observations:
-    """Every imported data file for the years (hubdata.store: read once, reused until the
-    files change). All industries are kept: a table needs them to derive a region's total
-    when the file has no all-industry row. Where two files hold the same cell, the later
-    import wins (with a warning)."""
-    data = store.imports()
+def _load_imports(years: list[int], codes: list[str] | None,
+                  workspace: Path | str | None = None) -> Observations:
+    """Every imported data file for the years, and the workspace's uploads (hubdata.store:
+    read once, reused until the files change). All industries are kept: a table needs them
+    to derive a region's total when the file has no all-industry row. Where two files hold
+    the same cell, the later import (a session's upload before any) wins (with a warning)."""
+    data = store.imports(workspace)
     found = store.year_frames(data, years)
     wanted = list(found)
     if not wanted:
@@ -183,12 +189,13 @@ def _load_imports(years: list[int], codes: list[str] | None) -> Observations:
         if not here:
             continue
         name = file.meta.get("params", {}).get("file")
-        kind = "QCEW" if file.meta["source"] == "import:qcew" else "CBP"
         geography = "/".join(sorted(set().union(*(held[y] for y in here))))
+        upload = {"uploaded": True, "label": LABELS[file.meta["source"]].replace(
+            "imported", UPLOADED)} if file.uploaded else {}
         for year in here:
             prov.append(_provenance(file.meta["source"], file.meta, store.provenance_age(file),
                                     year, geography, file=name, sha256=file.meta.get("sha256"),
-                                    vintage=f"{kind} {year} (imported: {name})"))
+                                    vintage=store.vintage_label(file, year), **upload))
     frames = [found[y].frame for y in wanted]
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     warnings = []

@@ -41,6 +41,9 @@ from hubdata.schema import ALL_INDUSTRIES, PRIVATE, conform
 from hubdata.sources import delineation, qcew
 
 KINDS = ("qcew", "cbp_json", "cbp_csv", "delineation")
+DATA_KINDS = ("qcew", "cbp_json", "cbp_csv")  # observations; the delineation shapes every metro
+KIND_NAMES = {"qcew": "BLS QCEW slice", "cbp_json": "Census CBP API response",
+              "cbp_csv": "CBP table", "delineation": "county -> CBSA delineation"}
 SUPPRESSED_MARKERS = {"D", "(D)", "S", "(S)", "N", "(N)", "X", "(X)"}
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
 
@@ -88,8 +91,11 @@ def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
 
 
-def import_path(path: str | Path, year: int | None = None) -> ImportReport:
-    """Detect the kind of one file, validate every row, and cache it whole (or not at all)."""
+def import_path(path: str | Path, year: int | None = None, *, root: Path | None = None,
+                kinds: tuple[str, ...] = KINDS) -> ImportReport:
+    """Detect the kind of one file, validate every row, and cache it whole (or not at all).
+    `root`: write into that folder instead of the shared cache (a session's upload workspace,
+    hubdata.workspaces); `kinds`: the kinds accepted there (another is a ConfigError)."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: no such file.")
@@ -99,6 +105,9 @@ def import_path(path: str | Path, year: int | None = None) -> ImportReport:
         if not raw.strip():
             raise SchemaError("the file is empty.")
         kind, frame = _detect_and_read(raw, path.name, year, report)
+        if kind not in kinds:
+            raise ConfigError(f"a {KIND_NAMES[kind]} cannot be imported here; accepted: "
+                              f"{', '.join(KIND_NAMES[k] for k in kinds)}.")
         if report.ok and frame.empty:
             raise SchemaError("no data rows.")
     except ConfigError as exc:
@@ -113,7 +122,7 @@ def import_path(path: str | Path, year: int | None = None) -> ImportReport:
     report.rows = len(frame)
     cache.write(f"import:{kind}", {"file": path.name}, frame, url=None, ttl=None,
                 extra={"sha256": hashlib.sha256(raw).hexdigest(), "imported_from": str(path),
-                       "year": report.year, "geo": report.geo})
+                       "year": report.year, "geo": report.geo}, root=root)
     return report
 
 

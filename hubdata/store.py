@@ -4,11 +4,17 @@ and reused until they change; every query of imported observations goes through 
 Design
 - Files: hubdata.cache stays the only writer (atomic renames; each file's footer carries its
   manifest row). The store only reads them, and keeps no file open between calls.
-- Which files a query sees: `visible_files(prefix)`, one function. A session's own uploads
-  (a later per-session workspace) would be added there and nowhere else.
+- Which files a query sees: `visible_files(prefix, workspace)`, one function: the shared
+  cache's files, and with `workspace` (a session's upload folder, hubdata.workspaces) that
+  session's uploads after them, so they win a cell both hold. A query that names no
+  workspace sees only the shared cache; an upload's rows and provenance say "uploaded in
+  this session" (`vintage_label`), never "imported".
 - The manifest key: the visible files' (path, inode, size, mtime). Everything the store
   holds is keyed by it, so a write, re-import or delete (by this process or another) changes
   the key and the next call reads the files again; processes share nothing but the files.
+- Generations: the shared files' key is one generation, and each session with uploads has
+  its own (the shared files read again with its uploads); IMPORTS_KEPT are kept, most
+  recently used last, and a change to the shared files drops every older generation.
 - Loaded once per manifest key, and only what is asked: a year's frame (OBS_COLUMNS +
   vintage) from the files holding that year (the later import winning a cell two files
   hold), so a page asking for one code and year reads that year once and nothing after;
@@ -42,6 +48,7 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -66,6 +73,7 @@ class CacheFile:
     size: int
     mtime_ns: int
     meta: dict = field(compare=False, hash=False)
+    uploaded: bool = False  # in a session's upload workspace, not the shared cache
 
     @property
     def ident(self) -> tuple[str, int, int, int]:
@@ -75,11 +83,20 @@ class CacheFile:
 _FOOTERS: dict[tuple[str, int, int, int], dict | None] = {}
 
 
-def visible_files(prefix: str) -> list[CacheFile]:
-    """Every complete cache file whose source starts with `prefix`, in path order: the one
-    place that decides which files the store's queries see."""
+def visible_files(prefix: str, workspace: Path | str | None = None) -> list[CacheFile]:
+    """Every complete cache file whose source starts with `prefix`, in path order, then the
+    uploads in `workspace` (a session's folder, hubdata.workspaces; None: the shared cache
+    only): the one place that decides which files the store's queries see."""
+    found = _scan(cache.cache_root(), prefix, uploaded=False)
+    if workspace is not None:
+        found += _scan(Path(workspace), prefix, uploaded=True)
+    return found
+
+
+def _scan(root: Path, prefix: str, uploaded: bool) -> list[CacheFile]:
+    """The complete files of one folder laid out like the cache (<root>/<source>/<key>)."""
     out, seen = [], set()
-    for path in sorted(cache.cache_root().glob("*/*.parquet")):
+    for path in sorted(root.glob("*/*.parquet")):
         try:
             stat = path.stat()
         except FileNotFoundError:  # replaced or removed meanwhile
@@ -90,9 +107,10 @@ def visible_files(prefix: str) -> list[CacheFile]:
             _FOOTERS[ident] = cache._read_meta(path)
         meta = _FOOTERS[ident]
         if meta is not None and str(meta.get("source", "")).startswith(prefix):
-            out.append(CacheFile(*ident, meta))
-    root = os.path.join(str(cache.cache_root()), "")
-    for gone in [i for i in _FOOTERS if i not in seen and i[0].startswith(root)]:
+            out.append(CacheFile(*ident, meta, uploaded))
+    folder = str(root)
+    for gone in [i for i in _FOOTERS
+                 if i not in seen and os.path.dirname(os.path.dirname(i[0])) == folder]:
         _FOOTERS.pop(gone, None)  # files replaced or removed since: forget their footers
     return out
 
@@ -115,25 +133,48 @@ class YearFrame:
 class ImportData:
     """Everything read from one manifest key's imported data files."""
     key: tuple
-    files: list[CacheFile]           # oldest import first
+    files: list[CacheFile]           # oldest import first, a session's uploads last
+    shared_key: tuple = ()           # the key of the shared files among them
     coverage: dict[str, dict[int, set[str]]] = field(default_factory=dict)  # path -> year -> types
     years: dict[int, YearFrame] = field(default_factory=dict)
 
 
 _IMPORTS: dict[tuple, ImportData] = {}
+IMPORTS_KEPT = 3  # the shared generation and a few sessions' uploads
 
 
-def imports() -> ImportData:
+def imports(workspace: Path | str | None = None) -> ImportData:
     """The imported data files (every `import:` entry but the delineation) as they are now,
-    with what has been read of them; read again when the manifest key changes."""
-    files = [f for f in visible_files("import:") if f.meta.get("source") != DELINEATION]
-    files.sort(key=lambda f: f.meta.get("fetched_at_epoch", 0))
+    with what has been read of them; read again when the manifest key changes. With
+    `workspace`, the session's uploads come after the shared files."""
+    files = [f for f in visible_files("import:", workspace)
+             if f.meta.get("source") != DELINEATION]
+    files.sort(key=lambda f: (f.uploaded, f.meta.get("fetched_at_epoch", 0)))
     key = manifest_key(files)
+    shared = manifest_key([f for f in files if not f.uploaded])
     with _LOCK:
-        if key not in _IMPORTS:
-            _IMPORTS.clear()  # one generation at a time: older ones are stale
-            _IMPORTS[key] = ImportData(key, files)
-        return _IMPORTS[key]
+        found = _IMPORTS.pop(key, None)
+        if found is None:
+            for stale in [k for k, d in _IMPORTS.items() if d.shared_key != shared]:
+                del _IMPORTS[stale]  # the shared files changed since: stale for everyone
+            found = ImportData(key, files, shared)
+        _IMPORTS[key] = found  # most recently used last
+        while len(_IMPORTS) > IMPORTS_KEPT:
+            _IMPORTS.pop(next(iter(_IMPORTS)))
+        return found
+
+
+def vintage_label(file: CacheFile, year: int) -> str:
+    """The release label of an imported file's rows of one year, as rows and provenance carry
+    it: 'CBP 2021 (imported: name)', or for a session's upload 'CBP 2021 (uploaded in this
+    session: name, 2026-12-07 01:23 UTC)'."""
+    kind = "QCEW" if file.meta["source"] == "import:qcew" else "CBP"
+    name = file.meta.get("params", {}).get("file")
+    if not file.uploaded:
+        return f"{kind} {year} (imported: {name})"
+    when = time.strftime("%Y-%m-%d %H:%M UTC",
+                         time.gmtime(float(file.meta.get("fetched_at_epoch", 0))))
+    return f"{kind} {year} (uploaded in this session: {name}, {when})"
 
 
 def _open(file: CacheFile, columns: list[str] | None = None,
@@ -188,8 +229,7 @@ def year_frames(data: ImportData, years) -> dict[int, YearFrame]:
 
 def _year_frame(parts: list[tuple[pd.DataFrame, CacheFile]], year: int) -> YearFrame:
     frame = pd.concat([p for p, _ in parts], ignore_index=True)
-    labels = pa.array([f"{'QCEW' if f.meta['source'] == 'import:qcew' else 'CBP'} {year} "
-                       f"(imported: {f.meta.get('params', {}).get('file')})" for _, f in parts])
+    labels = pa.array([vintage_label(f, year) for _, f in parts])
     which = np.repeat(np.arange(len(parts), dtype=np.int32), [len(p) for p, _ in parts])
     vintage = pd.Series(pd.array(labels.take(pa.array(which)), dtype=pd.StringDtype(
         "pyarrow", na_value=np.nan)), index=frame.index)  # the text dtype pandas infers
