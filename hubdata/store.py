@@ -6,7 +6,8 @@ Design
   manifest row). The store only reads them, and keeps no file open between calls.
 - Which files a query sees: `visible_files(prefix, workspace)`, one function: the shared
   cache's files, and with `workspace` (a session's upload folder, hubdata.workspaces) that
-  session's uploads after them, so they win a cell both hold. A query that names no
+  session's uploads after them, so they win a cell both hold (an upload named like a shared
+  import replaces it, as importing it would). A query that names no
   workspace sees only the shared cache; an upload's rows and provenance say "uploaded in
   this session" (`vintage_label`), never "imported".
 - The manifest key: the visible files' (path, inode, size, mtime). Everything the store
@@ -86,11 +87,14 @@ _FOOTERS: dict[tuple[str, int, int, int], dict | None] = {}
 def visible_files(prefix: str, workspace: Path | str | None = None) -> list[CacheFile]:
     """Every complete cache file whose source starts with `prefix`, in path order, then the
     uploads in `workspace` (a session's folder, hubdata.workspaces; None: the shared cache
-    only): the one place that decides which files the store's queries see."""
+    only), each replacing the shared file of its kind and name for this query, as importing
+    it would: the one place that decides which files the store's queries see."""
     found = _scan(cache.cache_root(), prefix, uploaded=False)
-    if workspace is not None:
-        found += _scan(Path(workspace), prefix, uploaded=True)
-    return found
+    if workspace is None:
+        return found
+    uploads = _scan(Path(workspace), prefix, uploaded=True)
+    replaced = {f.meta.get("key") for f in uploads}  # as a re-import replaces an import
+    return [f for f in found if f.meta.get("key") not in replaced] + uploads
 
 
 def _scan(root: Path, prefix: str, uploaded: bool) -> list[CacheFile]:
@@ -147,11 +151,14 @@ def imports(workspace: Path | str | None = None) -> ImportData:
     """The imported data files (every `import:` entry but the delineation) as they are now,
     with what has been read of them; read again when the manifest key changes. With
     `workspace`, the session's uploads come after the shared files."""
-    files = [f for f in visible_files("import:", workspace)
-             if f.meta.get("source") != DELINEATION]
-    files.sort(key=lambda f: (f.uploaded, f.meta.get("fetched_at_epoch", 0)))
-    key = manifest_key(files)
-    shared = manifest_key([f for f in files if not f.uploaded])
+    def data_files(found: list[CacheFile]) -> list[CacheFile]:
+        found = [f for f in found if f.meta.get("source") != DELINEATION]
+        return sorted(found, key=lambda f: (f.uploaded, f.meta.get("fetched_at_epoch", 0)))
+
+    shared_files = data_files(visible_files("import:"))
+    files = shared_files if workspace is None else data_files(visible_files("import:",
+                                                                            workspace))
+    key, shared = manifest_key(files), manifest_key(shared_files)
     with _LOCK:
         found = _IMPORTS.pop(key, None)
         if found is None:

@@ -15,6 +15,7 @@ app starts, so a server that was killed leaves nothing behind for long.
 
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 import time
@@ -70,9 +71,9 @@ def remove_stale(now: float | None = None) -> int:
 
 
 def remove(path: Path) -> None:
-    """Delete one workspace; a folder outside the workspace root is refused (ValueError)."""
-    path = Path(path).resolve()
-    if path.parent != root().resolve():
+    """Delete one workspace; any other folder is refused (ValueError)."""
+    path = Path(path)
+    if path.parent.name != FOLDER or not re.fullmatch(r"[0-9a-f]{32}", path.name):
         raise ValueError(f"{path} is not an upload workspace.")
     shutil.rmtree(path, ignore_errors=True)
 

@@ -44,8 +44,7 @@ def weber(workspace: Path | None = None):
 def test_an_upload_is_seen_only_by_a_query_that_names_its_workspace(tmp_path, cache_dir):
     assert import_path(SHARED).ok
     mine = workspaces.create()
-    report = upload(tmp_path / "browser", PLANTED, SHARED.name, mine)
-    assert report.ok, report.rejected
+    assert upload(tmp_path / "browser", PLANTED, "weber_2021.csv", mine).ok
     shared = store.visible_files("import:")
     seen = store.visible_files("import:", mine)
     assert [f.uploaded for f in shared] == [False]
@@ -54,6 +53,14 @@ def test_an_upload_is_seen_only_by_a_query_that_names_its_workspace(tmp_path, ca
     assert not any(Path(f.path).is_relative_to(workspaces.root()) for f in shared)
     other = workspaces.create()
     assert [f.uploaded for f in store.visible_files("import:", other)] == [False]
+
+
+def test_an_upload_named_like_a_shared_import_replaces_it_for_its_session(tmp_path):
+    assert import_path(SHARED).ok
+    mine = workspaces.create()
+    assert upload(tmp_path / "browser", PLANTED, SHARED.name, mine).ok
+    assert [f.uploaded for f in store.visible_files("import:", mine)] == [True]
+    assert [f.uploaded for f in store.visible_files("import:")] == [False]
 
 
 def test_the_shared_import_keeps_its_value_and_the_upload_is_named_as_one(tmp_path):
@@ -68,6 +75,7 @@ def test_the_shared_import_keeps_its_value_and_the_upload_is_named_as_one(tmp_pa
 
     rows, provenance = weber(mine)
     assert rows["employment"].tolist() == [424242]
+    assert {p["vintage"] for p in provenance} == set(rows["vintage"])  # the upload alone
     (vintage,) = rows["vintage"].tolist()
     assert vintage.startswith(f"CBP 2021 (uploaded in this session: {SHARED.name}, ")
     assert vintage.endswith(" UTC)")
