@@ -200,3 +200,43 @@ def test_deleting_my_uploads_takes_them_away_at_once(shared):
     ok(visitor.run())
     assert not list(workspaces.root().iterdir())
     assert weber(visitor)[0] == 15
+
+
+
+def _shared_import_script():
+    """A rerun asking for a shared import straight away, the token field (if typed) checked
+    as the page's callback checks it."""
+    import streamlit as st
+
+    from tests.test_uploads_app import PLANTED, UTAH
+    from ui import data, uploads
+
+    if uploads.TOKEN_FIELD in st.session_state:
+        uploads.check_token()
+    report = data.import_upload(UTAH.name, PLANTED, shared=True)
+    st.text(report if isinstance(report, str) else report.summary())
+
+
+@pytest.mark.parametrize("typed, allowed", [(None, False), ("wrong", False), (TOKEN, True)])
+def test_the_import_itself_refuses_a_shared_write_from_a_non_maintainer(shared, typed, allowed):
+    """The write checks the session, not only the page (a crafted rerun cannot skip it)."""
+    from ui import uploads
+
+    at = AppTest.from_function(_shared_import_script, default_timeout=60)
+    at.secrets["hubatlas"] = {"maintainer_token": TOKEN}
+    if typed is not None:
+        at.session_state[uploads.TOKEN_FIELD] = typed
+    said = ok(at.run()).text[-1].value
+    assert ("imported 1 rows" in said) is allowed
+    assert ("only a maintainer" in said) is not allowed
+    assert weber(session())[0] == (424242 if allowed else 15)
+
+
+def test_a_visitor_cannot_change_everyones_metro_areas(shared):
+    at = upload(session(), "list1_2023.csv",
+                (FIXTURES / "import_delineation_list1.csv").read_bytes())
+    (said,) = [e.value for e in at.error]
+    assert said.startswith("list1_2023.csv: a county") and said.count("list1_2023") == 1
+    assert "county -> CBSA delineation cannot be imported here" in said
+    assert "/tmp" not in said and "hubatlas-import-" not in said  # the file, not a temp path
+    assert cache.manifest()["source"].tolist() == ["import:cbp_csv"]

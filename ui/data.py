@@ -445,8 +445,8 @@ def import_upload(name: str, content: bytes, year: int | None = None, *,
             else:
                 report = import_path(path, year=int(year) if year else None,
                                      root=Path(uploads.open_workspace()), kinds=DATA_KINDS)
-        except HubDataError as exc:
-            return exc.user_message.replace(str(path), safe)
+        except HubDataError as exc:  # the page names the file: not its temp path again
+            return exc.user_message.removeprefix(f"{path}: ").replace(str(path), safe)
     if shared and report.ok:
         log.info("shared import of %s by a maintainer (%s)", safe, uploads.sign_in_kind())
     return report
