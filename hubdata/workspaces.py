@@ -8,8 +8,8 @@ upload never reaches another's tables, and the shared cache is written only by t
 maintainer or the fetchers.
 
 Lifetime: a workspace is deleted when its session is dropped (`Holder`, kept in the
-session's state, deletes it when garbage-collected) and in any case MAX_AGE_SECONDS after
-its last upload: `remove_stale` runs whenever a workspace is created or written and when the
+session's state, deletes it when garbage-collected: best effort, as Streamlit decides when)
+and in any case MAX_AGE_SECONDS after its last upload: `remove_stale` runs whenever a workspace is created or written and when the
 app starts, so a server that was killed leaves nothing behind for long.
 """
 
@@ -79,8 +79,9 @@ def remove(path: Path) -> None:
 
 
 class Holder:
-    """A session's workspace, deleted when the holder is garbage-collected (Streamlit drops
-    a session's state a few minutes after its browser tab closes) or at interpreter exit."""
+    """A session's workspace, deleted when the holder is garbage-collected (when Streamlit
+    drops the session's state, some time after its browser tab closed) or at interpreter
+    exit; MAX_AGE_SECONDS is the bound that does not depend on either."""
 
     def __init__(self):
         self.path = create()

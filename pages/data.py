@@ -57,10 +57,11 @@ def importer() -> None:
                    icon=":material/group:")
     else:
         st.info(f"Your uploads stay in this session: no other visitor sees them, and they are "
-                f"deleted when the session ends or {uploads.MAX_AGE} after your last upload. "
-                "Tables and downloads made from them say “uploaded in this session”. A "
-                "county → CBSA delineation changes every visitor's metro areas, so only a "
-                "maintainer can import one.", icon=":material/lock:")
+                f"deleted {uploads.MAX_AGE} after your last upload, or sooner when the server "
+                "drops the session. Reloading the page or opening a link in a new tab starts a "
+                "new session without them. Tables and downloads made from them say “uploaded "
+                "in this session”. A county → CBSA delineation changes every visitor's metro "
+                "areas, so only a maintainer can import one.", icon=":material/lock:")
     with st.form("import_form", clear_on_submit=True):
         files = st.file_uploader("Files", accept_multiple_files=True,
                                  type=["csv", "json", "xlsx", "txt"], key="import_files")
@@ -70,7 +71,7 @@ def importer() -> None:
     if submitted and files:
         for upload in files:
             show_report(upload.name, data.import_upload(upload.name, upload.getvalue(), year,
-                                                        shared=shared))
+                                                        shared=shared), shared)
         data.clear_memory()
     session_uploads()
     maintainer()
@@ -120,12 +121,14 @@ def maintainer() -> None:
                 st.error("That is not the maintainer token.", icon=":material/block:")
 
 
-def show_report(name: str, report) -> None:
-    """One line per file; rejected lines with their reasons in a table."""
+def show_report(name: str, report, shared: bool) -> None:
+    """One line per file, saying where it went; rejected lines with their reasons in a table."""
     if isinstance(report, str):
         st.error(f"{name}: {report}", icon=":material/error:")
     elif report.ok:
-        st.success(report.summary().replace(report.path, name), icon=":material/check_circle:")
+        where = "into the shared data for everyone" if shared else "for this session only"
+        st.success(f"{report.summary().replace(report.path, name)}; {where}",
+                   icon=":material/check_circle:")
     else:
         st.error(report.summary().replace(report.path, name), icon=":material/block:")
         st.dataframe([{"line": line, "reason": reason} for line, reason in report.rejected[:200]],

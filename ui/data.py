@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import time
 
 import pandas as pd
 import streamlit as st
@@ -459,7 +460,8 @@ def session_uploads() -> pd.DataFrame:
     files = [f for f in store.visible_files("import:", uploads.workspace()) if f.uploaded]
     rows = [{"file": f.meta.get("params", {}).get("file"),
              "kind": f.meta.get("source", "").partition(":")[2], "rows": f.meta.get("rows"),
-             "year": f.meta.get("year"), "uploaded": f.meta.get("fetched_at"),
+             "year": f.meta.get("year"), "uploaded": time.strftime(
+                 "%Y-%m-%d %H:%M", time.gmtime(float(f.meta.get("fetched_at_epoch", 0)))),
              "epoch": f.meta.get("fetched_at_epoch", 0)} for f in files]
     frame = pd.DataFrame(rows, columns=["file", "kind", "rows", "year", "uploaded", "epoch"])
     return frame.sort_values("epoch", ascending=False).drop(columns="epoch").reset_index(
