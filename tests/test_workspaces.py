@@ -162,3 +162,31 @@ def test_two_sessions_alternating_keep_the_shared_frames_loaded(tmp_path):
     shared = store.year_frames(store.imports(), [2021])[2021]
     store.year_frames(store.imports(mine), [2021])
     assert store.year_frames(store.imports(), [2021])[2021] is shared
+
+
+def test_the_workspace_of_an_ended_session_is_removed_after_the_grace_time():
+    """ui.uploads.remove_ended: a session no longer connected loses its workspace once it has
+    been gone longer than a closed tab may reconnect; a session that came back keeps it."""
+    from ui import uploads
+
+    ended, back, live = (workspaces.create() for _ in range(3))
+    connected = {"live": True, "back": False, "ended": False}
+    start = time.time()
+    for path, session_id in ((ended, "ended"), (back, "back"), (live, "live")):
+        uploads._OWNERS[str(path)], uploads._SEEN[str(path)] = session_id, start
+    try:
+        soon = start + uploads.ENDED_GRACE_SECONDS - 1
+        assert uploads.remove_ended(soon, connected.get) == 0  # may still reconnect
+        connected["back"] = True
+        assert uploads.remove_ended(soon + 1, connected.get) == 0
+        later = start + uploads.ENDED_GRACE_SECONDS + 1
+        assert uploads.remove_ended(later, connected.get) == 1
+        assert not ended.exists() and back.exists() and live.exists()
+        connected["back"] = False  # last seen connected at `later`: the grace runs from there
+        assert uploads.remove_ended(later + 1, connected.get) == 0
+        assert uploads.remove_ended(later + uploads.ENDED_GRACE_SECONDS + 1, connected.get) == 1
+        assert not back.exists() and live.exists()
+    finally:
+        for path in (ended, back, live):
+            uploads._OWNERS.pop(str(path), None)
+            uploads._SEEN.pop(str(path), None)

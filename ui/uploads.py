@@ -2,8 +2,10 @@
 
 - A browser upload goes into the session's own workspace (hubdata.workspaces): only this
   session's queries name it (ui.data passes `workspace()` to every loader of imported data,
-  as an argument, so st.cache_data keys by it), and it is deleted when the session is
-  dropped or MAX_AGE after the last upload.
+  as an argument, so st.cache_data keys by it), and it is deleted once the session has
+  ended (`remove_ended`: not connected, nor seen for ENDED_GRACE_SECONDS; checked at
+  uploads and at most once a minute as pages load), or when Streamlit drops the session's state, and in
+  any case MAX_AGE after the last upload.
 - A maintainer may import into the shared cache instead. Who is one: where `[auth]` is in
   the secrets (Streamlit's OpenID Connect login, st.login / st.user), a logged-in user
   whose verified email is in `[hubatlas] maintainers`; else, where `[hubatlas]
@@ -17,8 +19,12 @@ from __future__ import annotations
 
 import functools
 import hmac
+import threading
+import time
+from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from hubdata import workspaces
 from hubdata.errors import register_secret
@@ -27,6 +33,13 @@ WORKSPACE = "_upload_workspace"   # session key: hubdata.workspaces.Holder of th
 TOKEN_OK = "_maintainer_token_ok"  # session key: True once the right token was typed
 TOKEN_FIELD = "maintainer_token"   # the password field's key, emptied once checked
 MAX_AGE = workspaces.MAX_AGE_TEXT
+ENDED_GRACE_SECONDS = 300  # longer than Streamlit keeps a closed tab's session to reconnect (2 min)
+SWEEP_EVERY_SECONDS = 60
+
+_OWNERS: dict[str, str] = {}     # workspace path -> its session's id (this process's sessions)
+_SEEN: dict[str, float] = {}     # workspace path -> when its session was last seen connected
+_SWEPT = [0.0]
+_OWNERS_LOCK = threading.Lock()
 
 
 @functools.cache
@@ -44,9 +57,12 @@ def workspace() -> str | None:
     """This session's upload folder once it holds an upload, else None (before the first
     upload, or once the folder was deleted)."""
     _swept_at_start()
+    if time.time() - _SWEPT[0] > SWEEP_EVERY_SECONDS:
+        remove_ended()
     holder = _holder()
     if holder is None or next(holder.path.glob("*/*.parquet"), None) is None:
         return None
+    _SEEN[str(holder.path)] = time.time()  # its session runs: it is connected
     return str(holder.path)
 
 
@@ -60,8 +76,41 @@ def open_workspace() -> str:
     holder = _holder()
     if holder is None:
         holder = st.session_state[WORKSPACE] = workspaces.Holder()
+        ctx = get_script_run_ctx()
+        if ctx is not None:
+            with _OWNERS_LOCK:
+                _OWNERS[str(holder.path)] = ctx.session_id
+                _SEEN[str(holder.path)] = time.time()
     workspaces.remove_stale()
+    remove_ended()
     return str(holder.path)
+
+
+def _session_alive(session_id: str) -> bool:
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():  # AppTest or bare mode: no server to ask
+        return True
+    return Runtime.instance().is_active_session(session_id)
+
+
+def remove_ended(now: float | None = None, alive=_session_alive) -> int:
+    """Delete the workspaces of this process's sessions that have ended: not connected now,
+    and not seen running or connected for ENDED_GRACE_SECONDS (a tab that reconnects sooner
+    keeps them). How many went."""
+    now = time.time() if now is None else now
+    _SWEPT[0] = now
+    removed = 0
+    with _OWNERS_LOCK:
+        for path, session_id in list(_OWNERS.items()):
+            if alive(session_id):
+                _SEEN[path] = now
+            elif now - _SEEN.get(path, now) > ENDED_GRACE_SECONDS:
+                workspaces.remove(Path(path))
+                _OWNERS.pop(path, None)
+                _SEEN.pop(path, None)
+                removed += 1
+    return removed
 
 
 def discard() -> None:
@@ -69,6 +118,9 @@ def discard() -> None:
     holder = st.session_state.pop(WORKSPACE, None)
     if holder is not None:
         holder.discard()
+        with _OWNERS_LOCK:
+            _OWNERS.pop(str(holder.path), None)
+            _SEEN.pop(str(holder.path), None)
 
 
 def _setting(section: str, name: str | None = None):
