@@ -449,7 +449,7 @@ def import_upload(name: str, content: bytes, year: int | None = None, *,
         except HubDataError as exc:  # the page names the file: not its temp path again
             return exc.user_message.removeprefix(f"{path}: ").replace(str(path), safe)
     if shared and report.ok:
-        log.info("shared import of %s by a maintainer (%s)", safe, uploads.sign_in_kind())
+        log.info("shared import of %r by a maintainer (%s)", safe, uploads.sign_in_kind())
     return report
 
 
