@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import data, state, uploads
+from ui import components, data, state, uploads
 
 state.require_shell()
 METHODOLOGY = Path(__file__).resolve().parents[1] / "docs" / "methodology.md"
@@ -22,12 +22,12 @@ def cached_files() -> None:
     st.caption(f"{len(manifest):,} cached files. Live sources are kept 30 days and then fetched "
                "again; a stale copy is still shown, with its age, when a source cannot be "
                "reached. Imported files never expire.")
-    st.dataframe(manifest[["source", "params", "rows", "fetched_at", "age", "stale", "url"]],
-                 hide_index=True, width="stretch", key="manifest", column_config={
-                     "source": "Source", "params": "Request", "fetched_at": "Retrieved (UTC)",
-                     "age": "Age", "stale": st.column_config.CheckboxColumn("Stale"),
-                     "rows": st.column_config.NumberColumn("Rows", format="localized"),
-                     "url": st.column_config.LinkColumn("URL")})
+    components.table(manifest[["source", "params", "rows", "fetched_at", "age", "stale", "url"]],
+                     key="manifest", column_config={
+                         "source": "Source", "params": "Request", "fetched_at": "Retrieved (UTC)",
+                         "age": "Age", "stale": st.column_config.CheckboxColumn("Stale"),
+                         "rows": st.column_config.NumberColumn("Rows", format="localized"),
+                         "url": st.column_config.LinkColumn("URL")})
     left, right = st.columns(2)
     if left.button("Reload pages from the disk cache", icon=":material/refresh:",
                    help="Forget the in-memory copies; pages read the cached files again."):
@@ -82,11 +82,10 @@ def session_uploads() -> None:
     if listed.empty:
         return
     st.markdown("**Your uploads in this session**")
-    st.dataframe(listed, hide_index=True, width="stretch", key="session_uploads",
-                 column_config={"file": "File", "kind": "Kind", "uploaded": "Uploaded (UTC)",
-                                "rows": st.column_config.NumberColumn("Rows",
-                                                                      format="localized"),
-                                "year": st.column_config.NumberColumn("Year", format="%d")})
+    components.table(listed, key="session_uploads", column_config={
+        "file": "File", "kind": "Kind", "uploaded": "Uploaded (UTC)",
+        "rows": st.column_config.NumberColumn("Rows", format="localized"),
+        "year": st.column_config.NumberColumn("Year", format="%d")})
     if st.button("Delete my uploads now", icon=":material/delete:"):
         uploads.discard()
         data.clear_memory()
@@ -131,8 +130,8 @@ def show_report(name: str, report, shared: bool) -> None:
                    icon=":material/check_circle:")
     else:
         st.error(report.summary().replace(report.path, name), icon=":material/block:")
-        st.dataframe([{"line": line, "reason": reason} for line, reason in report.rejected[:200]],
-                     hide_index=True, width="stretch")
+        components.table([{"line": line, "reason": reason}
+                              for line, reason in report.rejected[:200]])
 
 
 def key_status() -> None:
