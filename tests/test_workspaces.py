@@ -190,3 +190,16 @@ def test_the_workspace_of_an_ended_session_is_removed_after_the_grace_time():
         for path in (ended, back, live):
             uploads._OWNERS.pop(str(path), None)
             uploads._SEEN.pop(str(path), None)
+
+
+@pytest.mark.parametrize("fixture", ["usaspending_county.json", "import_delineation_list1.csv"])
+def test_files_that_write_shared_data_are_refused_before_anything_is_stored(tmp_path, cache_dir,
+                                                                             fixture):
+    """Awards are stored by the USAspending importer while the file is read: a session's
+    upload is refused from its kind alone, before any reading."""
+    mine = workspaces.create()
+    path = tmp_path / ("awards_2023.json" if fixture.endswith("json") else "list1_2023.csv")
+    shutil.copyfile(FIXTURES / fixture, path)
+    with pytest.raises(ConfigError, match="cannot be imported here"):
+        import_path(path, root=mine, kinds=DATA_KINDS)
+    assert not list(cache_dir.rglob("*.parquet"))
