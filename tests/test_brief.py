@@ -104,8 +104,11 @@ def test_the_deck_has_the_nine_slides_in_order_with_their_titles(made):
     for slide, title in zip(deck.slides, EXPECTED_TITLES):
         assert any(text.startswith(title) for text in slide_texts(slide)), title
     pictures = [[s for s in slide.shapes if s.shape_type == 13] for slide in deck.slides]
-    assert [bool(p) for p in pictures] == [False, False, True, True, True, True, True, False,
+    # no shift-share picture: the base (Utah's counties summed) has withheld 339920 cells in
+    # 2017 and 2021, so its growth is not measured and the slide says why instead
+    assert [bool(p) for p in pictures] == [False, False, True, True, True, False, True, False,
                                            False]
+    assert "No region has shift-share figures" in " ".join(slide_texts(deck.slides[5]))
     for picture in (p for group in pictures for p in group):  # inside the slide
         assert picture.left >= 0 and picture.left + picture.width <= deck.slide_width
         assert picture.top + picture.height <= deck.slide_height
@@ -163,7 +166,8 @@ def test_the_zip_holds_png_and_svg_charts_and_csv_tables(made):
     built, _, _ = made
     with zipfile.ZipFile(io.BytesIO(built.zip)) as archive:
         names = set(archive.namelist())
-        for key in ("map", "trend", "clusters", "shift", "related"):
+        assert not any(name.startswith("charts/shift.") for name in names)  # no figures
+        for key in ("map", "trend", "clusters", "related"):
             assert {f"charts/{key}.png", f"charts/{key}.svg"} <= names
             assert archive.read(f"charts/{key}.png")[:8] == b"\x89PNG\r\n\x1a\n"
             assert b"<svg" in archive.read(f"charts/{key}.svg")[:400]

@@ -804,12 +804,6 @@ def build_cluster_network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, ti
 
 # --- Static maps (briefs): vector polygons on plain axes ---------------------------------
 
-LQ_CLASSES = [(0.0, 0.5, "under 0.5"), (0.5, 1.0, "0.5 to 1"), (1.0, 2.0, "1 to 2"),
-              (2.0, 4.0, "2 to 4"), (4.0, float("inf"), "4 or more")]
-# ColorBrewer Blues (sequential, colour-blind safe, prints in grey): light = low, dark = high
-LQ_CLASS_COLOURS = ["#C6DBEF", "#9ECAE1", "#6BAED6", "#3182BD", "#08306B"]
-
-
 def _rings(geometry: dict) -> list[list]:
     """The outer rings of a GeoJSON (Multi)Polygon."""
     polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [
@@ -837,34 +831,41 @@ def _swatch(colour: str, name: str) -> go.Scatter:
 
 
 def build_static_map_figure(table: pd.DataFrame, *, title: str, caption: str, geojson: dict,
-                            outlines: dict | None = None, highlight: str | None = None
-                            ) -> go.Figure:
+                            outlines: dict | None = None, highlight: str | None = None,
+                            area: set[str] | None = None) -> go.Figure:
     """A classed map of the location quotient for slides and print: each region's shape
-    filled by its LQ class (LQ_CLASSES, blue, darker = more concentrated), grey where the
-    source publishes no figure, `highlight` outlined in black, state lines on top. Drawn as
+    filled by its LQ class (map_classes: the on-screen map's classes, diverging at 1), dark
+    grey where the source withheld the figure, light grey for the regions of `area` without a
+    row (no data), `highlight` outlined in black, state lines on top. Drawn as
     plain vector polygons (no map tiles, WebGL or downloads: kaleido renders it in well under
     a second, and its SVG is vector). Regions outside the lower 48 are left out of a view
     that spans the nation (the caption should say so)."""
     values = pd.to_numeric(table["lq_employment"], errors="coerce")
     lq = dict(zip(table["region_code"].astype(str), values))
-    features = [f for f in geojson["features"] if str(f["id"]) in lq]
-    box = _shape_bounds({"features": features}, set(lq))
+    drawn = set(lq) | set(area or ())
+    features = [f for f in geojson["features"] if str(f["id"]) in drawn]
+    box = _shape_bounds({"features": features}, drawn)
     national = box is None or box[2] - box[0] > NATIONAL_SPAN
     if national:  # the lower 48
         features = [f for f in features if -125 <= shape_centre(f)[0] <= -66
                     and 24 <= shape_centre(f)[1] <= 50]
         box = (-125.0, 24.5, -66.9, 49.4)
     fig = go.Figure()
-    grey = [f for f in features if pd.isna(lq[str(f["id"])])]
+    metric = metric_of("lq")
+    grey = [f for f in features if str(f["id"]) in lq and pd.isna(lq[str(f["id"])])]
+    no_row = [f for f in features if str(f["id"]) not in lq]
     legend = []  # every class, the highest at the top, then grey
-    for (low, high, label), colour in zip(LQ_CLASSES, LQ_CLASS_COLOURS):
-        part = [f for f in features if low <= lq[str(f["id"])] < high]
+    for group in map_classes(values, metric):
+        part = [f for f in features if group.low <= lq.get(str(f["id"]), np.nan) < group.high]
         if part:
-            fig.add_trace(_polygon_trace(part, colour, f"LQ {label}"))
-        legend.insert(0, _swatch(colour, label))
+            fig.add_trace(_polygon_trace(part, group.colour, f"LQ {group.label}"))
+        legend.insert(0, _swatch(group.colour, group.label))
     if grey:
-        fig.add_trace(_polygon_trace(grey, SUPPRESSED_COLOUR, "no published figure"))
-        legend.append(_swatch(SUPPRESSED_COLOUR, "no published figure"))
+        fig.add_trace(_polygon_trace(grey, WITHHELD_COLOUR, WITHHELD))
+        legend.append(_swatch(WITHHELD_COLOUR, WITHHELD))
+    if no_row:
+        fig.add_trace(_polygon_trace(no_row, NO_DATA_COLOUR, NO_DATA))
+        legend.append(_swatch(NO_DATA_COLOUR, NO_DATA))
     fig.add_traces(legend)
     if outlines:
         fig.add_trace(_polygon_trace(outlines["features"], "", "states", line="#7A7A7A",
@@ -877,7 +878,7 @@ def build_static_map_figure(table: pd.DataFrame, *, title: str, caption: str, ge
     fig.update_xaxes(visible=False, range=[box[0] - pad_lon, box[2] + pad_lon])
     fig.update_yaxes(visible=False, range=[box[1] - pad_lat, box[3] + pad_lat],
                      scaleanchor="x", scaleratio=1 / float(np.cos(middle)))
-    fig.update_layout(legend={"title": {"text": "Location quotient<br>(ratio to base)"},
+    fig.update_layout(legend={"title": {"text": legend_title(metric).replace(" (", "<br>(")},
                               "x": 1.0, "xanchor": "left", "y": 1, "yanchor": "top",
                               "traceorder": "normal"})
     return _finish(fig, title, caption)
