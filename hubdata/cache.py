@@ -61,8 +61,8 @@ class CachedFrame:
 META_KEY = b"hubdata"
 
 
-def _paths(source: str, key: str) -> tuple[Path, Path]:
-    folder = cache_root() / source.replace(":", "_")
+def _paths(source: str, key: str, root: Path | None = None) -> tuple[Path, Path]:
+    folder = (root or cache_root()) / source.replace(":", "_")
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{key}.parquet", folder / f"{key}.lock"
 
@@ -122,18 +122,20 @@ def read(source: str, params: dict) -> CachedFrame | None:
 
 
 def write(source: str, params: dict, frame: pd.DataFrame, *, url: str | None = None,
-          ttl: float | None = DEFAULT_TTL, extra: dict | None = None) -> dict:
-    """Store frame atomically and return its manifest row."""
-    _, lock_path = _paths(source, entry_key(source, params))
+          ttl: float | None = DEFAULT_TTL, extra: dict | None = None,
+          root: Path | None = None) -> dict:
+    """Store frame atomically and return its manifest row (`root`: another folder laid out
+    like the cache, e.g. a session's upload workspace; default the cache root)."""
+    _, lock_path = _paths(source, entry_key(source, params), root)
     with FileLock(str(lock_path), timeout=120):
-        return _store(source, params, frame, url=url, ttl=ttl, extra=extra)
+        return _store(source, params, frame, url=url, ttl=ttl, extra=extra, root=root)
 
 
 def _store(source: str, params: dict, frame: pd.DataFrame, *, url: str | None,
-           ttl: float | None, extra: dict | None = None) -> dict:
+           ttl: float | None, extra: dict | None = None, root: Path | None = None) -> dict:
     """Write the entry atomically; the caller holds the entry lock."""
     key = entry_key(source, params)
-    data_path, _ = _paths(source, key)
+    data_path, _ = _paths(source, key, root)
     now = time.time()
     meta = {
         "key": key, "source": source, "params": params, "url": redact(url) if url else None,

@@ -544,7 +544,8 @@ def with_ranks(table: pd.DataFrame) -> pd.DataFrame:
 
 def code_table(source: str, year: int, geo: str, industry: str, state: str | None = None,
                base: str = "us", regions: tuple[str, ...] = (), *, key: str | None = None,
-               progress=None) -> tuple[pd.DataFrame, list[dict], list[str]]:
+               progress=None, workspace: str | None = None
+               ) -> tuple[pd.DataFrame, list[dict], list[str]]:
     """hubdata.views.code_table for a 'cluster:<code>' pick: its member codes loaded and
     summed per region (one row per region); provenance names the definitions and bridge."""
     from hubdata.dataset import load_observations
@@ -555,7 +556,8 @@ def code_table(source: str, year: int, geo: str, industry: str, state: str | Non
     codes = sorted({c for kind in kinds for c in member_codes(
         definitions(industries.naics_vintage(int(year), kind)), [code])})
     obs = load_observations(source, (int(year),), codes, "county" if geo == "custom" else geo,
-                            state or None, base=base, key=key, progress=progress)
+                            state or None, base=base, key=key, progress=progress,
+                            workspace=workspace)
     built = cluster_rows(obs, int(year), geo, base, state or None,
                          regions=[parse_custom_region(r) for r in regions], clusters=[code])
     provenance = table_provenance(obs, built.per_code) + [provenance_entry(built.bridge)]

@@ -10,6 +10,7 @@ each source is found at run time by hubdata.discovery, not assumed here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterable
 
 import pandas as pd
@@ -24,6 +25,7 @@ LABELS = {"qcew": "BLS QCEW annual averages", "cbp": "Census County Business Pat
           "import:cbp_csv": "CBP table (imported)", "import:cbp_json": "Census CBP API (imported)",
           "import:qcew": "BLS QCEW (imported)",
           "import-quarterly:qcew": "BLS QCEW quarters (imported)"}
+UPLOADED = "uploaded in this session"  # replaces "imported" in the label of a session's upload
 OWNERSHIP = "private"  # QCEW own_code 5; CBP's scope is private employers
 
 Progress = Callable[[int, int, str], None]
@@ -69,10 +71,12 @@ def _keep_qcew(frame: pd.DataFrame, geo: str, state: str | None, base: str) -> p
 def load_observations(source: str, years: Iterable[int], naics_codes: Iterable[str], geo: str,
                       state: str | None = None, *, base: str = "us", key: str | None = None,
                       progress: Progress | None = None,
-                      quarter: int | None = None) -> Observations:
+                      quarter: int | None = None,
+                      workspace: Path | str | None = None) -> Observations:
     """Fetch (or read from the cache) every slice needed; `progress(done, total, label)`.
     `quarter` 1-4: that quarter of each year (BLS QCEW's quarterly slices, or the quarterly
-    imports), whose rows keep their quarter; None: the annual data."""
+    imports), whose rows keep their quarter; None: the annual data. `workspace`: a session's
+    upload folder, whose files imported data adds (hubdata.store)."""
     years = sorted({int(y) for y in years})
     try:
         quarter = periods.check_quarter(quarter)
@@ -97,7 +101,7 @@ def load_observations(source: str, years: Iterable[int], naics_codes: Iterable[s
     elif source == "cbp":
         obs = _load_cbp(years, codes, geo, state, base, key, report)
     else:
-        obs = _load_imports(years, codes, quarter)
+        obs = _load_imports(years, codes, quarter, workspace)
     if obs.frame.empty:
         raise NoDataError(f"No {source} rows for {', '.join(codes)} in "
                           f"{', '.join(periods.label(y, quarter) for y in years)} at {geo} "
@@ -147,14 +151,15 @@ def _load_cbp(years: list[int], codes: list[str], geo: str, state: str | None, b
     return Observations(pd.concat(frames, ignore_index=True), prov, warnings)
 
 
-def load_national(source: str, years: Iterable[int], *,
-                  progress: Progress | None = None) -> Observations:
+def load_national(source: str, years: Iterable[int], *, progress: Progress | None = None,
+                  workspace: Path | str | None = None) -> Observations:
     """Every region x industry a source holds for the years (national rankings): BLS QCEW's
-    national files (one per year) or every imported file. The Census CBP API answers one
-    industry per request, so it is refused with a ConfigError."""
+    national files (one per year) or every imported file (and the `workspace`'s uploads).
+    The Census CBP API answers one industry per request, so it is refused with a
+    ConfigError."""
     years = sorted({int(y) for y in years})
     if source == "import":
-        return _load_imports(years, None)
+        return _load_imports(years, None, workspace)
     if source != "qcew":
         raise ConfigError("A national ranking needs every industry in every region: use BLS "
                           "QCEW (its national files) or imported CBP/QCEW files. The Census CBP "
@@ -179,14 +184,15 @@ def _quarter_keys(quarter: int | None) -> dict:
     return {} if quarter is None else {"quarter": quarter, "employment": periods.EMPLOYMENT_NOTE}
 
 
-def _load_imports(years: list[int], codes: list[str] | None,
-                  quarter: int | None = None) -> Observations:
-    """Every imported data file for the years (hubdata.store: read once, reused until the
-    files change); with a quarter, the quarterly imports (their year frames hold every
-    quarter; hubdata.table selects the quarter's rows). All industries are kept: a table
-    needs them to derive a region's total when the file has no all-industry row. Where two
-    files hold the same cell, the later import wins (with a warning)."""
-    data = store.imports(store.ANNUAL if quarter is None else store.QUARTERLY)
+def _load_imports(years: list[int], codes: list[str] | None, quarter: int | None = None,
+                  workspace: Path | str | None = None) -> Observations:
+    """Every imported data file for the years, and the workspace's uploads (hubdata.store:
+    read once, reused until the files change); with a quarter, the quarterly imports (their
+    year frames hold every quarter; hubdata.table selects the quarter's rows). All industries
+    are kept: a table needs them to derive a region's total when the file has no
+    all-industry row. Where two files hold the same cell, the later import (a session's
+    upload before any) wins (with a warning)."""
+    data = store.imports(store.ANNUAL if quarter is None else store.QUARTERLY, workspace)
     found = store.year_frames(data, years)
     held_quarters = store.quarters(data) if quarter is not None else {}
     wanted = [y for y in found if quarter is None or any(
@@ -208,11 +214,13 @@ def _load_imports(years: list[int], codes: list[str] | None,
             continue
         name = file.meta.get("params", {}).get("file")
         geography = "/".join(sorted(set().union(*(held[y] for y in here))))
+        upload = {"uploaded": True, "label": LABELS[file.meta["source"]].replace(
+            "imported", UPLOADED)} if file.uploaded else {}
         for year in here:
             prov.append(_provenance(file.meta["source"], file.meta, store.provenance_age(file),
                                     year, geography, file=name, sha256=file.meta.get("sha256"),
                                     vintage=store.import_vintage(file, year, quarter),
-                                    **_quarter_keys(quarter)))
+                                    **_quarter_keys(quarter), **upload))
     frames = [found[y].frame for y in wanted]
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     warnings = []

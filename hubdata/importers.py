@@ -51,6 +51,13 @@ from hubdata.sources import concordance, delineation, qcew
 
 KINDS = ("qcew", "qcew_quarterly", "cbp_json", "cbp_csv", "cbp_file", "delineation", "awards",
          "concordance")
+# observations, for a session's workspace: the delineation, awards and concordance shape
+# every visitor's metros, program dollars and code bridges, so they are the shared data's only
+DATA_KINDS = ("qcew", "cbp_json", "cbp_csv", "cbp_file")
+KIND_NAMES = {"qcew": "BLS QCEW slice", "qcew_quarterly": "BLS QCEW quarterly slice",
+              "cbp_json": "Census CBP API response", "cbp_csv": "CBP table",
+              "cbp_file": "Census CBP file", "delineation": "county -> CBSA delineation",
+              "awards": "USAspending awards response", "concordance": "NAICS concordance"}
 QUARTERLY_SOURCE = "import-quarterly:qcew"  # not under "import:": annual loaders skip it
 _CBP_FILE_NAME = re.compile(r"cbp(\d\d)(co|st|us)\b", re.IGNORECASE)
 SUPPRESSED_MARKERS = {"D", "(D)", "S", "(S)", "N", "(N)", "X", "(X)"}
@@ -100,8 +107,11 @@ def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
 
 
-def import_path(path: str | Path, year: int | None = None) -> ImportReport:
-    """Detect the kind of one file, validate every row, and cache it whole (or not at all)."""
+def import_path(path: str | Path, year: int | None = None, *, root: Path | None = None,
+                kinds: tuple[str, ...] = KINDS) -> ImportReport:
+    """Detect the kind of one file, validate every row, and cache it whole (or not at all).
+    `root`: write into that folder instead of the shared cache (a session's upload workspace,
+    hubdata.workspaces); `kinds`: the kinds accepted there (another is a ConfigError)."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: no such file.")
@@ -110,7 +120,7 @@ def import_path(path: str | Path, year: int | None = None) -> ImportReport:
     try:
         if not raw.strip():
             raise SchemaError("the file is empty.")
-        kind, frame = _detect_and_read(raw, path, year, report)
+        kind, frame = _detect_and_read(raw, path, year, report, kinds)
         if report.ok and frame.empty:
             raise SchemaError("no data rows.")
     except ConfigError as exc:
@@ -137,34 +147,44 @@ def import_path(path: str | Path, year: int | None = None) -> ImportReport:
         return report
     source = {"qcew_quarterly": QUARTERLY_SOURCE, "cbp_file": "import:cbp_csv"}.get(
         kind, f"import:{kind}")
-    cache.write(source, {"file": path.name}, frame, url=None, ttl=None, extra=extra)
+    cache.write(source, {"file": path.name}, frame, url=None, ttl=None, extra=extra, root=root)
     return report
 
 
-def _detect_and_read(raw: bytes, path: Path, year: int | None,
-                     report: ImportReport) -> tuple[str, pd.DataFrame]:
-    """The kind from the first bytes and the header lines only; then the file is read whole."""
+def _detect_and_read(raw: bytes, path: Path, year: int | None, report: ImportReport,
+                     kinds: tuple[str, ...] = KINDS) -> tuple[str, pd.DataFrame]:
+    """The kind from the first bytes and the header lines only (a kind not in `kinds` is a
+    ConfigError, before anything is read or stored); then the file is read whole."""
+    kind, read = _detect(raw, path, year, report)
+    if kind not in kinds:
+        raise ConfigError(f"a {KIND_NAMES[kind]} cannot be imported here; accepted: "
+                          f"{', '.join(KIND_NAMES[k] for k in kinds)}.")
+    return kind, read()
+
+
+def _detect(raw: bytes, path: Path, year: int | None, report: ImportReport):
+    """(kind, a function reading the file as that kind)."""
     name = path.name
     if raw[:2] == b"PK":  # an xlsx workbook: a concordance or the delineation
         if concordance.find_header(concordance.rows_of(raw)) is not None:
-            return "concordance", _read_concordance(raw, report)
-        return "delineation", _read_delineation(raw, name, year, report)
+            return "concordance", lambda: _read_concordance(raw, report)
+        return "delineation", lambda: _read_delineation(raw, name, year, report)
     text = raw.decode("utf-8-sig", errors="replace")
     if text.lstrip().startswith("["):
-        return "cbp_json", _read_cbp_json(text, name, year, report)
+        return "cbp_json", lambda: _read_cbp_json(text, name, year, report)
     if text.lstrip().startswith("{"):
-        return "awards", _import_awards(text, path, year, report)
+        return "awards", lambda: _import_awards(text, path, year, report)
     head = list(itertools.islice(csv.reader(io.StringIO(text)), 20))
     if concordance.find_header(head) is not None:
-        return "concordance", _read_concordance(raw, report)
+        return "concordance", lambda: _read_concordance(raw, report)
     header = [_norm(c) for c in head[0]]
     if {"areafips", "owncode", "industrycode"} <= set(header):
-        return "qcew", _read_qcew(text, head[0], report)
+        return "qcew", lambda: _read_qcew(text, head[0], report)
     if delineation.find_header(head[:10]) is not None:
-        return "delineation", _read_delineation(raw, name, year, report)
+        return "delineation", lambda: _read_delineation(raw, name, year, report)
     if "empnf" in header or "empflag" in header:  # the Census CBP downloadable layout
-        return "cbp_file", _read_cbp_file(text, name, year, report)
-    return "cbp_csv", _read_cbp_csv(text, head[0], name, year, report)
+        return "cbp_file", lambda: _read_cbp_file(text, name, year, report)
+    return "cbp_csv", lambda: _read_cbp_csv(text, head[0], name, year, report)
 
 
 # ---- reading a CSV file whole, as string columns --------------------------------------

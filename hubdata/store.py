@@ -4,11 +4,18 @@ and reused until they change; every query of imported observations goes through 
 Design
 - Files: hubdata.cache stays the only writer (atomic renames; each file's footer carries its
   manifest row). The store only reads them, and keeps no file open between calls.
-- Which files a query sees: `visible_files(prefix)`, one function. A session's own uploads
-  (a later per-session workspace) would be added there and nowhere else.
+- Which files a query sees: `visible_files(prefix, workspace)`, one function: the shared
+  cache's files, and with `workspace` (a session's upload folder, hubdata.workspaces) that
+  session's uploads after them, so they win a cell both hold (an upload named like a shared
+  import replaces it, as importing it would). A query that names no
+  workspace sees only the shared cache; an upload's rows and provenance say "uploaded in
+  this session" (`import_vintage`), never "imported".
 - The manifest key: the visible files' (path, inode, size, mtime). Everything the store
   holds is keyed by it, so a write, re-import or delete (by this process or another) changes
   the key and the next call reads the files again; processes share nothing but the files.
+- Generations: the shared files' key is one generation, and each session with uploads has
+  its own (the shared files read again with its uploads); IMPORTS_KEPT are kept, most
+  recently used last, and a change to the shared files drops every older generation.
 - Loaded once per manifest key, and only what is asked: a year's frame (OBS_COLUMNS +
   vintage) from the files holding that year (the later import winning a cell two files
   hold), so a page asking for one code and year reads that year once and nothing after;
@@ -46,6 +53,7 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -72,6 +80,7 @@ class CacheFile:
     size: int
     mtime_ns: int
     meta: dict = field(compare=False, hash=False)
+    uploaded: bool = False  # in a session's upload workspace, not the shared cache
 
     @property
     def ident(self) -> tuple[str, int, int, int]:
@@ -81,11 +90,23 @@ class CacheFile:
 _FOOTERS: dict[tuple[str, int, int, int], dict | None] = {}
 
 
-def visible_files(prefix: str) -> list[CacheFile]:
-    """Every complete cache file whose source starts with `prefix`, in path order: the one
-    place that decides which files the store's queries see."""
+def visible_files(prefix: str, workspace: Path | str | None = None) -> list[CacheFile]:
+    """Every complete cache file whose source starts with `prefix`, in path order, then the
+    uploads in `workspace` (a session's folder, hubdata.workspaces; None: the shared cache
+    only), each replacing the shared file of its kind and name for this query, as importing
+    it would: the one place that decides which files the store's queries see."""
+    found = _scan(cache.cache_root(), prefix, uploaded=False)
+    if workspace is None:
+        return found
+    uploads = _scan(Path(workspace), prefix, uploaded=True)
+    replaced = {f.meta.get("key") for f in uploads}  # as a re-import replaces an import
+    return [f for f in found if f.meta.get("key") not in replaced] + uploads
+
+
+def _scan(root: Path, prefix: str, uploaded: bool) -> list[CacheFile]:
+    """The complete files of one folder laid out like the cache (<root>/<source>/<key>)."""
     out, seen = [], set()
-    for path in sorted(cache.cache_root().glob("*/*.parquet")):
+    for path in sorted(root.glob("*/*.parquet")):
         try:
             stat = path.stat()
         except FileNotFoundError:  # replaced or removed meanwhile
@@ -96,9 +117,10 @@ def visible_files(prefix: str) -> list[CacheFile]:
             _FOOTERS[ident] = cache._read_meta(path)
         meta = _FOOTERS[ident]
         if meta is not None and str(meta.get("source", "")).startswith(prefix):
-            out.append(CacheFile(*ident, meta))
-    root = os.path.join(str(cache.cache_root()), "")
-    for gone in [i for i in _FOOTERS if i not in seen and i[0].startswith(root)]:
+            out.append(CacheFile(*ident, meta, uploaded))
+    folder = str(root)
+    for gone in [i for i in _FOOTERS
+                 if i not in seen and os.path.dirname(os.path.dirname(i[0])) == folder]:
         _FOOTERS.pop(gone, None)  # files replaced or removed since: forget their footers
     return out
 
@@ -121,26 +143,40 @@ class YearFrame:
 class ImportData:
     """Everything read from one manifest key's imported data files."""
     key: tuple
-    files: list[CacheFile]           # oldest import first
+    files: list[CacheFile]           # oldest import first, a session's uploads last
+    shared_key: tuple = ()           # the key of the shared files among them
     coverage: dict[str, dict[int, set[str]]] = field(default_factory=dict)  # path -> year -> types
     years: dict[int, YearFrame] = field(default_factory=dict)
     quarters: dict[str, set[tuple[int, int]]] = field(default_factory=dict)  # path -> (y, q)
 
 
-_IMPORTS: dict[str, ImportData] = {}  # per kind (ANNUAL, QUARTERLY): its newest generation
+_IMPORTS: dict[tuple, ImportData] = {}  # (kind, manifest key) -> what was read of them
+IMPORTS_KEPT = 4  # per kind (ANNUAL, QUARTERLY) the shared generation and a few sessions'
 
 
-def imports(kind: str = ANNUAL) -> ImportData:
+def imports(kind: str = ANNUAL, workspace: Path | str | None = None) -> ImportData:
     """The imported data files (every `import:` entry but the delineation; with QUARTERLY the
     quarterly QCEW imports) as they are now, with what has been read of them; read again when
-    the manifest key changes."""
-    files = [f for f in visible_files(kind) if f.meta.get("source") != DELINEATION]
-    files.sort(key=lambda f: f.meta.get("fetched_at_epoch", 0))
-    key = manifest_key(files)
+    the manifest key changes. With `workspace`, the session's uploads come after the shared
+    files."""
+    def data_files(found: list[CacheFile]) -> list[CacheFile]:
+        found = [f for f in found if f.meta.get("source") != DELINEATION]
+        return sorted(found, key=lambda f: (f.uploaded, f.meta.get("fetched_at_epoch", 0)))
+
+    shared_files = data_files(visible_files(kind))
+    files = shared_files if workspace is None else data_files(visible_files(kind, workspace))
+    key, shared = manifest_key(files), manifest_key(shared_files)
     with _LOCK:
-        if kind not in _IMPORTS or _IMPORTS[kind].key != key:
-            _IMPORTS[kind] = ImportData(key, files)  # one generation at a time: older are stale
-        return _IMPORTS[kind]
+        found = _IMPORTS.pop((kind, key), None)
+        if found is None:
+            for stale in [k for k, d in _IMPORTS.items()
+                          if k[0] == kind and d.shared_key != shared]:
+                del _IMPORTS[stale]  # the shared files changed since: stale for everyone
+            found = ImportData(key, files, shared)
+        _IMPORTS[(kind, key)] = found  # most recently used last
+        while len(_IMPORTS) > IMPORTS_KEPT:
+            _IMPORTS.pop(next(iter(_IMPORTS)))
+        return found
 
 
 def _open(file: CacheFile, columns: list[str] | None = None,
@@ -229,12 +265,18 @@ def _year_frame(parts: list[tuple[pd.DataFrame, CacheFile]], year: int) -> YearF
 
 
 def import_vintage(file: CacheFile, year: int, quarter: int | None = None) -> str:
-    """The release label of an imported file's rows: 'QCEW 2025 (imported: f.csv)', with a
-    quarter 'QCEW 2025 Q1 (imported: f.csv)'."""
+    """The release label of an imported file's rows, as rows and provenance carry it:
+    'QCEW 2025 (imported: f.csv)', with a quarter 'QCEW 2025 Q1 (imported: f.csv)', for a
+    session's upload 'CBP 2021 (uploaded in this session: f.csv, 2026-12-07 01:23 UTC)'."""
     source = str(file.meta.get("source", ""))
     kind = "QCEW" if source.endswith(":qcew") else "CBP"
     period = f"{year} Q{quarter}" if quarter else str(year)
-    return f"{kind} {period} (imported: {file.meta.get('params', {}).get('file')})"
+    name = file.meta.get("params", {}).get("file")
+    if not file.uploaded:
+        return f"{kind} {period} (imported: {name})"
+    when = time.strftime("%Y-%m-%d %H:%M UTC",
+                         time.gmtime(float(file.meta.get("fetched_at_epoch", 0))))
+    return f"{kind} {period} (uploaded in this session: {name}, {when})"
 
 
 def provenance_age(file: CacheFile) -> str:

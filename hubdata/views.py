@@ -43,11 +43,13 @@ CODE_COLUMNS = ["codes_combined", "codes_present"]
 
 def code_table(source: str, year: int, geo: str, naics: str, state: str | None = None,
                base: str = "us", regions: tuple[str, ...] = (), *, key: str | None = None,
-               progress=None, quarter: int | None = None) -> Loaded:
+               progress=None, quarter: int | None = None,
+               workspace: str | None = None) -> Loaded:
     """One NAICS code's download table (what `python -m hubdata table` prints); geo "custom"
     with `regions` ("Name:FIPS,..." texts) rolls the named groups of counties up. A
     'cluster:<code>' pick is hubdata.clusters.code_table (its member codes summed).
-    `quarter`: that quarter's table (hubdata.table.build_table)."""
+    `quarter`: that quarter's table (hubdata.table.build_table); `workspace`: a session's
+    upload folder (hubdata.workspaces) imported data adds."""
     from hubdata.dataset import load_observations, table_provenance
     from hubdata.table import build_table
 
@@ -58,10 +60,10 @@ def code_table(source: str, year: int, geo: str, naics: str, state: str | None =
         from hubdata import clusters
 
         return clusters.code_table(source, year, geo, naics, state, base, regions, key=key,
-                                   progress=progress)
+                                   progress=progress, workspace=workspace)
     obs = load_observations(source, (int(year),), (naics,), "county" if geo == "custom" else geo,
                             state or None, base=base, key=key, progress=progress,
-                            quarter=quarter)
+                            quarter=quarter, workspace=workspace)
     frame = build_table(obs, int(year), geo, naics, base=base, state=state or None,
                         regions=[parse_custom_region(r) for r in regions], quarter=quarter)
     return frame, table_provenance(obs, frame), obs.warnings
@@ -484,23 +486,23 @@ def about(table: pd.DataFrame, provenance: list[dict], filters: dict, *, title: 
     return [(key, fixed.get(key, value)) for key, value in rows]
 
 
-def imported_coverage() -> dict[int, list[str]]:
+def imported_coverage(workspace: str | None = None) -> dict[int, list[str]]:
     """Year -> region types (county, msa, state, us) in the imported data files (not the
-    delineation), oldest first: pages say which years have data at a geography, and the
-    sidebar opens on a year with counties. hubdata.store reads two columns of each file,
-    once until the files change."""
+    delineation) and the workspace's uploads, oldest first: pages say which years have data
+    at a geography, and the sidebar opens on a year with counties. hubdata.store reads two
+    columns of each file, once until the files change."""
     from hubdata import store
 
     out: dict[int, set[str]] = {}
-    for held in store.coverage(store.imports()).values():
+    for held in store.coverage(store.imports(workspace=workspace)).values():
         for year, kinds in held.items():
             out.setdefault(int(year), set()).update(kinds)
     return {year: sorted(kinds) for year, kinds in sorted(out.items())}
 
 
-def imported_years() -> list[int]:
-    """Years present in imported data files (not the delineation)."""
-    return list(imported_coverage())
+def imported_years(workspace: str | None = None) -> list[int]:
+    """Years present in imported data files (not the delineation) and the workspace's."""
+    return list(imported_coverage(workspace))
 
 
 def imported_quarters() -> list[periods.Period]:

@@ -1,17 +1,18 @@
-"""Data and sources: what is cached and how old, refresh, import of files, key status, method."""
+"""Data and sources: what is cached and how old, refresh, import of files (into this
+session's workspace, or for a maintainer the shared data), key status, method."""
 
 from pathlib import Path
 
 import streamlit as st
 
-from ui import components, data, state
+from ui import components, data, state, uploads
 
 state.require_shell()
 METHODOLOGY = Path(__file__).resolve().parents[1] / "docs" / "methodology.md"
 
 
 def cached_files() -> None:
-    st.subheader("What is cached")
+    st.subheader("What is cached (shared by every visitor)")
     manifest = data.cache_manifest()
     if manifest.empty:
         st.info("Nothing is cached yet. Pages fetch BLS QCEW on first use (no key needed), or "
@@ -47,6 +48,20 @@ def importer() -> None:
                "Census CBP API JSON, CBP-style CSV tables (region, NAICS, establishments, "
                "employees, payroll in $1,000), and the OMB county → CBSA delineation. Each file "
                "is imported whole or not at all.")
+    shared = uploads.is_maintainer() and st.toggle(
+        "Import into the shared data for everyone", key="import_shared",
+        help="Maintainers only. Every visitor then sees these files, and a file replaces the "
+             "shared import of the same name.")
+    if shared:
+        st.warning("These files go into the shared data: every visitor will see them.",
+                   icon=":material/group:")
+    else:
+        st.info(f"Your uploads stay in this session: no other visitor sees them, and they are "
+                f"deleted {uploads.MAX_AGE} after your last upload, or sooner when the server "
+                "drops the session. Reloading the page or opening a link in a new tab starts a "
+                "new session without them. Tables and downloads made from them say “uploaded "
+                "in this session”. A county → CBSA delineation changes every visitor's metro "
+                "areas, so only a maintainer can import one.", icon=":material/lock:")
     with st.form("import_form", clear_on_submit=True):
         files = st.file_uploader("Files", accept_multiple_files=True,
                                  type=["csv", "json", "xlsx", "txt"], key="import_files")
@@ -55,16 +70,64 @@ def importer() -> None:
         submitted = st.form_submit_button("Import", icon=":material/upload:")
     if submitted and files:
         for upload in files:
-            show_report(upload.name, data.import_upload(upload.name, upload.getvalue(), year))
+            show_report(upload.name, data.import_upload(upload.name, upload.getvalue(), year,
+                                                        shared=shared), shared)
         data.clear_memory()
+    session_uploads()
+    maintainer()
 
 
-def show_report(name: str, report) -> None:
-    """One line per file; rejected lines with their reasons in a table."""
+def session_uploads() -> None:
+    listed = data.session_uploads()
+    if listed.empty:
+        return
+    st.markdown("**Your uploads in this session**")
+    components.table(listed, key="session_uploads", column_config={
+        "file": "File", "kind": "Kind", "uploaded": "Uploaded (UTC)",
+        "rows": st.column_config.NumberColumn("Rows", format="localized"),
+        "year": st.column_config.NumberColumn("Year", format="%d")})
+    if st.button("Delete my uploads now", icon=":material/delete:"):
+        uploads.discard()
+        data.clear_memory()
+        st.rerun()
+
+
+def maintainer() -> None:
+    """Sign-in for maintainers, as the server is configured (ui.uploads)."""
+    kind = uploads.sign_in_kind()
+    with st.expander("Maintainers: import into the shared data", icon=":material/shield_person:"):
+        if kind is None:
+            st.caption("No maintainer sign-in is configured on this server: its shared data "
+                       "is written by `python -m hubdata import FILE` on the server (README, "
+                       "“Running for an office”).")
+        elif kind == "login":
+            if not st.user.is_logged_in:
+                st.button("Log in", on_click=st.login, icon=":material/login:")
+            else:
+                st.text(f"Signed in as {st.user.get('email') or 'an unnamed user'}: "
+                        + ("a maintainer." if uploads.is_maintainer()
+                           else "not on this server's list of maintainers."))
+                st.button("Log out", on_click=st.logout, icon=":material/logout:")
+        elif uploads.is_maintainer():
+            st.success("Maintainer mode: “Import into the shared data for everyone” is above.",
+                       icon=":material/verified_user:")
+            st.button("Leave maintainer mode", on_click=uploads.leave)
+        else:
+            st.text_input("Maintainer token", type="password", key=uploads.TOKEN_FIELD,
+                          on_change=uploads.check_token,
+                          help="Set as [hubatlas] maintainer_token in the server's secrets.")
+            if st.session_state.get(uploads.TOKEN_OK) is False:
+                st.error("That is not the maintainer token.", icon=":material/block:")
+
+
+def show_report(name: str, report, shared: bool) -> None:
+    """One line per file, saying where it went; rejected lines with their reasons in a table."""
     if isinstance(report, str):
         st.error(f"{name}: {report}", icon=":material/error:")
     elif report.ok:
-        st.success(report.summary().replace(report.path, name), icon=":material/check_circle:")
+        where = "into the shared data for everyone" if shared else "for this session only"
+        st.success(f"{report.summary().replace(report.path, name)}; {where}",
+                   icon=":material/check_circle:")
     else:
         st.error(report.summary().replace(report.path, name), icon=":material/block:")
         components.table([{"line": line, "reason": reason}

@@ -327,7 +327,9 @@ def test_data_page_imports_an_upload_and_reports_rejected_lines(offline):
     assert_clean(at)
     assert any("ut_2021.csv: imported 26 rows" in s.value for s in at.success)
     assert any("broken_2021.csv: NOT imported" in e.value for e in at.error)
-    assert first_table(at)["rows"].tolist() == [26]
+    # into this session's uploads (tests/test_uploads_app.py), not the shared cache
+    assert at.dataframe[-1].value[["file", "rows"]].values.tolist() == [["ut_2021.csv", 26]]
+    assert any("Nothing is cached yet" in i.value for i in at.info)
 
 
 def test_census_key_is_reported_but_never_shown(offline, monkeypatch):

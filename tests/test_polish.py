@@ -46,12 +46,15 @@ def test_hub_trend_is_computed_once_per_selection(fresh_memory, monkeypatch):
 
 
 def _cache_decorators() -> dict[str, set[str]]:
-    """Function name -> keyword names of its @st.cache_data(...) decorator in ui/data.py."""
+    """Function name -> keyword names of its @st.cache_data(...) decorator in ui/data.py
+    (@per_session(...) is st.cache_data with ttl=TTL and its own keywords)."""
     tree = ast.parse(DATA_PY.read_text(encoding="utf-8"))
-    return {node.name: {k.arg for k in deco.keywords}
+    return {node.name: {k.arg for k in deco.keywords} | (
+                {"ttl"} if ast.unparse(deco.func) == "per_session" else set())
             for node in tree.body if isinstance(node, ast.FunctionDef)
             for deco in node.decorator_list
-            if isinstance(deco, ast.Call) and ast.unparse(deco.func) == "st.cache_data"}
+            if isinstance(deco, ast.Call)
+            and ast.unparse(deco.func) in ("st.cache_data", "per_session")}
 
 
 def test_every_cached_loader_has_ttl_and_max_entries():

@@ -4,6 +4,11 @@ Every number is computed in hubdata (views, hubs, ranking, table, metrics), so t
 tests produce what a page shows; this module adds the caching, the Census key from st.secrets,
 progress bars and spinners, and a few display-only helpers (labels, captions, maps).
 - st.cache_data always with ttl and max_entries; the disk cache under cache/ is hubdata's.
+- A session's uploads (ui.uploads): every loader of imported data takes `workspace`, the
+  session's upload folder, as an argument that st.cache_data keys by, and passes it down
+  to hubdata (views, dataset, store.visible_files). Pages call the loaders without one
+  (`per_session` fills in the session's own), so one session's upload is never served to
+  another, and sessions without uploads share one cache entry.
 - Per-code tables are cached once (`table`) and handed to hubdata's views as their loader;
   the views themselves are cached whole, and maps are built once per session and selection
   (`_session_figure`), so a rerun that asks for nothing new recomputes nothing.
@@ -15,7 +20,10 @@ progress bars and spinners, and a few display-only helpers (labels, captions, ma
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
+import time
 
 import pandas as pd
 import streamlit as st
@@ -27,6 +35,9 @@ from hubdata.dataset import table_provenance
 from hubdata.errors import register_secret
 from hubdata.regions import NAME_BY_FIPS
 from hubdata.table import base_label  # noqa: F401 (pages name the base through ui.data)
+from ui import uploads
+
+log = logging.getLogger("hubatlas.uploads")
 
 TTL = 3600            # in-memory copies; the disk cache keeps the data itself for a month
 SMALL = 8             # entries kept for small, rarely-changing frames (registry, geometry)
@@ -34,12 +45,43 @@ MANY = 64             # entries kept for selections (source x years x industry x
 
 SOURCES = {"qcew": "BLS QCEW (live, no key)", "cbp": "Census CBP (needs a key)",
            "import": "Imported files"}
-SOURCE_SHORT = views.SOURCE_SHORT
+
+
+class _SourceShort(dict):
+    """views.SOURCE_SHORT; imported data is named with this session's uploads when it has
+    any, so every caption, chart and slide made from them says so."""
+
+    def __getitem__(self, source: str) -> str:
+        name = super().__getitem__(source)
+        return f"{name} and uploads in this session" if uploads.workspace_for(source) else name
+
+
+SOURCE_SHORT = _SourceShort(views.SOURCE_SHORT)
 GEO_SHORT = views.GEO_SHORT
 GEOS = {"county": "Counties", "msa": "Metro areas (MSA)", "state": "States"}
 STATE_NAMES = dict(NAME_BY_FIPS)
 METHODOLOGY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs",
                            "methodology.md")
+
+
+_SESSION = object()  # `workspace` not given: this session's
+
+
+def per_session(*, max_entries: int, show_spinner: bool | str = False, by_source: bool = True):
+    """st.cache_data for a loader with a `workspace` argument; called without one, it gets
+    this session's upload folder (for imported data only, when `by_source`)."""
+    def wrap(func):
+        cached = st.cache_data(ttl=TTL, max_entries=max_entries,
+                               show_spinner=show_spinner)(func)
+
+        @functools.wraps(func)
+        def call(*args, workspace=_SESSION, **kwargs):
+            if workspace is _SESSION:
+                source = kwargs.get("source", args[0] if args else None)
+                workspace = uploads.workspace_for(source) if by_source else uploads.workspace()
+            return cached(*args, workspace=workspace, **kwargs)
+        return call
+    return wrap
 
 
 def census_key() -> str | None:
@@ -156,9 +198,10 @@ class _Progress:
             self.slot.empty()
 
 
-@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner="Loading data…")
+@per_session(max_entries=MANY, show_spinner="Loading data…")
 def table(source: str, year: int, geo: str, naics: str, state: str | None = None,
-          base: str = "us", regions: tuple[str, ...] = (), quarter: int | None = None
+          base: str = "us", regions: tuple[str, ...] = (), quarter: int | None = None,
+          workspace: str | None = None
           ) -> tuple[pd.DataFrame, list[dict], list[str]]:
     """hubdata.views.code_table, cached: one NAICS code's download table (rows, provenance
     entries, warnings) of a year or one quarter of it; progress shown while files are
@@ -167,7 +210,7 @@ def table(source: str, year: int, geo: str, naics: str, state: str | None = None
     try:
         return views.code_table(source, int(year), geo, naics, state or None, base,
                                 tuple(regions), key=census_key() if source == "cbp" else None,
-                                progress=bar, quarter=quarter)
+                                progress=bar, quarter=quarter, workspace=workspace)
     finally:
         bar.close()
 
@@ -179,10 +222,10 @@ def registry() -> pd.DataFrame:
     return load_registry()
 
 
-@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
-def imported_years() -> list[int]:
-    """Years present in imported data files (not the delineation)."""
-    return views.imported_years()
+@per_session(max_entries=SMALL, by_source=False)
+def imported_years(workspace: str | None = None) -> list[int]:
+    """Years present in imported data files (not the delineation) and this session's."""
+    return views.imported_years(workspace)
 
 
 @st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
@@ -222,8 +265,9 @@ def source_note(source: str) -> str:
         quarters = [period_label(*p) for p in sorted(quarter_options("import"))]
         shown = [", ".join(map(str, years))] if years else []
         shown += [f"quarters {', '.join(quarters)}"] if quarters else []
-        return "Data: files imported on this server" + (f" ({'; '.join(shown)})." if shown
-                                                         else ".")
+        return ("Data: files imported on this server"
+                + (" and your uploads in this session" if uploads.workspace() else "")
+                + (f" ({'; '.join(shown)})." if shown else "."))
     where = {"qcew": "data.bls.gov (BLS QCEW open data)",
              "cbp": "api.census.gov (County Business Patterns)"}[source]
     if offline():
@@ -250,49 +294,59 @@ def industry_options() -> dict[str, str]:
 # Cached whole, too: a rerun that changes nothing (a click elsewhere on the page) then costs
 # one cache lookup per view, not one per code, year and geography plus the combining.
 
-@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
+def _table_of(workspace: str | None):
+    """The per-code loader hubdata.views calls, with the caller's workspace."""
+    return functools.partial(table, workspace=workspace)
+
+
+@per_session(max_entries=MANY)
 def selection_table(source: str, year: int, geo: str, industry: str, state: str | None = None,
-                    base: str = "us", quarter: int | None = None
-                    ) -> tuple[pd.DataFrame, list[dict], list[str]]:
+                    base: str = "us", quarter: int | None = None,
+                    workspace: str | None = None) -> tuple[pd.DataFrame, list[dict], list[str]]:
     """The table behind a view: one NAICS code (the CLI's `table`) or a theme's codes summed;
     of a year, or of one quarter of it."""
-    return views.industry_table(source, year, geo, industry, state, base, table=table,
+    return views.industry_table(source, year, geo, industry, state, base,
+                                table=_table_of(workspace), quarter=quarter)
+
+
+@per_session(max_entries=MANY)
+def growth_table(source: str, start: int, year: int, geo: str, industry: str,
+                 state: str | None = None, base: str = "us", quarter: int | None = None,
+                 workspace: str | None = None) -> tuple[pd.DataFrame, list[dict], list[str]]:
+    """The end-year table plus growth, shift-share and flags since `start` (with a quarter:
+    the same quarter of both years)."""
+    return views.growth_table(source, start, year, geo, industry, state, base,
+                              table=_table_of(workspace), quarter=quarter)
+
+
+@per_session(max_entries=MANY)
+def region_options(source: str, year: int, industry: str, quarter: int | None = None,
+                   workspace: str | None = None) -> dict[str, str]:
+    return views.region_options(source, year, industry, table=_table_of(workspace),
                                 quarter=quarter)
 
 
-@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
-def growth_table(source: str, start: int, year: int, geo: str, industry: str,
-                 state: str | None = None, base: str = "us", quarter: int | None = None
-                 ) -> tuple[pd.DataFrame, list[dict], list[str]]:
-    """The end-year table plus growth, shift-share and flags since `start` (with a quarter:
-    the same quarter of both years)."""
-    return views.growth_table(source, start, year, geo, industry, state, base, table=table,
-                              quarter=quarter)
-
-
-@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
-def region_options(source: str, year: int, industry: str, quarter: int | None = None
-                   ) -> dict[str, str]:
-    return views.region_options(source, year, industry, table=table, quarter=quarter)
-
-
-@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
+@per_session(max_entries=MANY)
 def series_rows(source: str, years: tuple, regions: tuple[str, ...], industry: str,
-                base: str = "us") -> tuple[pd.DataFrame, list[dict], list[str]]:
+                base: str = "us", workspace: str | None = None
+                ) -> tuple[pd.DataFrame, list[dict], list[str]]:
     """Years, or (year, quarter) pairs for a trend by quarter (hubdata.views.series_rows)."""
-    return views.series_rows(source, years, regions, industry, base, table=table)
+    return views.series_rows(source, years, regions, industry, base,
+                             table=_table_of(workspace))
 
 
-@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
-def reference_rows(source: str, years: tuple, industry: str, base: str = "us"
-                   ) -> pd.DataFrame:
-    return views.reference_rows(source, years, industry, base, table=table)
+@per_session(max_entries=MANY)
+def reference_rows(source: str, years: tuple, industry: str, base: str = "us",
+                   workspace: str | None = None) -> pd.DataFrame:
+    return views.reference_rows(source, years, industry, base, table=_table_of(workspace))
 
 
-@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
+@per_session(max_entries=MANY)
 def compare_rows(source: str, start: int, end: int, regions: tuple[str, ...], industry: str,
-                 base: str = "us") -> tuple[pd.DataFrame, list[dict], list[str]]:
-    return views.compare_rows(source, start, end, regions, industry, base, table=table)
+                 base: str = "us", workspace: str | None = None
+                 ) -> tuple[pd.DataFrame, list[dict], list[str]]:
+    return views.compare_rows(source, start, end, regions, industry, base,
+                              table=_table_of(workspace))
 
 
 def codes_label(industry: str, year: int, source: str) -> str:
@@ -454,20 +508,21 @@ def hubs() -> pd.DataFrame:
     return hub_views.hubs(registry(), themes(), centroids("county"))
 
 
-@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
-def hub_metrics(source: str, year: int, keys: tuple[str, ...]) -> pd.DataFrame:
+@per_session(max_entries=MANY)
+def hub_metrics(source: str, year: int, keys: tuple[str, ...], workspace: str | None = None
+                ) -> pd.DataFrame:
     """Each hub's focus industries in its anchor county (hubdata.hubs.hub_metrics)."""
     chosen = hubs().set_index("key").loc[list(keys)].reset_index()
-    return hub_views.hub_metrics(source, year, chosen, table=table)
+    return hub_views.hub_metrics(source, year, chosen, table=_table_of(workspace))
 
 
-@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
-def hub_trend(source: str, years: tuple[int, ...], key: str
+@per_session(max_entries=MANY)
+def hub_trend(source: str, years: tuple[int, ...], key: str, workspace: str | None = None
               ) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], list[str]]:
     """A hub's focus industries in its anchor county over years (hubdata.hubs.hub_trend);
     cached whole, as combining the per-code tables costs a noticeable time on every rerun."""
     hub = hubs().set_index("key").loc[key]
-    return hub_views.hub_trend(source, years, hub, table=table)
+    return hub_views.hub_trend(source, years, hub, table=_table_of(workspace))
 
 
 @st.cache_data(ttl=TTL, max_entries=MANY, show_spinner=False)
@@ -480,24 +535,51 @@ def programs_touching(county: str) -> pd.DataFrame:
 
 # --- Data page ------------------------------------------------------------------------------
 
-def import_upload(name: str, content: bytes, year: int | None = None):
-    """Import one uploaded file as the CLI would: saved under its own name in a temp folder
-    (the importer takes the year from the name and keys the cache by it). Returns the
-    ImportReport, or the error sentence when the file could not be read at all."""
+def import_upload(name: str, content: bytes, year: int | None = None, *,
+                  shared: bool = False):
+    """Import one uploaded file with the CLI's rules (saved under its own name in a temp
+    folder: the importer takes the year from the name and keys the entry by it) into this
+    session's workspace, or, for a maintainer who chose it, into the data everyone shares
+    (refused for anyone else). Returns the ImportReport, or the error sentence when the file
+    could not be imported at all."""
     import tempfile
     from pathlib import Path
 
     from hubdata.errors import HubDataError
-    from hubdata.importers import import_path
+    from hubdata.importers import DATA_KINDS, import_path
 
+    if shared and not uploads.is_maintainer():
+        return "only a maintainer can import into the shared data; nothing was imported."
     safe = Path(name).name or "upload.csv"
     with tempfile.TemporaryDirectory(prefix="hubatlas-import-") as folder:
         path = Path(folder) / safe
         path.write_bytes(content)
         try:
-            return import_path(path, year=int(year) if year else None)
-        except HubDataError as exc:
-            return exc.user_message
+            if shared:
+                report = import_path(path, year=int(year) if year else None)
+            else:
+                report = import_path(path, year=int(year) if year else None,
+                                     root=Path(uploads.open_workspace()), kinds=DATA_KINDS)
+        except HubDataError as exc:  # the page names the file: not its temp path again
+            return exc.user_message.removeprefix(f"{path}: ").replace(str(path), safe)
+    if shared and report.ok:
+        log.info("shared import of %r by a maintainer (%s)", safe, uploads.sign_in_kind())
+    return report
+
+
+def session_uploads() -> pd.DataFrame:
+    """This session's uploads, newest first: file, kind, rows, year, uploaded (UTC)."""
+    from hubdata import store
+
+    files = [f for f in store.visible_files("import:", uploads.workspace()) if f.uploaded]
+    rows = [{"file": f.meta.get("params", {}).get("file"),
+             "kind": f.meta.get("source", "").partition(":")[2], "rows": f.meta.get("rows"),
+             "year": f.meta.get("year"), "uploaded": time.strftime(
+                 "%Y-%m-%d %H:%M", time.gmtime(float(f.meta.get("fetched_at_epoch", 0)))),
+             "epoch": f.meta.get("fetched_at_epoch", 0)} for f in files]
+    frame = pd.DataFrame(rows, columns=["file", "kind", "rows", "year", "uploaded", "epoch"])
+    return frame.sort_values("epoch", ascending=False).drop(columns="epoch").reset_index(
+        drop=True)
 
 
 def drop_cached(sources: list[str]) -> int:
@@ -523,23 +605,24 @@ def fetch_national_files(years: list[int]) -> None:
             fetch_qcew_singlefile(year)
 
 
-def _national(source: str, years: tuple[int, ...]):
+def _national(source: str, years: tuple[int, ...], workspace: str | None):
     """hubdata.dataset.load_national with a progress bar (read inside the cached callers)."""
     from hubdata.dataset import load_national
 
     bar = _Progress(f"Reading {SOURCE_SHORT.get(source, source)}")
     try:
-        return load_national(source, years, progress=bar)
+        return load_national(source, years, progress=bar, workspace=workspace)
     finally:
         bar.close()
 
 
-@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner="Ranking every region and industry…")
+@per_session(max_entries=SMALL, show_spinner="Ranking every region and industry…")
 def leaderboard(source: str, start: int, end: int, geo: str, level: int, min_employment: int,
-                min_establishments: int) -> tuple[pd.DataFrame, dict, list[dict], list[str]]:
+                min_establishments: int, workspace: str | None = None
+                ) -> tuple[pd.DataFrame, dict, list[dict], list[str]]:
     """hubdata.ranking.leaderboard (what `python -m hubdata rank` prints): (eligible rows,
     best first; counts of the pairs left out by reason; provenance; notes)."""
-    obs = _national(source, (int(start), int(end)))
+    obs = _national(source, (int(start), int(end)), workspace)
     board = ranking.leaderboard(obs, source, int(start), int(end), geo, int(level),
                                 min_employment, min_establishments)
     return board.ranked, board.summary, board.provenance, board.notes
@@ -593,12 +676,12 @@ def fetch_awards(fiscal_years: list[int], layers: list[str], programs: list[str]
     return found
 
 
-@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner="Measuring every hub's focus industries…")
-def overlay_metrics(source: str, start: int, end: int) -> tuple[pd.DataFrame, list[dict],
-                                                                  list[str]]:
+@per_session(max_entries=SMALL, show_spinner="Measuring every hub's focus industries…")
+def overlay_metrics(source: str, start: int, end: int, workspace: str | None = None
+                    ) -> tuple[pd.DataFrame, list[dict], list[str]]:
     """hubdata.ranking.overlay_metrics of the registry's focus industries (and their parent
     codes) in every county, metro and state of the data, start -> end."""
-    obs = _national(source, (int(start), int(end)))
+    obs = _national(source, (int(start), int(end)), workspace)
     frame, notes = ranking.overlay_metrics(obs, source, int(start), int(end),
                                            ranking.registry_codes(registry()))
     return frame, table_provenance(obs, frame), notes
@@ -662,10 +745,11 @@ def region_names(geo: str) -> dict[str, str]:
     return regions.region_names(geo)
 
 
-@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
-def imported_coverage() -> dict[int, list[str]]:
-    """Year -> region types in the imported data files (hubdata.views.imported_coverage)."""
-    return views.imported_coverage()
+@per_session(max_entries=SMALL, by_source=False)
+def imported_coverage(workspace: str | None = None) -> dict[int, list[str]]:
+    """Year -> region types in the imported data files and this session's uploads
+    (hubdata.views.imported_coverage)."""
+    return views.imported_coverage(workspace)
 
 
 @st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
@@ -681,21 +765,22 @@ def outlines() -> dict:
 RANK_KINDS = cluster_views.RANK_KINDS
 rank_filters = cluster_views.rank_filters
 
-@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner="Building the cluster portfolio…")
-def cluster_portfolio(source: str, region: str, year: int, start: int | None, base: str = "us"):
+@per_session(max_entries=MANY, show_spinner="Building the cluster portfolio…")
+def cluster_portfolio(source: str, region: str, year: int, start: int | None, base: str = "us",
+                      workspace: str | None = None):
     """hubdata.clusters.region_portfolio (what `python -m hubdata clusters` prints), on the
     national data of the years (QCEW national files or every imported file)."""
-    obs = _national(source, tuple(int(y) for y in (start, year) if y))
+    obs = _national(source, tuple(int(y) for y in (start, year) if y), workspace)
     return cluster_views.region_portfolio(obs, region, int(year), start and int(start), base=base)
 
 
-@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner="Ranking every region and cluster…")
+@per_session(max_entries=SMALL, show_spinner="Ranking every region and cluster…")
 def emerging(source: str, start: int, end: int, geo: str, level: int, min_employment: int,
-             min_establishments: int, kind: str, traded: bool
+             min_establishments: int, kind: str, traded: bool, workspace: str | None = None
              ) -> tuple[pd.DataFrame, dict, list[dict], list[str]]:
     """hubdata.clusters.emerging: (region, traded cluster) pairs, or NAICS codes of a level
     (traded only or all), as `python -m hubdata rank` gives them."""
-    obs = _national(source, (int(start), int(end)))
+    obs = _national(source, (int(start), int(end)), workspace)
     board = cluster_views.emerging(obs, source, int(start), int(end), geo, int(level),
                               min_employment, min_establishments, kind=kind, traded=traded)
     return board.ranked, board.summary, board.provenance, board.notes
@@ -717,9 +802,9 @@ def industry_matches(text: str) -> list[tuple[str, str]]:
     return search_industries(text, limit=30)
 
 
-@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner="Looking for the hubs near this business…")
+@per_session(max_entries=MANY, show_spinner="Looking for the hubs near this business…")
 def finding(source: str, industry: str, county: str | None, zip_code: str | None, year: int,
-            start: int | None, base: str = "us"):
+            start: int | None, base: str = "us", workspace: str | None = None):
     """hubdata.finder.find (what `python -m hubdata find` prints) on the national data of the
     years (QCEW national files or every imported file)."""
     from hubdata import finder
@@ -727,18 +812,18 @@ def finding(source: str, industry: str, county: str | None, zip_code: str | None
     picked = finder.resolve_industry(industry, cluster_views.data_vintage(
         int(year), "import:cbp" if source == "import" else source))
     place = finder.resolve_place(county, zip_code)
-    obs = _national(source, tuple(int(y) for y in (start, year) if y))
+    obs = _national(source, tuple(int(y) for y in (start, year) if y), workspace)
     return finder.find(obs, source, picked, place, int(year), start and int(start), base=base,
                        registry=registry())
 
 
-@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+@per_session(max_entries=SMALL)
 def brief_data(source: str, region: str, industry: str, year: int, start: int | None,
                base: str = "us", regions: tuple[str, ...] = (),
-               industry_label: str | None = None):
+               industry_label: str | None = None, workspace: str | None = None):
     """hubdata.brief.brief_data (the numbers of a brief) on the national data of the years."""
     from hubdata import brief
 
-    obs = _national(source, tuple(int(y) for y in (start, year) if y))
+    obs = _national(source, tuple(int(y) for y in (start, year) if y), workspace)
     return brief.brief_data(obs, source, region, industry, int(year), start and int(start),
                             base=base, regions=tuple(regions), industry_label=industry_label)
