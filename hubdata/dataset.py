@@ -173,9 +173,11 @@ def _load_imports(years: list[int], codes: list[str] | None) -> Observations:
     data = store.imports()
     found = store.year_frames(data, years)
     wanted = list(found)
+    warnings = [e.message for e in cache.corrupt_entries("import:") if not e.replaced]
     if not wanted:
-        raise NoDataError(f"No imported data for {', '.join(map(str, years))}: run "
-                          "`python -m hubdata import FILE` first.", source="import")
+        raise NoDataError(" ".join([*warnings, f"No imported data for "
+                                    f"{', '.join(map(str, years))}: run `python -m hubdata "
+                                    "import FILE` first."]), source="import")
     prov = []
     for file in data.files:
         held = store.coverage(data).get(file.path, {})
@@ -191,7 +193,6 @@ def _load_imports(years: list[int], codes: list[str] | None) -> Observations:
                                     vintage=f"{kind} {year} (imported: {name})"))
     frames = [found[y].frame for y in wanted]
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    warnings = []
     dupes = sum(found[y].duplicates for y in wanted)
     if dupes:
         warnings.append(f"{dupes} cells appear in more than one imported file; "

@@ -30,6 +30,9 @@ Design
 - Quarters: a frame may carry a `quarter` column (1-4 for quarterly rows, NA for annual);
   the year frames keep it, and a quarter's table selects that quarter's rows (a new frame
   with its own per-frame context) before hubdata.table builds it, exactly as for a year.
+- Checksums: a file is verified (hubdata.cache.verify) the first time the store reads it,
+  once per file identity and process, never per query; a corrupt file is set aside by
+  hubdata.cache.set_aside, and the loaders say so (hubdata.cache.corrupt_entries).
 - Threads: Streamlit sessions are threads; one lock guards loading; readers then share the
   loaded frames, which nobody modifies in place (every table derives new frames).
 """
@@ -42,6 +45,7 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -73,6 +77,7 @@ class CacheFile:
 
 
 _FOOTERS: dict[tuple[str, int, int, int], dict | None] = {}
+_VERIFIED: dict[tuple[str, int, int, int], bool] = {}  # files whose checksum was checked
 
 
 def visible_files(prefix: str) -> list[CacheFile]:
@@ -92,8 +97,9 @@ def visible_files(prefix: str) -> list[CacheFile]:
         if meta is not None and str(meta.get("source", "")).startswith(prefix):
             out.append(CacheFile(*ident, meta))
     root = os.path.join(str(cache.cache_root()), "")
-    for gone in [i for i in _FOOTERS if i not in seen and i[0].startswith(root)]:
-        _FOOTERS.pop(gone, None)  # files replaced or removed since: forget their footers
+    for known in (_FOOTERS, _VERIFIED):  # files replaced or removed since: forget them
+        for gone in [i for i in known if i not in seen and i[0].startswith(root)]:
+            known.pop(gone, None)
     return out
 
 
@@ -138,19 +144,26 @@ def imports() -> ImportData:
 
 def _open(file: CacheFile, columns: list[str] | None = None,
           year: int | None = None) -> pd.DataFrame | None:
-    """A file's rows (of one year), through one handle: size and bytes from the same inode;
-    None if it is gone or unreadable, like hubdata.cache.read."""
+    """A file's rows (of one year), through one handle: size and bytes from the same inode,
+    verified the first time this process reads them; None if it is gone, or corrupt (then
+    set aside), like hubdata.cache.read."""
     try:
         with open(file.path, "rb") as handle:
-            table = pq.read_table(handle, columns=columns,
-                                  filters=None if year is None else [("year", "=", year)])
-        return table.to_pandas()
-    except (OSError, ValueError):
-        return None
-    except Exception as exc:  # pyarrow's own errors: an unreadable entry is skipped
-        if type(exc).__module__.startswith("pyarrow"):
+            stat = os.fstat(handle.fileno())
+            ident = (file.path, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+            problem = None if ident in _VERIFIED else cache.verify(handle)
+            if problem is None:
+                try:
+                    table = pq.read_table(handle, columns=columns, filters=None if year is None
+                                          else [("year", "=", year)])
+                    _VERIFIED[ident] = True
+                    return table.to_pandas()
+                except (ValueError, TypeError, OSError, pa.ArrowException):
+                    problem = "it cannot be read as a table"
+            cache.set_aside(Path(file.path), handle, problem)
             return None
-        raise
+    except OSError:
+        return None
 
 
 def coverage(data: ImportData) -> dict[str, dict[int, set[str]]]:
@@ -213,6 +226,7 @@ def clear() -> None:
     with _LOCK:
         _IMPORTS.clear()
         _FOOTERS.clear()
+        _VERIFIED.clear()
 
 
 
