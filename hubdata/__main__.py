@@ -148,8 +148,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             code = max(code, 1)
             continue
         print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
-        for line, reason in report.rejected:
-            print(f"  line {line}: {reason}" if line else f"  {reason}", file=sys.stderr)
+        for text in report.rejected_lines():
+            print(f"  {text}", file=sys.stderr)
         if not report.ok:
             code = max(code, 1)
     return code

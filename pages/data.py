@@ -12,6 +12,8 @@ METHODOLOGY = Path(__file__).resolve().parents[1] / "docs" / "methodology.md"
 
 def cached_files() -> None:
     st.subheader("What is cached")
+    for note in data.corrupt_cache_notes():
+        st.warning(note, icon=":material/broken_image:")
     manifest = data.cache_manifest()
     if manifest.empty:
         st.info("Nothing is cached yet. Pages fetch BLS QCEW on first use (no key needed), or "
@@ -60,15 +62,19 @@ def importer() -> None:
 
 
 def show_report(name: str, report) -> None:
-    """One line per file; rejected lines with their reasons in a table."""
+    """One line per file; the first rejected lines with their reasons in a table, and how
+    many more there are."""
     if isinstance(report, str):
         st.error(f"{name}: {report}", icon=":material/error:")
     elif report.ok:
         st.success(report.summary().replace(report.path, name), icon=":material/check_circle:")
     else:
         st.error(report.summary().replace(report.path, name), icon=":material/block:")
-        st.dataframe([{"line": line, "reason": reason} for line, reason in report.rejected[:200]],
+        st.dataframe([{"line": line, "reason": reason} for line, reason in report.rejected],
                      hide_index=True, width="stretch")
+        if report.rejected_more:
+            st.caption(f"... and {report.rejected_more:,} more rejected lines (the first "
+                       f"{len(report.rejected)} are listed).")
 
 
 def key_status() -> None:

@@ -303,3 +303,41 @@ def test_entry_written_before_checksums_still_reads(cache_dir, capsys):
     assert main(["status"]) == 0
     out = capsys.readouterr().out
     assert out.count("no checksum") == 1
+
+
+# ---- what the pages show -----------------------------------------------------------------
+
+from test_app import assert_clean, imported, offline, run, shapes  # noqa: E402,F401,F811
+
+
+def test_pages_read_a_read_only_cache(imported, monkeypatch):  # noqa: F811
+    _deny_writes_under(imported, monkeypatch)
+    at = run(source="import")
+    assert_clean(at)
+    assert not at.error
+    at = run("pages/explore.py", source="import", year="2021", naics="3361")
+    assert_clean(at)
+    assert not at.error and len(at.dataframe[0].value)
+
+
+def test_data_page_says_the_disk_is_full(offline, monkeypatch):  # noqa: F811
+    at = run("pages/data.py")
+    _disk_full(monkeypatch)
+    upload = (FIXTURES / "app_cbp_counties_2021.csv").read_bytes()
+    at.file_uploader[0].set_value([("ut_2021.csv", upload, "text/csv")])
+    at.button[0].click().run()
+    assert_clean(at)
+    assert any("disk is full: nothing was written" in e.value for e in at.error)
+
+
+def test_pages_say_an_import_was_corrupt(imported):  # noqa: F811
+    _corrupt_import_named(imported, "app_cbp_counties_2021.csv")
+    store.clear()
+    at = run("pages/explore.py", source="import", year="2021", geo="state", naics="3361")
+    assert_clean(at)
+    said = [w.value for w in at.warning]
+    assert any("corrupt" in w and "app_cbp_counties_2021.csv" in w for w in said), said
+    at.switch_page("pages/data.py").run()
+    assert_clean(at)
+    assert any("corrupt" in w.value and "app_cbp_counties_2021.csv" in w.value
+               for w in at.warning)
