@@ -5,7 +5,7 @@ SYNTHETIC DATA: a CBP-style county table (`Fips,Naics,Establishments,Employees,P
 random counts; the county codes are made up (real state prefixes, counties 001-999) and the
 NAICS codes are arbitrary 6-digit strings. No number describes any real place or industry.
 It is written to a temp folder, and each import runs in a fresh subprocess with its own
-temp cache, so the figure is that process's peak resident set (ru_maxrss), with the
+temp cache, so the figure is that process's peak resident set (VmHWM), with the
 interpreter and libraries loaded beforehand reported separately.
 
     nice .venv/bin/python bench/import_memory.py [--mb 100] [--bad]
@@ -29,15 +29,20 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+# VmHWM (this process's peak RSS, reset by exec), not ru_maxrss: Linux carries the parent's
+# RSS at fork into the child's ru_maxrss, and the parent holds the generated rows
 CHILD = r"""
-import json, resource, sys, time
+import json, re, sys, time
 import pyarrow as pa
 from hubdata import importers, cache  # loaded before the baseline
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def peak_kb():
+    with open("/proc/self/status") as status:
+        return int(re.search(r"VmHWM:\s+(\d+) kB", status.read()).group(1))
+base = peak_kb()
 start = time.perf_counter()
 report = importers.import_path(sys.argv[1])
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = peak_kb()
 print(json.dumps({"baseline_kb": base, "peak_kb": peak, "seconds": seconds, "ok": report.ok,
                   "rows": report.rows, "rejected": report.rejected_count,
                   "arrow_peak_bytes": pa.default_memory_pool().max_memory()}))

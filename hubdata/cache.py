@@ -201,7 +201,7 @@ def _read_footer(path: Path) -> dict[bytes, bytes] | None:
     """A cache file's footer key-values (reads the footer only)."""
     try:
         with open(path, "rb") as handle:
-            return pq.read_schema(handle).metadata or {}
+            return pq.read_metadata(handle).metadata or {}
     except (OSError, ValueError, pa.ArrowException):
         return None
 
@@ -270,12 +270,15 @@ def set_aside(path: Path, handle, reason: str, *, locked: bool = False) -> Path 
                 n += 1
                 target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
             os.replace(path, target)
-        except OSError as exc:
-            log.warning("corrupt cache file %s (%s) could not be set aside: %s", path, reason,
-                        exc)
+        except OSError as exc:  # a read-only cache: listed as corrupt where it is
+            log.info("corrupt cache file %s (%s) could not be set aside: %s", path, reason, exc)
+            _NOT_MOVED[str(path)] = path
             return None
-    log.warning("corrupt cache file %s (%s) set aside as %s", path, reason, target.name)
+    log.info("corrupt cache file %s (%s) set aside as %s", path, reason, target.name)
     return target
+
+
+_NOT_MOVED: dict[str, Path] = {}  # corrupt files this process could not rename
 
 
 def age_text(seconds: float) -> str:
@@ -433,15 +436,16 @@ class CorruptEntry:
 
 
 def corrupt_entries(source_prefix: str = "") -> list[CorruptEntry]:
-    """Every set-aside corrupt file whose source starts with source_prefix, oldest first."""
+    """Every corrupt file whose source starts with source_prefix: those set aside, oldest
+    first, then those this process found but could not rename (a read-only cache)."""
     out = []
-    for path in sorted(cache_root().glob("*/*.parquet.corrupt-*")):
+    for path in [*sorted(cache_root().glob("*/*.parquet.corrupt-*")), *_NOT_MOVED.values()]:
         meta = _read_meta(path) or {}
         source = str(meta.get("source") or path.parent.name)
         if source.startswith(source_prefix):
             original = path.with_name(path.name.split(".corrupt-")[0])
             out.append(CorruptEntry(path, source, (meta.get("params") or {}).get("file"),
-                                    original.exists()))
+                                    path != original and original.exists()))
     return out
 
 

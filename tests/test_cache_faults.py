@@ -69,16 +69,25 @@ def _reads_and_refuses_writes(cache_dir: Path, capsys) -> None:
 
 
 def _deny_writes_under(root: Path, monkeypatch) -> None:
-    """What a read-only folder does to a process that is not root: os.open for writing
-    (file locks, temp files) fails with EACCES under root."""
-    real_open = os.open
+    """What a read-only folder does to a process that is not root: opening for writing
+    (file locks, temp files), renaming and deleting fail with EACCES under root."""
+    real_open, real_replace = os.open, os.replace
 
-    def guarded(path, flags, *args, **kwargs):
-        if str(path).startswith(str(root)) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+    def refuse(path):
+        if str(path).startswith(str(root)):
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    def guarded_open(path, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            refuse(path)
         return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(os, "open", guarded)
+    def guarded_replace(source, target, **kwargs):
+        refuse(source)
+        return real_replace(source, target, **kwargs)
+
+    monkeypatch.setattr(os, "open", guarded_open)
+    monkeypatch.setattr(os, "replace", guarded_replace)
 
 
 def test_read_only_cache_serves_reads_simulated(cache_dir, monkeypatch, capsys):
@@ -269,10 +278,23 @@ def test_only_import_corrupt_is_no_data_that_names_the_file(cache_dir, capsys):
     assert main(["import", str(IMPORT)]) == 0
     store.clear()
     _corrupt_import(cache_dir)
-    with pytest.raises(NoDataError, match="corrupt"):
-        load_observations("import", [2021], ["5221"], "county")
     assert main(TABLE) == 1
     _one_line(capsys.readouterr().err, "corrupt", IMPORT.name)
+    with pytest.raises(NoDataError, match="corrupt"):
+        load_observations("import", [2021], ["5221"], "county")
+
+
+def test_corrupt_file_in_a_read_only_cache_is_still_said(cache_dir, monkeypatch, capsys):
+    assert main(["import", str(IMPORT)]) == 0
+    store.clear()
+    path = _corrupt_import(cache_dir)
+    _deny_writes_under(cache_dir, monkeypatch)
+    monkeypatch.setattr(cache, "_NOT_MOVED", {})
+    with pytest.raises(NoDataError, match=f"corrupt.*{IMPORT.name}"):
+        load_observations("import", [2021], ["5221"], "county")
+    assert path.exists()  # left where it is: the folder cannot be written
+    assert main(["status"]) == 0
+    assert f"corrupt: {path}" in capsys.readouterr().out
 
 
 def test_store_verifies_once_per_file(cache_dir, monkeypatch):
@@ -293,7 +315,11 @@ def test_store_verifies_once_per_file(cache_dir, monkeypatch):
 
 def test_entry_written_before_checksums_still_reads(cache_dir, capsys):
     cache.write("test", PARAMS, obs(3, 5.0))
-    path = _entry(cache_dir)
+    cache.write("test", {"other": 1}, obs(2, 5.0))
+    assert main(["status"]) == 0
+    assert "checksum" not in capsys.readouterr().out
+    (path,) = [p for p in cache_dir.glob("test/*.parquet")
+               if cache._read_meta(p)["params"] == PARAMS]
     table = pq.read_table(path)
     footer = {k: v for k, v in table.schema.metadata.items() if k == cache.META_KEY or
               not k.startswith(b"hubdata")}
@@ -302,7 +328,8 @@ def test_entry_written_before_checksums_still_reads(cache_dir, capsys):
     pd.testing.assert_frame_equal(hit.frame, obs(3, 5.0))
     assert main(["status"]) == 0
     out = capsys.readouterr().out
-    assert out.count("no checksum") == 1
+    assert out.count("no checksum") == 1 and "1 of them were written before" in out
+    assert cache.manifest()["checksum"].tolist().count(False) == 1
 
 
 # ---- what the pages show -----------------------------------------------------------------
