@@ -465,7 +465,14 @@ def clear(source: str | None = None) -> int:
     removed = 0
     for path, meta in _all_entries():
         if source is None or meta.get("source") == source:
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:
+                if exc.errno not in _READ_ONLY:
+                    raise
+                raise CacheError(f"The cache folder {path.parent} is read-only: {removed} "
+                                 "cached files were removed; make it writable or set "
+                                 "HUBDATA_CACHE_DIR to a writable folder.") from None
             removed += 1
     return removed
 

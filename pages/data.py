@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import data, state
+from ui import components, data, state
 
 state.require_shell()
 METHODOLOGY = Path(__file__).resolve().parents[1] / "docs" / "methodology.md"
@@ -38,9 +38,11 @@ def cached_files() -> None:
     if live and right.button("Refetch live sources now", icon=":material/cloud_download:",
                              help="Drop cached " + ", ".join(live) + " files; pages fetch "
                                   "them again on next use.", disabled=data.offline()):
-        removed = data.drop_cached(live)
-        st.toast(f"Removed {removed} cached files; pages fetch them again when opened.")
-        st.rerun()
+        removed = components.attempt(data.drop_cached, live, context="fresh copies",
+                                     key="refetch")
+        if removed is not None:
+            st.toast(f"Removed {removed} cached files; pages fetch them again when opened.")
+            st.rerun()
 
 
 def importer() -> None:

@@ -65,13 +65,15 @@ def _reads_and_refuses_writes(cache_dir: Path, capsys) -> None:
     _one_line(capsys.readouterr().err, "read-only")
     fetched = cache.get_or_fetch("test", PARAMS, lambda: (obs(2), "https://x.test/a"))
     assert len(fetched.frame) == 2 and "read-only" in fetched.warning  # served, not stored
+    with pytest.raises(CacheError, match="read-only: 0 cached files were removed"):
+        cache.clear("qcew")
     assert _files(cache_dir) == before
 
 
 def _deny_writes_under(root: Path, monkeypatch) -> None:
     """What a read-only folder does to a process that is not root: opening for writing
     (file locks, temp files), renaming and deleting fail with EACCES under root."""
-    real_open, real_replace = os.open, os.replace
+    real_open, real_replace, real_unlink = os.open, os.replace, os.unlink
 
     def refuse(path):
         if str(path).startswith(str(root)):
@@ -86,8 +88,13 @@ def _deny_writes_under(root: Path, monkeypatch) -> None:
         refuse(source)
         return real_replace(source, target, **kwargs)
 
+    def guarded_unlink(path, **kwargs):
+        refuse(path)
+        return real_unlink(path, **kwargs)
+
     monkeypatch.setattr(os, "open", guarded_open)
     monkeypatch.setattr(os, "replace", guarded_replace)
+    monkeypatch.setattr(os, "unlink", guarded_unlink)
 
 
 def test_read_only_cache_serves_reads_simulated(cache_dir, monkeypatch, capsys):
@@ -368,3 +375,14 @@ def test_pages_say_an_import_was_corrupt(imported):  # noqa: F811
     assert_clean(at)
     assert any("corrupt" in w.value and "app_cbp_counties_2021.csv" in w.value
                for w in at.warning)
+
+
+def test_data_page_refetch_on_a_read_only_cache_says_why(offline, monkeypatch):  # noqa: F811
+    monkeypatch.delenv("HUBDATA_OFFLINE")
+    cache.write("qcew", {"slice": "industry", "year": 2022, "code": "5221"}, obs(2))
+    at = run("pages/data.py")
+    _deny_writes_under(offline, monkeypatch)
+    next(b for b in at.button if b.label == "Refetch live sources now").click().run()
+    assert_clean(at)
+    assert any("read-only: 0 cached files were removed" in e.value for e in at.error)
+    assert cache.read("qcew", {"slice": "industry", "year": 2022, "code": "5221"})
