@@ -386,3 +386,25 @@ def test_data_page_refetch_on_a_read_only_cache_says_why(offline, monkeypatch): 
     assert_clean(at)
     assert any("read-only: 0 cached files were removed" in e.value for e in at.error)
     assert cache.read("qcew", {"slice": "industry", "year": 2022, "code": "5221"})
+
+
+def test_bit_flips_in_an_import_are_detected_by_the_store(cache_dir):
+    assert main(["import", str(IMPORT)]) == 0
+    (path,) = cache_dir.glob("import_cbp_csv/*.parquet")
+    good = path.read_bytes()
+    store.clear()
+    expected = load_observations("import", [2021], ["5221"], "county").frame
+    start, end = _data_region(path)
+    rng = random.Random(7)
+    for _ in range(50):
+        raw = bytearray(good)
+        raw[rng.randrange(start, end)] ^= 1 << rng.randrange(8)
+        path.write_bytes(bytes(raw))
+        with pytest.raises(NoDataError, match="corrupt"):
+            load_observations("import", [2021], ["5221"], "county")
+        for aside in _set_aside(cache_dir):
+            aside.unlink()
+        path.write_bytes(good)
+        again = load_observations("import", [2021], ["5221"], "county")
+        pd.testing.assert_frame_equal(again.frame, expected)
+        assert not again.warnings
