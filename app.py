@@ -8,13 +8,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import data, state
+from ui import components, data, state
 
 st.set_page_config(page_title="Hub Atlas", page_icon=":material/hub:", layout="wide")
 
 PAGES = [  # (file, title, icon)
     ("pages/home.py", "Hub map", ":material/map:"),
+    ("pages/finder.py", "Hub finder", ":material/storefront:"),
     ("pages/explore.py", "Explore an industry", ":material/travel_explore:"),
+    ("pages/clusters.py", "Cluster portfolio", ":material/workspaces:"),
     ("pages/trends.py", "Trends", ":material/show_chart:"),
     ("pages/compare.py", "Compare regions", ":material/compare_arrows:"),
     ("pages/emerging.py", "Emerging hubs", ":material/trending_up:"),
@@ -35,12 +37,41 @@ def default_year(source: str) -> int:
         return max(counties, default=years[0])
     return years[0]
 
+def opening_source() -> str:
+    """The source a new session opens on; when it is not BLS QCEW, the reason is kept to be
+    said once at the top."""
+    source, why = data.default_source()
+    if why:
+        st.session_state["_opened_on"] = f"Opened on your imported files: {why}."
+    return source
+
+
+def source_notice(slot, source: str) -> None:
+    """Once at the top of the page: a live source that cannot be reached, with a way to the
+    imported files and a new try."""
+    why = data.unreachable(source)
+    if not why:
+        return
+    with slot.container():
+        st.warning(f"{data.SOURCE_SHORT[source]} cannot be reached from this server ({why}). "
+                   "Pages show what is cached; use your imported files, or import files on the "
+                   "Data page.", icon=":material/cloud_off:")
+        with st.container(horizontal=True):
+            if data.imported_years():
+                components.source_button("import", "Use imported files", key="use_imports")
+            if not data.offline() and st.button(f"Try {data.SOURCE_SHORT[source]} again",
+                                                icon=":material/refresh:", key="try_source_again"):
+                data.try_again(source)
+                st.rerun()
+
+
 page = st.navigation([st.Page(path, title=title, icon=icon, default=(path == PAGES[0][0]))
                       for path, title, icon in PAGES if (ROOT / path).exists()])
 state.begin()
 notice = st.empty()
+offline_notice = st.empty()
 
-SOURCE = state.Param("source", state.choice(data.SOURCES), data.default_source())
+SOURCE = state.Param("source", state.choice(data.SOURCES), opening_source)
 state.bind([SOURCE])
 with st.sidebar:
     st.radio("Data source", list(data.SOURCES), key="source", format_func=data.SOURCES.get,
@@ -49,9 +80,10 @@ with st.sidebar:
                   "loaded on the Data page or with `python -m hubdata import`.")
     source = st.session_state["source"]
     years = data.year_options(source)
-    YEAR = state.Param("year", state.year_parser(min(years), max(years)), default_year(source))
+    YEAR = state.Param("year", state.year_parser(min(years), max(years)),
+                       lambda: default_year(source))
     state.bind([YEAR])
-    state.keep_valid("year", years)
+    state.keep_valid("year", years, default_year(source))  # e.g. after a change of source
     st.selectbox("Year", years, key="year", help="Annual averages (QCEW) or mid-March "
                  "employment (CBP) of this year.")
     if source == "cbp" and not data.has_census_key():
@@ -62,9 +94,12 @@ with st.sidebar:
         st.info("No imported files yet: add some on the Data page.", icon=":material/upload:")
     st.caption(data.source_note(source))
 
+if st.session_state.get("_opened_on"):
+    offline_notice.info(st.session_state.pop("_opened_on"), icon=":material/cloud_off:")
 st.session_state["_shell_running"] = True  # pages check it: see state.require_shell
 try:
     page.run()
     state.finish(notice)
+    source_notice(offline_notice, st.session_state["source"])  # known now if a page failed
 finally:
     st.session_state["_shell_running"] = False

@@ -1,5 +1,5 @@
-"""Command line: python -m hubdata status | fetch | import | table | rank (+ programs
-subcommands).
+"""Command line: python -m hubdata status | fetch | import | table | rank | clusters |
+compare-sources (+ programs subcommands).
 
 Exit codes: 0 success, 2 usage or configuration error, 1 data or source error. Every expected
 failure is one line on stderr, without a traceback. Each subcommand sets `func(args) -> int`;
@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 from hubdata import cache, programs_cli
-from hubdata.dataset import LATEST_YEAR
 from hubdata.errors import ConfigError, HubDataError
 from hubdata.metrics import DEFAULT_MIN_EMPLOYMENT, DEFAULT_MIN_ESTABLISHMENTS
 
@@ -116,6 +115,17 @@ def cmd_fetch_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fetch_concordance(args: argparse.Namespace) -> int:
+    from hubdata.sources.concordance import URLS, fetch_concordance
+
+    for pair in URLS:
+        hit = fetch_concordance(*pair, refresh=args.refresh)
+        _warn([hit.warning] if hit.warning else [])
+        print(f"cached the NAICS {pair[0]}->{pair[1]} concordance: {len(hit.frame):,} code pairs "
+              f"({hit.meta.get('url')})")
+    return 0
+
+
 def cmd_fetch_delineation(args: argparse.Namespace) -> int:
     from hubdata.sources.delineation import fetch_delineation
 
@@ -191,10 +201,16 @@ def _write(data: bytes, output: str | None, rows: int) -> None:
 def _year(args: argparse.Namespace) -> int:
     if args.format == "xlsx" and not args.output:
         raise ConfigError("--format xlsx writes a binary file: give -o FILE.xlsx.")
-    year = args.year or LATEST_YEAR.get(args.source)
-    if year is None:
+    if args.year:
+        return int(args.year)
+    if args.source not in ("qcew", "cbp"):
         raise ConfigError("Give --year for imported data.")
-    return int(year)
+    from hubdata.discovery import latest
+
+    newest = latest(args.source)
+    if newest.basis != "published":
+        print(f"note: {newest.note}", file=sys.stderr)
+    return newest.year
 
 
 def cmd_table(args: argparse.Namespace) -> int:
@@ -203,6 +219,7 @@ def cmd_table(args: argparse.Namespace) -> int:
     from hubdata import views
 
     year = _year(args)
+    args.naics = _industry(args)
     bar = _Bar("load")
 
     def loader(*selection):  # hubdata.views' per-code loader, with the progress bar
@@ -233,6 +250,8 @@ def cmd_table(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     _warn(warnings)
+    if args.sort:
+        table = views.ranked(table, args.sort)
     if args.regions:
         filters = {"source": args.source, "start": args.start, "year": year,
                    "naics": args.naics, "regions": ";".join(tokens), "base": args.base}
@@ -241,15 +260,25 @@ def cmd_table(args: argparse.Namespace) -> int:
         data = file_bytes(table, about, args.format)
     else:
         selection = {"source": args.source, "year": year, "geo": args.geo, "naics": args.naics,
-                     "state": args.state, "base": args.base}
+                     "state": args.state, "base": args.base, "sort": args.sort}
         data = table_bytes(table, provenance, args.format, selection)
     _write(data, args.output, len(table))
     return 0
 
 
+def _industry(args: argparse.Namespace) -> str:
+    """--naics, or --cluster as 'cluster:<code>' (argparse allows one of the two)."""
+    if args.cluster:
+        from hubdata.clusters import PREFIX, cluster_code
+
+        return PREFIX + cluster_code(args.cluster)
+    return args.naics
+
+
 def cmd_rank(args: argparse.Namespace) -> int:
-    """The Emerging hubs page's ranking (hubdata.ranking.leaderboard), as its download."""
-    from hubdata import ranking, views
+    """The Emerging hubs page's ranking (hubdata.clusters.emerging: NAICS codes by default
+    here, (region, traded cluster) pairs with --clusters), as its download."""
+    from hubdata import clusters, ranking, views
     from hubdata.dataset import load_national
 
     year = _year(args)
@@ -259,8 +288,10 @@ def cmd_rank(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     _warn(obs.warnings)
-    board = ranking.leaderboard(obs, args.source, args.start, year, args.geo, args.level,
-                                args.min_employment, args.min_establishments)
+    kind = "clusters" if args.clusters or args.cluster else "naics"
+    board = clusters.emerging(obs, args.source, args.start, year, args.geo, args.level,
+                              args.min_employment, args.min_establishments, kind=kind,
+                              cluster=args.cluster, traded=args.traded_only)
     for note in board.notes:
         print(f"note: {note}", file=sys.stderr)
     summary = board.summary
@@ -270,8 +301,129 @@ def cmd_rank(args: argparse.Namespace) -> int:
     table = ranking.rank_table(board.ranked, args.find, args.top)
     filters = ranking.rank_filters(args.source, args.start, year, args.geo, args.level,
                                    args.min_employment, args.min_establishments, args.find)
+    filters.update(clusters.rank_filters(kind, args.cluster, args.traded_only))
     about = views.about(table, board.provenance, filters, title=ranking.RANK_TITLE)
     _write(file_bytes(table, about, args.format), args.output, len(table))
+    return 0
+
+
+# ---- clusters ----------------------------------------------------------------------------
+
+def _national_data(args: argparse.Namespace, year: int):
+    """(start year, national observations) of a command with _add_national_options: --start,
+    else the pages' default (five years back, or the earliest earlier year; 0 = none)."""
+    from hubdata import clusters, views
+    from hubdata.dataset import load_national
+
+    available = views.imported_years() if args.source == "import" else range(2001, year + 1)
+    start = None if args.start == 0 else args.start or clusters.default_start(available, year)
+    bar = _Bar("load")
+    try:
+        obs = load_national(args.source, [y for y in (start, year) if y], progress=bar)
+    finally:
+        bar.close()
+    _warn(obs.warnings)
+    return start, obs
+
+
+def cmd_clusters(args: argparse.Namespace) -> int:
+    """A region's traded-cluster portfolio (hubdata.clusters.region_portfolio), the file the
+    Cluster portfolio page downloads for the same region, years and base."""
+    from hubdata import clusters, views
+
+    if args.list:
+        table = clusters.cluster_list()
+        _write(table.to_csv(index=False, lineterminator="\n").encode("utf-8"), args.output,
+               len(table))
+        return 0
+    if not args.region:
+        raise ConfigError("Give --region, e.g. county:49057, msa:36260, state:49 or "
+                          "'custom:Wasatch Front:49011,49035,49057' (or --list).")
+    region = views.parse_region_tokens(args.region)
+    if len(region) != 1:
+        raise ConfigError("--region takes one region.")
+    year = _year(args)
+    start, obs = _national_data(args, year)
+    portfolio = clusters.region_portfolio(obs, region[0], year, start, base=args.base)
+    for note in portfolio.notes:
+        print(f"note: {note}", file=sys.stderr)
+    table = clusters.portfolio_file_table(portfolio, args.table)
+    about = clusters.portfolio_about(portfolio, args.source, args.base, args.table)
+    _write(file_bytes(table, about, args.format), args.output, len(table))
+    return 0
+
+
+# ---- compare-sources ---------------------------------------------------------------------
+
+def cmd_compare_sources(args: argparse.Namespace) -> int:
+    """BLS QCEW and Census CBP side by side for one cell (hubdata.compare), with why they
+    differ: a readable table (default), or the table as CSV/XLSX/JSON with the notes."""
+    from hubdata.compare import compare_sources, region_label
+
+    if args.format == "xlsx" and not args.output:
+        raise ConfigError("--format xlsx writes a binary file: give -o FILE.xlsx.")
+    result = compare_sources(args.region, args.naics, args.year)
+    where = region_label(result.region)
+    about = [("title", "Hub Atlas: BLS QCEW and Census CBP side by side"),
+             ("region", where), ("industry", f"NAICS {result.naics}"),
+             ("year", str(result.year)), ("ownership", "private"),
+             *[("source", p.get("url") or p.get("file") or p.get("label"))
+               for p in result.provenance], *[("note", n) for n in result.notes]]
+    if args.format != "text":
+        _write(file_bytes(result.table, about, args.format), args.output, len(result.table))
+        return 0
+    shown = result.table.set_index("measure")[["qcew", "cbp", "cbp_minus_qcew",
+                                                "cbp_vs_qcew_pct"]]
+    lines = [f"{where}, NAICS {result.naics}, {result.year} (private)",
+             shown.to_string(float_format=lambda v: f"{v:,.1f}", na_rep="-"), "",
+             "What each measures:"]
+    lines += [f"  {r.measure}: QCEW {r.qcew_measures}; CBP {r.cbp_measures}"
+              for r in result.table.itertuples()]
+    lines += ["", "Why they differ:", *[f"- {n}" for n in result.notes], "",
+              "Sources:", *[f"- {v}" for k, v in about if k == "source"]]
+    text = "\n".join(lines) + "\n"
+    if args.output:
+        _write(text.encode("utf-8"), args.output, len(result.table))
+    else:
+        print(text, end="")
+    return 0
+
+
+# ---- find --------------------------------------------------------------------------------
+
+def cmd_find(args: argparse.Namespace) -> int:
+    """The hub finder's answer (hubdata.finder) for a business: plain text, the figures as
+    CSV/XLSX (the page's downloads), or the one-page PDF."""
+    from hubdata import clusters, finder, views
+
+    if args.format in ("xlsx", "pdf") and not args.output:
+        raise ConfigError(f"--format {args.format} writes a binary file: give -o FILE.{args.format}.")
+    place = finder.resolve_place(args.county, args.zip)
+    if args.year:
+        year = int(args.year)
+    elif args.source == "import":
+        years = [y for y, kinds in views.imported_coverage().items() if "county" in kinds]
+        if not years:
+            raise ConfigError("No imported county data: run `python -m hubdata import FILE`.")
+        year = max(years)
+    else:
+        year = _year(args)
+    industry = finder.resolve_industry(args.industry, clusters.data_vintage(
+        year, "import:cbp" if args.source == "import" else args.source))
+    if industry.matches:
+        print(f"note: {args.industry!r} also matches " + "; ".join(
+            f"{c} {t}" for c, t in industry.matches[:5]) + " (give the code to choose)",
+            file=sys.stderr)
+    start, obs = _national_data(args, year)
+    found = finder.find(obs, args.source, industry, place, year, start, base=args.base)
+    if args.format == "text":
+        _write(finder.finding_text(found).encode("utf-8"), args.output, len(found.answers))
+        return 0
+    if args.format == "pdf":
+        _write(finder.finding_pdf(found), args.output, len(found.answers))
+        return 0
+    _write(file_bytes(found.figures, finder.finding_about(found), args.format), args.output,
+           len(found.figures))
     return 0
 
 
@@ -282,6 +434,18 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--state", default=None, help="narrow to one state: postal code or FIPS")
     p.add_argument("--base", default="us",
                    help="base area for location quotients: us | state:SS | cbsa:NNNNN")
+
+
+def _add_national_options(p: argparse.ArgumentParser, year_help: str, what: str) -> None:
+    """--year, --start, --base and --source of the commands that read national data."""
+    p.add_argument("--year", type=int, default=None, help=year_help)
+    p.add_argument("--start", type=int, default=None,
+                   help=f"{what} since this year (default: five years back, or the earliest "
+                        f"earlier year of the data, as the page; 0 = no {what})")
+    p.add_argument("--base", default="us",
+                   help="base area for location quotients: us | state:SS | cbsa:NNNNN")
+    p.add_argument("--source", choices=("qcew", "import"), default="qcew",
+                   help="data source (default qcew; import = files loaded with import)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -305,6 +469,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="NAICS code(s), comma-separated, e.g. 3399,5221")
         _add_data_options(p)
         p.set_defaults(func=cmd_fetch_data, source=source)
+    conc = fetch_sub.add_parser("concordance", help="Census NAICS concordances 2012->2017->2022",
+                                description="Download the Census NAICS 2012->2017 and "
+                                            "2017->2022 concordances (cached for good): they "
+                                            "bridge the cluster definitions to current codes.")
+    conc.add_argument("--refresh", action="store_true", help="download again")
+    conc.set_defaults(func=cmd_fetch_concordance)
     delin = fetch_sub.add_parser("delineation", help="OMB county -> metro delineation (Census)",
                                  description="Download the Census list1 delineation file.")
     delin.add_argument("--vintage", type=int, default=2023, help="delineation year (2023)")
@@ -325,11 +495,16 @@ def build_parser() -> argparse.ArgumentParser:
                                        "employment, establishments, payroll, totals, location "
                                        "quotients, suppression flags, source and vintage.")
     table.add_argument("--year", type=int, default=None,
-                       help=f"data year (default: latest, QCEW {LATEST_YEAR['qcew']}, "
-                            f"CBP {LATEST_YEAR['cbp']})")
-    table.add_argument("--naics", required=True,
+                       help="data year (default: the newest published year, found at run "
+                            "time: hubdata.discovery)")
+    pick = table.add_mutually_exclusive_group(required=True)
+    pick.add_argument("--naics", default=None,
                        help="a NAICS code (5221, 31-33), a hub theme (theme:sporting_goods: its "
-                            "codes summed per region) or a code list (codes:339920+423910)")
+                            "codes summed per region), a code list (codes:339920+423910) or a "
+                            "cluster (cluster:41)")
+    pick.add_argument("--cluster", default=None,
+                      help="instead of --naics, a benchmark cluster: its code or key (41, "
+                           "recreational_and_small_electric_goods); its member codes summed")
     table.add_argument("--regions", default=None,
                        help="instead of every region at --geo, these regions, ';'-separated: "
                             "county:49057, msa:36260, state:49, or a custom region "
@@ -344,6 +519,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"emerging score: establishments needed in the start year "
                             f"({DEFAULT_MIN_ESTABLISHMENTS:.0f})")
     _add_data_options(table)
+    table.add_argument("--sort", default=None, metavar="COLUMN",
+                       help="rows by COLUMN, largest first, blank values last (the Explore "
+                            "page's order: --sort lq_employment); default: by region code")
     table.add_argument("--source", choices=("qcew", "cbp", "import"), default="qcew",
                        help="data source (default qcew; import = files loaded with import)")
     table.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv")
@@ -359,7 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "cached); import uses every imported file.")
     rank.add_argument("--start", type=int, required=True, help="start year")
     rank.add_argument("--year", type=int, default=None,
-                      help=f"end year (default: latest, QCEW {LATEST_YEAR['qcew']})")
+                      help="end year (default: the newest published year, found at run time)")
     rank.add_argument("--geo", choices=("county", "msa", "state"), default="county",
                       help="geography (default county)")
     rank.add_argument("--level", type=int, choices=range(2, 7), default=6, metavar="2..6",
@@ -371,6 +549,13 @@ def build_parser() -> argparse.ArgumentParser:
                            f"({DEFAULT_MIN_ESTABLISHMENTS:.0f})")
     rank.add_argument("--source", choices=("qcew", "import"), default="qcew",
                       help="data source (default qcew; import = files loaded with import)")
+    rank.add_argument("--clusters", action="store_true",
+                      help="rank (region, traded cluster) pairs instead of NAICS codes (the "
+                           "Emerging hubs page's default)")
+    rank.add_argument("--cluster", default=None,
+                      help="rank the regions of one cluster (code or key, e.g. 41)")
+    rank.add_argument("--traded-only", action="store_true",
+                      help="NAICS codes: only codes in traded clusters, re-scored among them")
     rank.add_argument("--find", default="",
                       help="only rows matching these words or code starts (the page's filter)")
     rank.add_argument("--top", type=int, default=None, help="only the first N rows")
@@ -378,14 +563,72 @@ def build_parser() -> argparse.ArgumentParser:
     rank.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
     rank.set_defaults(func=cmd_rank)
 
+    clus = sub.add_parser("clusters", help="a region's traded-cluster portfolio",
+                          description="Every traded benchmark cluster of one region: employment, "
+                                      "LQ, national rank, strong flags, growth since START, pay, "
+                                      "withheld member codes; the summary (traded share, traded "
+                                      "vs local pay) in the provenance block. The file the "
+                                      "Cluster portfolio page downloads. Uses the national data "
+                                      "(QCEW national files, or every imported file).")
+    clus.add_argument("--region", default=None,
+                      help="county:49057, msa:36260, state:49 or 'custom:Name:49011,49057'")
+    _add_national_options(clus, "data year (default: the newest published year, found at run "
+                                "time)", "growth")
+    clus.add_argument("--table", choices=("portfolio", "related", "local"), default="portfolio",
+                      help="the traded clusters (default), related clusters to grow into, or "
+                           "the local clusters")
+    clus.add_argument("--list", action="store_true", help="list the benchmark clusters")
+    clus.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv")
+    clus.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
+    clus.set_defaults(func=cmd_clusters)
+
+    compare = sub.add_parser(
+        "compare-sources", help="BLS QCEW and Census CBP side by side for one cell",
+        description="Employment, establishments, payroll and average pay of one region, "
+                    "industry and year from both BLS QCEW and Census CBP, with why they "
+                    "differ. CBP needs CENSUS_API_KEY (or an imported CBP file of the cell).")
+    compare.add_argument("--region", required=True,
+                         help="county:49057, msa:36260, state:UT (or state:49) or us")
+    compare.add_argument("--naics", required=True, help="one NAICS code, e.g. 339920")
+    compare.add_argument("--year", type=int, required=True, help="data year")
+    compare.add_argument("--format", choices=("text", "csv", "xlsx", "json"), default="text")
+    compare.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
+    compare.set_defaults(func=cmd_compare_sources)
+
+    find = sub.add_parser(
+        "find", help="is a business in a hub? (the Hub finder page)",
+        description="For a business's industry and county (or ZIP code): is the county and its "
+                    "metro a hub for the industry and its benchmark cluster; if not, the "
+                    "nearest hubs; related clusters it is strong in; federal programs and "
+                    "designated hubs to talk to; peer businesses nearby; next steps. Uses the "
+                    "national data (QCEW national files, or every imported file).")
+    find.add_argument("--industry", required=True,
+                      help="words ('sporting goods manufacturing') or a NAICS code of any level")
+    where = find.add_mutually_exclusive_group(required=True)
+    where.add_argument("--county", help="a county name ('Weber County, UT') or 5-digit FIPS")
+    where.add_argument("--zip", help="a 5-digit ZIP code (its main county, from the zipcodes "
+                                     "package)")
+    _add_national_options(find, "data year (default: the newest year with county rows)",
+                          "trend")
+    find.add_argument("--format", choices=("text", "csv", "xlsx", "pdf"), default="text",
+                      help="text (default), every number used as CSV/XLSX, or the one-page PDF")
+    find.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
+    find.set_defaults(func=cmd_find)
+
     programs_cli.add_subcommands(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    return guarded(lambda: args.func(args))
+
+
+def guarded(call) -> int:
+    """Run a command (call() -> exit code): a hubdata error becomes one stderr line and exit
+    2 (usage, configuration) or 1 (data, source); also for `python -m ui.brief`."""
     try:
-        return args.func(args)
+        return call()
     except ConfigError as exc:
         print(f"error: {exc.user_message}", file=sys.stderr)
         return 2

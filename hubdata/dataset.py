@@ -3,13 +3,8 @@
 `load_observations` returns the rows at the requested geography, the rows a base area needs,
 and the all-industry totals, plus one provenance entry per file or request it used. A state
 narrows QCEW rows and CBP requests; imported rows are all kept (a base area or a metro may be
-built from counties outside the state), and build_table narrows them.
-
-LATEST_YEAR: the newest year each source has published for certain.
-- QCEW: 2024. BLS publishes a year's annual averages in September of the next year, so 2025
-  should be out since September 2026; it stays 2024 here until someone has seen
-  https://data.bls.gov/cew/data/api/2025/a/industry/10.csv answer. --year 2025 works already.
-- CBP: 2023 (the API's newest year, NAICS2022 codes; released in 2025).
+built from counties outside the state), and build_table narrows them. The newest year of
+each source is found at run time by hubdata.discovery, not assumed here.
 """
 
 from __future__ import annotations
@@ -24,7 +19,6 @@ from hubdata.errors import ConfigError, NoDataError
 from hubdata.regions import cbsa_states, parse_base, state_fips, POSTAL_BY_FIPS
 from hubdata.schema import ALL_INDUSTRIES, REGION_TYPES, conform
 
-LATEST_YEAR = {"qcew": 2024, "cbp": 2023}
 SOURCES = ("qcew", "cbp", "import")
 LABELS = {"qcew": "BLS QCEW annual averages", "cbp": "Census County Business Patterns",
           "import:cbp_csv": "CBP table (imported)", "import:cbp_json": "Census CBP API (imported)",

@@ -40,7 +40,9 @@ def about_rows(table: pd.DataFrame, filters: dict[str, object], retrieved: str |
     """The provenance block: what the rows are, where they came from, which filters made them
     (`vintage`: the releases behind the numbers when more than the rows' own, e.g. a base)."""
     sources = sorted({str(v) for v in table["source"].dropna().unique()}) if "source" in table else []
-    suppressed = int((~table["disclosed"].astype(bool)).sum()) if "disclosed" in table else 0
+    from hubdata.metrics import suppressed_rows
+
+    suppressed = suppressed_rows(table)  # both years of a table over a period
     shown_filters = "; ".join(f"{k}={v}" for k, v in filters.items() if v not in (None, "", ()))
     rows = [
         ("title", "Hub Atlas table"),
@@ -66,14 +68,16 @@ def retrieved_text(provenance: list[dict]) -> str:
 
 def table_about(table: pd.DataFrame, provenance: list[dict], *, source: str, year: int,
                 geo: str, naics: str, state: str | None = None,
-                base: str = "us") -> list[tuple[str, str]]:
+                base: str = "us", sort: str | None = None) -> list[tuple[str, str]]:
     """The provenance block of one `table` selection, built the same way by CLI and app
     (a state given as UT, 49 or Utah is shown as UT; the vintage names every release in
-    `provenance`, the base area's too; the table's attrs["notes"] are added)."""
+    `provenance`, the base area's too; the table's attrs["notes"] are added; `sort`: the
+    column the rows are ordered by, largest first)."""
     from hubdata.regions import POSTAL_BY_FIPS, state_fips
 
     filters = {"source": source, "year": year, "geo": geo, "naics": naics,
-               "state": POSTAL_BY_FIPS[state_fips(state)] if state else "", "base": base}
+               "state": POSTAL_BY_FIPS[state_fips(state)] if state else "", "base": base,
+               "sort": sort or ""}
     notes = [("note", note) for note in table.attrs.get("notes", [])]
     vintage = ", ".join(sorted({str(p["vintage"]) for p in provenance if p.get("vintage")}))
     return about_rows(table, filters, retrieved=retrieved_text(provenance),

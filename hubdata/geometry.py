@@ -212,3 +212,51 @@ def county_centroids(ct_planning_regions: bool = True) -> pd.DataFrame:
     ct = centroids(county_geojson(ct_planning_regions=True))
     return pd.concat([plain, ct[ct["id"].isin(list(regions.CT_PLANNING_REGIONS))]],
                      ignore_index=True)
+
+
+# --- county adjacency and great-circle distances (the hub finder) ---------------------------
+
+EARTH_RADIUS_MILES = 3958.8  # mean Earth radius (IUGG), as great-circle distances use it
+ADJACENCY_NOTE = ("neighbouring counties: counties whose shapes share a border or a corner "
+                  "(Census cartographic boundaries 2016, simplified with shared edges kept); "
+                  "counties facing each other across open water are not neighbours")
+
+
+def county_adjacency(tolerance: float = DEFAULT_TOLERANCE) -> pd.DataFrame:
+    """Every pair of neighbouring counties (county, neighbour; both directions), computed
+    once from the county shapes (shapely: shapes that touch or overlap) and cached under
+    <cache>/geometry/ like the shapes. Connecticut's planning regions are not in the 2016
+    shapes, so they have no neighbours here."""
+    def build() -> dict:
+        features = county_geojson(tolerance)["features"]
+        ids = [str(f["id"]) for f in features]
+        shapes = [shape(f["geometry"]) for f in features]
+        tree = shapely.STRtree(shapes)
+        left, right = tree.query(shapes, predicate="intersects")
+        pairs = sorted({(ids[a], ids[b]) for a, b in zip(left, right) if a != b})
+        return {"pairs": pairs, "note": ADJACENCY_NOTE}
+
+    pairs = _cached_json("adjacency", {"tolerance": tolerance}, build)["pairs"]
+    return pd.DataFrame(pairs, columns=["county", "neighbour"], dtype="string")
+
+
+@lru_cache(maxsize=1)
+def _neighbour_lists() -> dict[str, tuple[str, ...]]:
+    pairs = county_adjacency()
+    return {str(c): tuple(sorted(g)) for c, g in pairs.groupby("county")["neighbour"]}
+
+
+def neighbours(county: str) -> tuple[str, ...]:
+    """The FIPS codes of a county's neighbouring counties (county_adjacency), sorted."""
+    return _neighbour_lists().get(str(county).zfill(5), ())
+
+
+def great_circle_miles(lat1, lon1, lat2, lon2):
+    """Great-circle (haversine) distance in miles between points in degrees; arrays
+    broadcast, so one point against every centroid is one call."""
+    import numpy as np
+
+    phi1, phi2 = np.radians(lat1), np.radians(lat2)
+    dphi, dlam = phi2 - phi1, np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlam / 2) ** 2
+    return 2 * EARTH_RADIUS_MILES * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))

@@ -4,6 +4,10 @@ Retries: on connection errors, timeouts, 429 and 5xx, up to MAX_ATTEMPTS with ex
 backoff plus jitter; a Retry-After header (seconds) is respected, capped at MAX_WAIT.
 HUBDATA_OFFLINE=1 turns every request into an immediate SourceError (cached and imported data
 still serve), for demos and tests on machines without a network.
+A host that could not be connected to (after the retries) is remembered as unreachable for
+UNREACHABLE_SECONDS: requests to it fail at once with a SourceError saying so, instead of
+retrying for every year and page (`unreachable`, `forget_unreachable`; `probe` asks a host
+once, quickly, whether it answers at all).
 Every URL that reaches a log line or an exception passes through errors.redact().
 """
 
@@ -12,9 +16,12 @@ from __future__ import annotations
 import logging
 import os
 import random
+import socket
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 
@@ -32,8 +39,11 @@ BACKOFF_BASE = 0.5
 MAX_WAIT = 30.0
 MAX_CONCURRENCY = 4
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+UNREACHABLE_SECONDS = 600.0  # how long a host that could not be connected to is not asked
 
 _session: requests.Session | None = None
+_unreachable: dict[str, tuple[float, str]] = {}  # host -> (when, what happened)
+_unreachable_lock = threading.Lock()
 sleep: Callable[[float], None] = time.sleep  # tests replace this to run without waiting
 
 T = TypeVar("T")
@@ -46,6 +56,54 @@ def session() -> requests.Session:
         _session = requests.Session()
         _session.headers["User-Agent"] = USER_AGENT
     return _session
+
+
+def host_of(url: str) -> str:
+    """'https://data.bls.gov/cew/...' -> 'data.bls.gov' (a bare host is returned as it is)."""
+    return urlsplit(url).hostname or url
+
+
+def mark_unreachable(host: str, what: str) -> None:
+    with _unreachable_lock:
+        _unreachable[host] = (time.time(), what)
+
+
+def unreachable(url_or_host: str) -> str | None:
+    """Why a host is known not to answer ('could not connect at 20:41 UTC'), or None."""
+    host = host_of(url_or_host)
+    with _unreachable_lock:
+        since, what = _unreachable.get(host, (0.0, ""))
+        if time.time() - since > UNREACHABLE_SECONDS:
+            _unreachable.pop(host, None)
+            return None
+    return f"{what} at {time.strftime('%H:%M', time.gmtime(since))} UTC"
+
+
+def forget_unreachable(host: str | None = None) -> None:
+    """Ask the host (or every host) again on the next request."""
+    with _unreachable_lock:
+        if host is None:
+            _unreachable.clear()
+        else:
+            _unreachable.pop(host_of(host), None)
+
+
+def probe(url: str, timeout: float = 2.0) -> bool:
+    """Whether the host of `url` accepts a connection (one TCP connect, no request, no
+    retry; to the proxy when the environment sets one for it, as requests would); a host
+    that does not is marked unreachable. Offline mode answers False."""
+    host = host_of(url)
+    if os.environ.get("HUBDATA_OFFLINE") == "1" or unreachable(host):
+        return False
+    proxy = requests.utils.get_environ_proxies(url).get(urlsplit(url).scheme)
+    target = urlsplit(proxy if proxy else url)
+    port = target.port or (443 if target.scheme == "https" else 80)
+    try:
+        with socket.create_connection((target.hostname, port), timeout=timeout):
+            return True
+    except OSError:
+        mark_unreachable(host, "could not connect")
+        return False
 
 
 def _retry_after(resp: requests.Response) -> float | None:
@@ -61,15 +119,23 @@ def _backoff(attempt: int) -> float:
 
 
 def request(method: str, url: str, *, source: str, params: dict | None = None,
-            json: Any = None, allow_redirects: bool = True) -> requests.Response:
-    """Send a request with retries; return a response with status < 400 (or a 3xx when
-    allow_redirects is False). Raise SourceError / RateLimitError / NotFoundError otherwise."""
+            json: Any = None, allow_redirects: bool = True,
+            attempts: int = MAX_ATTEMPTS) -> requests.Response:
+    """Send a request with retries (at most `attempts` tries); return a response with status
+    < 400 (or a 3xx when allow_redirects is False). Raise SourceError / RateLimitError /
+    NotFoundError otherwise."""
     if os.environ.get("HUBDATA_OFFLINE") == "1":
         raise SourceError(f"{source}: offline mode (HUBDATA_OFFLINE=1) is on, so nothing was "
                           "fetched; use cached or imported data.", source=source)
+    host = host_of(url)
+    shown = redact(requests.Request(method, url, params=params).prepare().url)
+    why = unreachable(host)
+    if why:
+        raise SourceError(f"{source}: {host} cannot be reached from this server ({why}), so "
+                          "nothing was fetched; use cached or imported data.", source=source,
+                          url=shown)
     last_error: Exception | None = None
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        shown = redact(requests.Request(method, url, params=params).prepare().url)
+    for attempt in range(1, attempts + 1):
         try:
             resp = session().request(method, url, params=params, json=json, timeout=TIMEOUT,
                                      allow_redirects=allow_redirects)
@@ -77,9 +143,11 @@ def request(method: str, url: str, *, source: str, params: dict | None = None,
             kind = "timed out" if isinstance(exc, requests.Timeout) else "could not connect"
             last_error = SourceError(f"{source}: the request {kind} ({shown}).", source=source,
                                      url=shown)
-            log.warning("%s %s: %s (attempt %d/%d)", method, shown, kind, attempt, MAX_ATTEMPTS)
-            if attempt < MAX_ATTEMPTS:
+            log.warning("%s %s: %s (attempt %d/%d)", method, shown, kind, attempt, attempts)
+            if attempt < attempts:
                 sleep(_backoff(attempt))
+            elif isinstance(exc, requests.ConnectionError):  # includes a connect timeout
+                mark_unreachable(host, kind)
             continue
         except requests.RequestException as exc:
             raise SourceError(f"{source}: request failed: {redact(exc)}", source=source,
@@ -95,8 +163,8 @@ def request(method: str, url: str, *, source: str, params: dict | None = None,
                     f"{source} answered HTTP {resp.status_code} (a server problem on their side);"
                     " try again later.", source=source, url=shown, status=resp.status_code)
             log.warning("%s %s: HTTP %d (attempt %d/%d)", method, shown, resp.status_code,
-                        attempt, MAX_ATTEMPTS)
-            if attempt < MAX_ATTEMPTS:
+                        attempt, attempts)
+            if attempt < attempts:
                 sleep(wait if wait is not None else _backoff(attempt))
             continue
         if resp.status_code >= 400:

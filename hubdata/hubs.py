@@ -34,14 +34,19 @@ def theme_for(county: str, codes: list[str], themes: dict) -> str | None:
 
 def hubs(registry: pd.DataFrame, themes: dict, points: pd.DataFrame | None = None
          ) -> pd.DataFrame:
-    """One row per hub (registry rows grouped by hub and anchor county): its newest program
-    (for colour), every program, total award, focus NAICS codes, matching theme, and with
-    `points` (region_code, lat, lon of counties) its map position."""
-    reg = registry.sort_values(["announced", "line"], na_position="first")
+    """One row per hub (registry rows grouped by hub and anchor county): its newest standing
+    program (for colour; a withdrawn selection never is) and that row's status, every program,
+    total award, focus NAICS codes, matching theme, and with `points` (region_code, lat, lon
+    of counties) its map position."""
+    reg = registry.assign(_withdrawn=registry["status"].eq("withdrawn").fillna(False)
+                          if "status" in registry.columns else False)
+    reg = reg.sort_values(["_withdrawn", "announced", "line"], ascending=[False, True, True],
+                          na_position="first")
     reg = reg.assign(key=reg["hub_name"].map(slug))
     grouped = reg.groupby(["key", "anchor_county_fips"], sort=False)
     out = grouped.agg(
         hub_name=("hub_name", "last"), program=("program", "last"),
+        **({"status": ("status", "last")} if "status" in reg.columns else {}),
         programs=("program", lambda s: "; ".join(dict.fromkeys(s))),
         award_usd=("award_usd", lambda s: s.sum(min_count=1)), focus=("focus", "last"),
         naics=("naics", lambda s: " ".join(dict.fromkeys(c for v in s for c in v.split(";")))),
@@ -63,6 +68,39 @@ def hub_industry(hub: pd.Series) -> str:
         return f"theme:{hub['theme_id']}"
     codes = hub["naics"].split()
     return codes[0] if len(codes) == 1 else "codes:" + "+".join(codes)
+
+
+def focus_clusters(codes: list[str]) -> list[tuple[str, str]]:
+    """The benchmark clusters (code, name) that a list of focus NAICS codes falls in, best
+    match first: most member codes under the focus codes, then the order of the focus codes
+    (Ogden's 339920 + 423910: Recreational and Small Electric Goods, then Distribution and
+    Electronic Commerce). Matched against the NAICS 2012 definitions and their NAICS 2022
+    bridge (cached concordance only; by number without one), offline."""
+    from hubdata import clusters
+
+    members = pd.concat([clusters.definitions(2012).members,
+                         clusters.definitions(2022, fetch=False).members])
+    members = members.dropna(subset=["cluster_code"]).drop_duplicates(["naics", "cluster_code"])
+    names = clusters.cluster_list().set_index("cluster_code")["cluster_name"]
+    score: dict[str, list[int]] = {}
+    for position, code in enumerate(codes):
+        hits = members[members["naics"].str.startswith(str(code).replace("-", ""))]
+        for cluster, count in hits["cluster_code"].value_counts().items():
+            entry = score.setdefault(cluster, [0, position])
+            entry[0] += int(count)
+    ranked = sorted(score.items(), key=lambda kv: (-kv[1][0], kv[1][1], int(kv[0])))
+    return [(code, str(names[code])) for code, _ in ranked]
+
+
+def hub_clusters(hub_rows: pd.DataFrame, themes: dict) -> dict[str, list[tuple[str, str]]]:
+    """Hub key -> focus_clusters of its theme's codes (both NAICS editions) or its own."""
+    out = {}
+    for _, hub in hub_rows.iterrows():
+        theme = themes.get(hub["theme_id"]) if isinstance(hub["theme_id"], str) else None
+        codes = list(dict.fromkeys(theme.naics_2017 + theme.naics_2022)) if theme else \
+            hub["naics"].split()
+        out[hub["key"]] = focus_clusters(codes)
+    return out
 
 
 def explore_industry(hub: pd.Series) -> str:
@@ -108,6 +146,7 @@ def hub_trend(source: str, years: tuple[int, ...], hub: pd.Series, *,
     data are left out and named in the warnings."""
     county, industry = hub["anchor_county_fips"], hub_industry(hub)
     rows, provenance, warnings, detail = [], [], [], pd.DataFrame()
+    failures: list[HubDataError] = []
     for year in sorted(years):
         try:
             frame, prov, warns = industry_table(source, year, "county", industry, table=table)
@@ -116,6 +155,7 @@ def hub_trend(source: str, years: tuple[int, ...], hub: pd.Series, *,
             continue
         except HubDataError as exc:
             warnings.append(f"{year}: {exc.user_message}")
+            failures.append(exc)
             continue
         match = frame[frame["region_code"] == county]
         if match.empty:
@@ -125,6 +165,8 @@ def hub_trend(source: str, years: tuple[int, ...], hub: pd.Series, *,
         warnings += warns
         detail = fill_region_names(code_rows(source, year, industry, county, table=table),
                                    "county")
+    if not rows and failures:  # the source failed: that, not "no rows", is what happened
+        raise failures[0]
     if not rows:
         raise NoDataError(f"No {SOURCE_SHORT[source]} rows for {hub['hub_name']}'s focus "
                           f"industries in county {county} ({', '.join(map(str, years))}).",

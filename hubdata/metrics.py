@@ -33,6 +33,8 @@ CONTEXT_COLUMNS = {
     "us_employment": "E(US,i), for national share",
 }
 QUADRANTS = ("Star", "Mature", "Emerging", "Transforming")
+# in base_basis: a US base summed from the regions of a few states (hubdata.table)
+NOT_THE_NATION = "not the nation"
 DEFAULT_MIN_EMPLOYMENT = 100
 DEFAULT_MIN_ESTABLISHMENTS = 5
 _VALUES = ["employment", "establishments", "payroll"]
@@ -180,7 +182,7 @@ def _pay(frame: pd.DataFrame, prefix: str) -> pd.Series:
 def add_location_quotients(table: pd.DataFrame) -> pd.DataFrame:
     """Add lq_employment, lq_establishments and national_share where the table lacks them and
     has their parts. National share needs us_employment, or base_employment on a US base that
-    is the nation (not a "partial" sum of the few states or counties an import covers)."""
+    is the nation (not a sum of the few states or counties an import covers)."""
     out = table.copy(deep=False)  # copy-on-write: new columns never reach the caller's frame
     for value in ("employment", "establishments"):
         parts = [value, f"total_{value}", f"base_{value}", f"base_total_{value}"]
@@ -188,7 +190,7 @@ def add_location_quotients(table: pd.DataFrame) -> pd.DataFrame:
             out[f"lq_{value}"] = location_quotient(*(out[p] for p in parts))
     us_base = ("base_area" in out.columns and len(out) and (out["base_area"] == "us").all()
                and not out.get("base_basis", pd.Series("", index=out.index)).astype(str)
-               .str.startswith("partial").any())
+               .str.contains(NOT_THE_NATION).any())
     national = "us_employment" if "us_employment" in out.columns else (
         "base_employment" if us_base and "base_employment" in out.columns else None)
     if national and "national_share" not in out.columns:
@@ -229,6 +231,45 @@ def with_context(obs: pd.DataFrame, base: str | tuple[str, str] = "us") -> pd.Da
         out = out.merge(us.rename(columns={"employment": "us_employment"}),
                         on=keys + ["industry_code"], how="left")
     return add_location_quotients(out)
+
+
+SHIFT_COLUMNS = ["base_employment_cagr", "shift_national", "shift_industry_mix",
+                 "shift_competitive"]
+# base_basis of a base whose figure leaves withheld cells out, or has none; of a built base,
+# how many member regions have a row for the industry (hubdata.table writes them)
+UNMEASURED_BASE = ("lower bound", "no base figure")
+INDUSTRY_ROWS = "the industry has rows in"
+
+
+def _unmeasured_base(out: pd.DataFrame) -> pd.Series:
+    """Rows whose base area's start or end figure leaves out withheld cells: its change is
+    then cells appearing or disappearing, not growth."""
+    texts = [out[c].astype("string").fillna("") for c in ("base_basis", "base_basis_start")
+             if c in out.columns]
+    flagged = pd.Series(False, index=out.index)
+    for text in texts:
+        for marker in UNMEASURED_BASE:
+            flagged |= text.str.contains(marker, regex=False)
+    return flagged
+
+
+def _refuse_unmeasured_base(out: pd.DataFrame) -> pd.DataFrame:
+    """Base growth and shift-share blank (NaN) where the base's change is not measured
+    (_unmeasured_base); the notes say so (_notes)."""
+    refused = _unmeasured_base(out)
+    if refused.any():
+        out.loc[refused, SHIFT_COLUMNS] = np.nan
+    return out
+
+
+def suppressed_rows(table: pd.DataFrame) -> int:
+    """Rows with a value the source suppressed or withheld in any year they hold: the end
+    year (disclosed) and, in a table over a period, the start year (disclosed_start)."""
+    flags = [c for c in ("disclosed", "disclosed_start") if c in table.columns]
+    hidden = pd.Series(False, index=table.index)
+    for column in flags:
+        hidden |= table[column].astype("boolean").eq(False).fillna(False).astype(bool)
+    return int(hidden.sum())
 
 
 def suppressed_count(table: pd.DataFrame) -> int:
@@ -275,7 +316,8 @@ def compare_periods(start_table: pd.DataFrame, end_table: pd.DataFrame, *,
     start_table, end_table = add_location_quotients(start_table), add_location_quotients(end_table)
     keys = _key_columns(start_table, end_table)
     wanted = ["employment", "establishments", "payroll", "avg_annual_pay", "lq_employment",
-              "lq_establishments", "national_share", "base_employment", "base_total_employment"]
+              "lq_establishments", "national_share", "base_employment", "base_total_employment",
+              "base_basis", "disclosed"]
     start_cols = [c for c in wanted if c in start_table.columns]
     start = start_table[keys + start_cols].rename(columns={c: f"{c}_start" for c in start_cols})
     out = store.left_join(end_table, start, keys, validate="one_to_one")  # a merge, by position
@@ -297,6 +339,7 @@ def compare_periods(start_table: pd.DataFrame, end_table: pd.DataFrame, *,
                             out["base_employment_start"], out["base_employment"],
                             out["base_total_employment_start"], out["base_total_employment"])
         out = pd.concat([out, parts.drop(columns="employment_change")], axis=1)
+        out = _refuse_unmeasured_base(out)
     out = pd.concat([out, wage_premium(out)], axis=1)
     if "lq_employment" in out.columns:
         out = pd.concat([out, cluster_flags(out)], axis=1)
@@ -328,6 +371,8 @@ def _notes(start_table, end_table, out, s_year, e_year, has_base) -> list[str]:
     if not has_base:
         notes.append("The tables carry no base-area figures, so shift-share and the "
                      "emerging-hub score are not computed.")
+    else:
+        notes += _base_notes(out, s_year, e_year)
     if out["wage_premium_vs_base"].isna().all() and out["employment"].notna().any():
         notes.append("Wage premiums need payroll for the base area and for all industries in "
                      "each region; this table does not carry them.")
@@ -347,6 +392,42 @@ def _notes(start_table, end_table, out, s_year, e_year, has_base) -> list[str]:
     return notes
 
 
+def _base_notes(out: pd.DataFrame, s_year: int, e_year: int) -> list[str]:
+    """Why shift-share is blank for some rows, and a base summed from different regions in
+    the two years (its change then includes regions appearing in or leaving the data)."""
+    notes = []
+    refused = _unmeasured_base(out)
+    if refused.any():
+        texts = {f"{year}: {b}" for year, column in ((s_year, "base_basis_start"),
+                                                     (e_year, "base_basis"))
+                 for b in out.loc[refused, column].dropna().astype(str)
+                 if any(marker in b for marker in UNMEASURED_BASE)}
+        example = min(texts, key=len)
+        which = f"for example {example}" + (f"; and {len(texts) - 1:,} more base areas like it"
+                                             if len(texts) > 1 else "")
+        notes.append(f"Shift-share is not computed (and base growth is blank) for "
+                     f"{int(refused.sum()):,} rows: the base area's {s_year} or {e_year} figure "
+                     "leaves out withheld "
+                     "cells, so its change would be cells appearing or disappearing, not growth "
+                     f"({which}).")
+    if {"base_basis", "base_basis_start"} <= set(out.columns):
+        pattern = rf"{INDUSTRY_ROWS} (\d+ \w+)"
+        before = out["base_basis_start"].astype(str).str.extract(pattern)[0].fillna("")
+        after = out["base_basis"].astype(str).str.extract(pattern)[0].fillna("")
+        moved = pd.Series(~refused.to_numpy(dtype=bool) & (before != "").to_numpy(dtype=bool)
+                          & (after != "").to_numpy(dtype=bool)
+                          & (before != after).to_numpy(dtype=bool), index=out.index)
+        if moved.any():
+            first = moved.idxmax()
+            notes.append(f"For {out.loc[moved, 'industry_code'].nunique():,} industries the "
+                         f"base area sums a different set of regions in {s_year} and {e_year} "
+                         f"(NAICS {out.at[first, 'industry_code']}: a sum of "
+                         f"{before[first]} in {s_year} and of {after[first]} "
+                         f"in {e_year}): part of its change is rows appearing in or leaving the "
+                         "data, not growth; read its shift-share with care.")
+    return notes
+
+
 def emerging_scores(frame: pd.DataFrame, start_year: int, end_year: int,
                     min_employment: float = DEFAULT_MIN_EMPLOYMENT,
                     min_establishments: float = DEFAULT_MIN_ESTABLISHMENTS) -> pd.DataFrame:
@@ -363,7 +444,10 @@ def emerging_scores(frame: pd.DataFrame, start_year: int, end_year: int,
     emp_s, emp_e = f["employment_start"].to_numpy(float), pd.to_numeric(f["employment"]).to_numpy(float)
     est_s = f["establishments_start"].to_numpy(float)
     gap = (f["employment_cagr"] - f["base_employment_cagr"]).to_numpy(float)
-    missing = np.isnan(emp_s) | np.isnan(emp_e) | np.isnan(lq_s) | np.isnan(lq_e) | np.isnan(gap)
+    own = np.isnan(emp_s) | np.isnan(emp_e) | np.isnan(lq_s) | np.isnan(lq_e) | np.isnan(
+        f["employment_cagr"].to_numpy(float))
+    no_base = ~own & np.isnan(gap)  # the base area's growth is not measured (_refuse_...)
+    missing = own | no_base
     small_emp = ~missing & (emp_s < min_employment)
     small_est = ~missing & ~small_emp & ~(est_s >= min_establishments)
     flat_lq = ~missing & ~small_emp & ~small_est & ~(lq_e > lq_s)
@@ -380,13 +464,14 @@ def emerging_scores(frame: pd.DataFrame, start_year: int, end_year: int,
     score[eligible] = (ranks.mean(axis=1, skipna=True) * 100).round(1)
     rank = score.groupby(f["region_type"], observed=True).rank(ascending=False, method="min") \
         if "region_type" in f.columns else score.rank(ascending=False, method="min")
-    # the reason column is categorical: five fixed sentences plus one per eligible row
+    # the reason column is categorical: six fixed sentences plus one per eligible row
     fixed = [f"Suppressed or missing in {start_year} or {end_year}",
+             "No measured base-area growth to compare with (withheld cells in its sum)",
              f"Below {min_employment:,.0f} jobs in {start_year}",
              f"Fewer than {min_establishments:,.0f} establishments in {start_year}",
              "Concentration (LQ) not rising",
              "Employment not growing faster than the base area's industry"]
-    codes = np.select([missing, small_emp, small_est, flat_lq, slow], range(5), -1)
+    codes = np.select([own, no_base, small_emp, small_est, flat_lq, slow], range(6), -1)
     row_codes, row_reasons = pd.factorize(_reasons(f[eligible], start_year, end_year))
     codes[eligible] = row_codes + len(fixed)
     reason = pd.Categorical.from_codes(codes, categories=fixed + list(row_reasons))

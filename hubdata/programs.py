@@ -43,7 +43,7 @@ EMERGING = "bets on an emerging one"
 NO_CLUSTER = "no measurable cluster in data"
 
 OVERLAY_COLUMNS = [
-    "program", "hub_name", "lead_organization", "states", "anchor_place", "anchor_county_fips",
+    "program", "status", "status_date", "hub_name", "lead_organization", "states", "anchor_place", "anchor_county_fips",
     "anchor_confidence", "cbsa_code", "cbsa_title", "focus", "naics", "award_usd", "announced",
     "metrics_region_type", "metrics_region_code", "metrics_year", "industries_measured",
     "top_industry", "top_lq", "focus_employment", "top_employment_cagr", "strong_industries",

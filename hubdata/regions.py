@@ -258,7 +258,9 @@ def fill_region_names(frame: pd.DataFrame, geo: str) -> pd.DataFrame:
         return frame
     from hubdata.store import map_distinct
 
-    names = map_distinct(frame["region_code"], region_names(geo))
+    # object dtype: with no names known the mapped column is all-NaN floats, which cannot
+    # take the codes as strings
+    names = map_distinct(frame["region_code"], region_names(geo)).astype(object)
     if names.isna().any():
         names = names.fillna(frame["region_code"])
     if missing.all():  # the same values as where(), without a pass over every row

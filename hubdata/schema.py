@@ -10,6 +10,13 @@ An *observation* is one (source, year, region, industry, ownership) cell:
 - lq_employment_source: the source's own published LQ (QCEW only), for cross-checks
 - flag: the source's flag text (CBP EMP_F noise/suppression letter, QCEW disclosure code)
 - source: "qcew" | "cbp" | "import:<kind>"; vintage: the source's release label
+- quarter: 1-4 for a QCEW quarterly row, <NA> for annual rows (every annual parser leaves it)
+- For a quarterly row, `employment` is the third month's level (month3_employment), as BLS
+  reports a quarter's employment in its County Employment and Wages release ("from December
+  to December" for fourth quarters); month1/2/3_employment keep the three monthly levels
+  (NaN on annual rows), `payroll` is the quarter's total wages, `avg_annual_pay` is NaN (BLS
+  publishes no annual pay for a quarter) and `avg_weekly_wage` is BLS's average weekly wage
+  (annual QCEW rows carry annual_avg_wkly_wage there; CBP rows NaN).
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ REGION_TYPES = ("county", "msa", "state", "us")
 OBS_COLUMNS = [
     "source", "year", "region_type", "region_code", "region_name", "industry_code",
     "industry_title", "own_code", "establishments", "employment", "payroll",
-    "avg_annual_pay", "lq_employment_source", "disclosed", "flag",
+    "avg_annual_pay", "lq_employment_source", "disclosed", "flag", "quarter",
+    "month1_employment", "month2_employment", "month3_employment", "avg_weekly_wage",
 ]
 
 _DTYPES = {
@@ -32,7 +40,8 @@ _DTYPES = {
     "region_name": "string", "industry_code": "string", "industry_title": "string",
     "own_code": "string", "establishments": "float64", "employment": "float64",
     "payroll": "float64", "avg_annual_pay": "float64", "lq_employment_source": "float64",
-    "disclosed": "bool", "flag": "string",
+    "disclosed": "bool", "flag": "string", "quarter": "Int64", "month1_employment": "float64",
+    "month2_employment": "float64", "month3_employment": "float64", "avg_weekly_wage": "float64",
 }
 
 
@@ -45,7 +54,7 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in OBS_COLUMNS:
         if col not in out.columns:
-            out[col] = pd.NA if _DTYPES[col] == "string" else (
+            out[col] = pd.NA if _DTYPES[col] in ("string", "Int64") else (
                 True if col == "disclosed" else float("nan"))
     out = out[OBS_COLUMNS]
     return out.astype(_DTYPES)

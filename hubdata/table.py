@@ -13,9 +13,12 @@ hubdata.export for the file), so a downloaded CSV equals the CLI's. Rules:
   `suppressed_members` counts the suppressed members and `suppressed_note` gives the sum over
   the disclosed ones as a lower bound.
 - Base area (us | state:SS | cbsa:NNNNN): its own row when the data has one ("published row"),
-  else the sum of the regions in the data that lie inside it (`base_basis` says how many).
-  A member's withheld cell is left out of that base sum, which is then a lower bound and
-  `base_basis` says so; a "US" summed from only some states is labelled "partial".
+  else the sum of the regions in the data that lie inside it, named for what it is:
+  `base_basis` = "Utah counties in the imported files: sum of 28 counties" (base_name reads
+  the name back); a "US" summed from only some states adds "; not the nation"
+  (metrics.NOT_THE_NATION). A member's withheld cell is left out of that base sum, which is
+  then a lower bound and `base_basis` says so; when every member with a row is withheld the
+  base figure is blank (NaN), never 0, and `base_basis` says why.
 - Only regions whose data has rows at the industry's NAICS level take part (a county known
   only at 6 digits says nothing about a 4-digit code, and must not enlarge a base total).
 - LQ = (E(r,i)/E(r,T)) / (E(B,i)/E(B,T)) (hubdata.metrics.location_quotient), for
@@ -36,7 +39,7 @@ import pandas as pd
 from hubdata.dataset import Observations
 from hubdata.errors import ConfigError, NoDataError
 from hubdata import industries, store
-from hubdata.metrics import location_quotient
+from hubdata.metrics import INDUSTRY_ROWS, NOT_THE_NATION, location_quotient
 from hubdata.regions import (NAME_BY_FIPS, POSTAL_BY_FIPS, CustomRegion, cbsa_members,
                              cbsa_states, custom_region_members, fill_region_names, parse_base, rollup,
                              state_fips)
@@ -130,9 +133,27 @@ PLURAL = {"county": "counties", "state": "states"}
 US_STATE_COUNT = 51  # 50 states and DC: fewer than this is not a national base
 
 
-def _state_list(fips_codes: list[str]) -> str:
-    names = [POSTAL_BY_FIPS.get(code, code) for code in fips_codes]
-    return ", ".join(names) if len(names) <= 8 else f"{len(names)} states"
+BUILT = ": sum of "  # base_basis of a built base: "<name>: sum of <n> <members>..."
+
+
+
+def _built_name(states: list[str], member_type: str, source: str) -> str:
+    """What a base summed from the data's regions is: 'Utah counties in the imported files',
+    'Delaware and Utah in the data', 'counties of 5 states in the imported files'."""
+    where = "the imported files" if source.startswith("import") else "the data"
+    names = [NAME_BY_FIPS.get(code, code) for code in states]
+    if len(names) > 2:
+        return f"{PLURAL[member_type]} of {len(names)} states in {where}"
+    place = " and ".join(names)
+    return f"{place} {PLURAL[member_type]} in {where}" if member_type == "county" else \
+        f"{place} in {where}"
+
+
+def base_name(basis: object) -> str | None:
+    """The name of a built base area from its base_basis ('Utah counties in the imported
+    files'); None for a published row or no basis."""
+    text = str(basis) if isinstance(basis, str) else ""
+    return text.split(BUILT)[0] if BUILT in text else None
 
 
 def _count(n: int, member_type: str) -> str:
@@ -293,25 +314,36 @@ def _base(context: YearContext, codes: list[str], base: str,
         if count == 0:
             raise NoDataError(f"The data has no rows for the base area {base} (neither its own "
                               "nor of regions inside it); choose another --base.")
-        basis = f"derived: sum of the {_count(count, member_type)} in the data inside it"
-        if base_type == "us":
-            covered = sorted({code[:2] for code in present.dropna()})
-            if len(covered) < US_STATE_COUNT:
-                basis = (f"partial: not the nation; sum of the {_count(count, member_type)} in "
-                         f"the data, covering only {_state_list(covered)}")
+        covered = sorted({code[:2] for code in present.dropna()})
+        basis = (_built_name(covered, member_type, str(context.frame["source"].iloc[0])) + BUILT
+                 + _count(count, member_type))
+        if base_type == "us" and len(covered) < US_STATE_COUNT:
+            basis += f"; {NOT_THE_NATION}"
     rows = rows.drop_duplicates("industry_code").set_index("industry_code")
     per_code = pd.DataFrame({f"base_{v}": rows[v] for v in _BASE_VALUES}).reindex(codes)
     per_code["base_basis"] = basis
+    if "members" in rows.columns:  # a built base: how many members the industry has rows in
+        having = rows["members"].reindex(codes)
+        known = having.notna()
+        per_code.loc[known, "base_basis"] = basis + f"; {INDUSTRY_ROWS} " + having[known].astype(
+            int).map(lambda n: _count(n, member_type))
     if "suppressed_members" in rows.columns:
         # A large base with a few withheld member cells: the disclosed sum is a lower bound,
-        # used as the base (and said so) rather than leaving every LQ blank.
-        lower = per_code["base_employment"].isna() & rows["employment_known"].reindex(
-            codes).notna()
+        # used as the base (and said so) rather than leaving every LQ blank. When every member
+        # with a row is withheld there is no figure at all: blank (NaN) with the reason, not 0.
+        withheld = rows["suppressed_members"].reindex(codes).fillna(0).astype(int)
+        with_rows = rows["members"].reindex(codes).fillna(0)
+        unknown = per_code["base_employment"].isna()
+        every = unknown & (with_rows > 0) & (withheld >= with_rows)
+        lower = unknown & rows["employment_known"].reindex(codes).notna() & ~every
+        said = withheld.map(lambda n: _count(n, member_type))
         if lower.any():
-            withheld = rows["suppressed_members"].reindex(codes)[lower].fillna(0).astype(int)
             per_code.loc[lower, "base_employment"] = rows["employment_known"].reindex(codes)[lower]
-            per_code.loc[lower, "base_basis"] = basis + "; " + withheld.map(
-                lambda n: _count(n, member_type)) + " with withheld cells left out (lower bound)"
+            per_code.loc[lower, "base_basis"] += "; " + said[lower] + (
+                " with withheld cells left out (lower bound)")
+        if every.any():
+            per_code.loc[every, "base_basis"] += "; " + said[every] + (
+                " with a row, all withheld: no base figure")
     scalars = {"base_area": base,
                "base_total_employment": _first(tot, "total_employment"),
                "base_total_establishments": _first(tot, "total_establishments")}

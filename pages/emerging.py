@@ -15,6 +15,8 @@ MIN_ESTABLISHMENTS = state.Param("minest", state.int_parser(0, 100_000), 5)
 TOP = state.Param("top", state.int_parser(5, 100), 25)
 FIND = state.Param("find", state.parse_text, "")
 WHOLE_US = state.Param("wholeus", state.parse_bool, False)
+RANK = state.Param("rank", state.choice(data.RANK_KINDS), "clusters")
+TRADED = state.Param("traded", state.parse_bool, True)
 COLUMNS = ["emerging_rank", "emerging_score", "region_name", "region_code", "industry_code",
            "industry_title", "employment_start", "employment", "employment_cagr_pct",
            "base_employment_cagr", "lq_employment_start", "lq_employment", "lq_employment_change",
@@ -37,28 +39,16 @@ def method() -> None:
         st.markdown(data.methodology_section("emerging") or data.formula_help("emerging_scores"))
 
 
-def national_files(source: str, years: tuple[int, int]) -> bool:
-    """QCEW: True when both national files are cached; otherwise ask before downloading."""
-    if source != "qcew":
-        return True
-    missing = data.missing_national_files(years)
-    if not missing:
-        return True
-    wanted = " and ".join(map(str, missing))
-    if data.offline():
-        st.info(f"The BLS QCEW national files for {wanted} are not in this server's cache, and "
-                "it is offline. Run the app with a network connection once, or choose "
-                "imported files in the sidebar.", icon=":material/cloud_off:")
-        return False
-    st.warning(f"Ranking every region and industry needs BLS QCEW's national file for each "
-               f"year (every area x industry, tens of MB each). They are downloaded once and "
-               "cached.", icon=":material/download:")
-    if st.button(f"Fetch national files for {wanted} (~tens of MB each)", type="primary",
-                 key="fetch_national"):
-        if components.attempt(data.fetch_national_files, missing, key="national",
-                              context=f"BLS QCEW national files {wanted}") is not None:
-            st.rerun()
-    return False
+def no_pair_text(summary: dict) -> str:
+    """Why nothing is ranked: the main reasons with their counts, and what would help."""
+    reasons = sorted(summary["left_out"].items(), key=lambda kv: -kv[1])
+    text = (f"None of the {summary['pairs']:,} pairs compared qualifies. Left out: "
+            + "; ".join(f"{reason.lower()} ({n:,})" for reason, n in reasons[:3]) + ".")
+    if reasons and reasons[0][0].startswith("No measured base-area growth"):
+        return text + (" The base area here is summed from the imported counties, and its "
+                       "withheld cells make its growth unknown: import Census CBP state or US "
+                       "tables for both years (or use BLS QCEW) to compare with a measured base.")
+    return text + " Lower the minimum jobs or establishments, or pick another level or years."
 
 
 def render() -> None:
@@ -72,12 +62,24 @@ def render() -> None:
                 "available. Import another year on the Data page.", icon=":material/info:")
         return
     start = state.Param("start", state.year_parser(), earlier[min(4, len(earlier) - 1)])
-    state.bind([GEO, LEVEL, MIN_EMPLOYMENT, MIN_ESTABLISHMENTS, TOP, FIND, WHOLE_US, start])
+    state.bind([GEO, LEVEL, MIN_EMPLOYMENT, MIN_ESTABLISHMENTS, TOP, FIND, WHOLE_US, RANK, TRADED,
+                start])
     state.keep_valid("start", earlier, start.default)
     top = st.columns([4, 3, 1.5, 2, 2], vertical_alignment="bottom")
     top[0].segmented_control("Regions", list(data.GEOS), key="geo", format_func=data.GEOS.get,
                              required=True)
-    top[1].segmented_control("NAICS level (digits)", LEVELS, key="level", required=True)
+    kind_col, traded_col = st.columns([3, 6], vertical_alignment="bottom")
+    kind_col.segmented_control("Rank", list(data.RANK_KINDS), key="rank", format_func=data.RANK_KINDS.get,
+                               required=True, help="Traded clusters: the U.S. Cluster Mapping "
+                               "Project's benchmark clusters (related industries that sell "
+                               "beyond their region). NAICS codes: single industries.")
+    kind = st.session_state["rank"]
+    if kind == "naics":
+        top[1].segmented_control("NAICS level (digits)", LEVELS, key="level", required=True)
+        traded_col.toggle("Traded clusters only", key="traded", help="Keep codes whose 6-digit "
+                          "industries lie in traded clusters: local services (staffing, "
+                          "accounting, pest control) exist everywhere and say little about "
+                          "hubs.")
     top[2].selectbox("From", earlier, key="start")
     top[3].number_input("Min. jobs at start", min_value=0, step=50, key="minemp")
     top[4].number_input("Min. establishments at start", min_value=0, step=1, key="minest")
@@ -88,11 +90,12 @@ def render() -> None:
                 "import CBP county files on the Data page.", icon=":material/info:")
         return
     first, geo = st.session_state["start"], st.session_state["geo"]
-    if not national_files(source, (first, year)):
+    if not components.national_files(source, (first, year), key="national"):
         return
+    traded = st.session_state["traded"]
     loaded = components.attempt(
-        data.leaderboard, source, first, year, geo, st.session_state["level"],
-        st.session_state["minemp"], st.session_state["minest"], key="emerging",
+        data.emerging, source, first, year, geo, st.session_state["level"],
+        st.session_state["minemp"], st.session_state["minest"], kind, traded, key="emerging",
         context=f"{data.SOURCE_SHORT[source]} {first} and {year}")
     if loaded is None:
         if source == "import":
@@ -110,22 +113,32 @@ def render() -> None:
     with st.expander(f"Notes on this ranking ({len(notes)})", icon=":material/info:"):
         st.markdown("\n".join(f"- {note}" for note in notes))
     if ranked.empty:
-        st.info("No pair qualifies with these filters. Lower the minimum jobs or "
-                "establishments, pick another level or years.", icon=":material/info:")
+        st.info(no_pair_text(summary), icon=":material/info:")
+        components.share_control()
         return
     st.text_input("Filter by industry or region (code or words)", key="find",
                   placeholder="3399, sporting, Weber")
     shown = data.find_rows(ranked, st.session_state["find"],
                            ["industry_code", "industry_title", "region_name", "region_code"])
     table = shown[[c for c in COLUMNS if c in shown.columns]]
-    st.subheader(f"{len(table):,} emerging {data.GEOS[geo].lower()} x industry pairs, "
+    what = "traded cluster" if kind == "clusters" else (
+        "traded industry" if traded else "industry")
+    st.subheader(f"{len(table):,} emerging {data.GEOS[geo].lower()} x {what} pairs, "
                  f"{first}-{year}")
-    st.dataframe(table, hide_index=True, width="stretch", height=420, column_config=CONFIG,
-                 key="emerging_table")
+    if table.empty:
+        st.info(f"No row matches '{state.shown(st.session_state['find'])}': {len(ranked):,} pairs "
+                "are ranked; try fewer words, a NAICS code (3399) or a region's name.",
+                icon=":material/filter_alt_off:")
+        components.share_control()
+        return
+    config = CONFIG if kind != "clusters" else {
+        **CONFIG, "industry_code": st.column_config.TextColumn("Cluster code"),
+        "industry_title": st.column_config.TextColumn("Cluster")}
+    components.table(table, height=420, column_config=config, key="emerging_table")
     filters = {"source": source, "start": first, "year": year, "geo": geo,
                "level": st.session_state["level"], "min_employment": st.session_state["minemp"],
                "min_establishments": st.session_state["minest"],
-               "find": st.session_state["find"]}
+               "find": st.session_state["find"], **data.rank_filters(kind, None, traded)}
     about = data.about(table, provenance, filters, title="Hub Atlas emerging-hub ranking")
     stem = export.stem("emerging", geo, f"{first}-{year}")
     components.table_downloads(table, about, stem, key="emerging")
@@ -135,9 +148,8 @@ def render() -> None:
     right.toggle("Whole US map", key="wholeus", help="Show the lower 48 instead of zooming to "
                  "the hubs mapped.")
     best = table.head(st.session_state["top"])
-    built = any("no US rows" in note for note in notes)  # imported files of a few places
     caption = charts.caption_text(data.SOURCE_SHORT[source], f"{first}-{year}",
-                                  base="the sum of the regions in the data" if built else "US",
+                                  base=data.base_label(ranked, "US"),
                                   extra="emerging-hub score (docs/methodology.md)")
     fig = components.attempt(data.emerging_map, best, geo, key="emerging_map",
                              title=f"Top {len(best)} emerging hubs, {first}-{year} "

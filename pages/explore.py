@@ -21,10 +21,10 @@ def render() -> None:
     state.bind([INDUSTRY, GEO, STATE, METRIC, MIN_SIZE, WHOLE_US, start])
     state.keep_valid("start", starts, start.default)
     st.title("Explore an industry")
-    st.caption("Where is an industry concentrated? Pick a hub theme or any NAICS code (type a "
-               "code or words of its title), a geography and a measure.")
+    st.caption("Where is an industry concentrated? Pick a benchmark cluster, a hub theme or any "
+               "NAICS code (type a code or words of its title), a geography and a measure.")
     top = st.columns([3, 3, 2, 2])
-    top[0].selectbox("Industry or hub theme", list(industries), key="naics",
+    top[0].selectbox("Industry, cluster or hub theme", list(industries), key="naics",
                      format_func=industries.get)
     top[1].segmented_control("Geography", list(data.GEOS), key="geo",
                              format_func=data.GEOS.get, required=True)
@@ -64,32 +64,34 @@ def render() -> None:
                             start=st.session_state["start"] if metric == "growth" else None)
         return
     frame, provenance, warnings = loaded
-    shown = data.filter_min(frame, st.session_state["min"])
-    display = data.named(shown, geo)
     chart_metric = charts.METRICS[metric]
-    caption = charts.caption_text(data.SOURCE_SHORT[source], year, base=data.base_label(frame, "US"),
-                                  extra=f"{data.GEOS[geo].lower()}"
+    shown = data.ranked(data.filter_min(frame, st.session_state["min"]), chart_metric.column)
+    display = data.named(shown, geo)
+    span = f"{st.session_state['start']}-{year}" if metric == "growth" else year
+    caption = charts.caption_text(data.SOURCE_SHORT[source], span, base=data.base_label(frame, "US"),
+                                  extra=f"{data.codes_label(industry, year, source)}; "
+                                        f"{data.GEOS[geo].lower()}"
                                         + (f" in {data.STATE_NAMES[region_state]}"
                                            if region_state else ""))
-    title = f"{industries[industry].split(' · ')[-1]}: {chart_metric.label.lower()}, {year}"
+    title = f"{industries[industry].split(' · ')[-1]}: {chart_metric.label.lower()}, {span}"
     fig = components.attempt(data.map_figure, display, metric, geo, title=title, caption=caption,
-                             ct_regions=data.ct_planning_regions(source, year),
+                             ct_regions=data.ct_planning_regions(source, year), state=region_state,
                              context="the map", key="explore_map")
     if fig is not None:
         if st.session_state["wholeus"]:
             charts.show_whole_us(fig)
         components.plotly(fig, key="explore_map_chart")
     components.provenance_caption(provenance, warnings)
-    suppressed = int((~shown["disclosed"].astype(bool)).sum())
+    suppressed = data.suppressed_rows(shown)  # in either year of a growth table
     st.subheader(f"{len(shown):,} regions, ranked by {chart_metric.label.lower()}")
     if suppressed:
-        st.caption(f"{suppressed} of {len(shown)} rows have values the source suppressed; "
-                   "they are blank, not zero, and sort last.")
-    ranked = display.sort_values(chart_metric.column, ascending=False, na_position="last")
-    components.data_table(ranked, key="explore_table",
-                          height=min(420, 38 + 35 * max(len(ranked), 1)))
+        st.caption(f"{suppressed} of {len(shown)} rows have values the source suppressed"
+                   + (f" in {st.session_state['start']} or {year}" if metric == "growth" else "")
+                   + "; they are blank, not zero, and sort last.")
+    components.data_table(display, key="explore_table",
+                          height=min(420, 38 + 35 * max(len(display), 1)))
     about = export.table_about(shown, provenance, source=source, year=year, geo=geo,
-                               naics=industry, state=region_state)
+                               naics=industry, state=region_state, sort=chart_metric.column)
     name = export.stem(industry.replace("theme:", ""), geo, region_state, year)
     components.table_downloads(shown, about, name, key="explore")
     if fig is not None:

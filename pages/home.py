@@ -8,6 +8,8 @@ from ui import charts, components, data, export, pickers, state
 state.require_shell()
 
 SIZES = {"award": "Award (US$)", "employment": "Employment", "lq": "Location quotient"}
+SIZED_BY = {"award": "award amount (US$)", "employment": "employment",
+            "lq": "location quotient"}  # the map image's title: "sized by ..."
 DEFAULT_HUB = "ogden-sporting-goods-outdoor-products-hub"
 TREND_YEARS = 6
 
@@ -29,6 +31,9 @@ def hub_frame(source: str, year: int):
         column = "employment" if size == "employment" else "lq_employment"
         values = hubs[column] if column in hubs else pd.Series(float("nan"), index=hubs.index)
         tips = [_tip(row, year, source) for _, row in hubs.iterrows()]
+    named = data.hub_clusters()
+    tips = [tip + (f" · cluster: {named[key][0][1]}" if named.get(key) else "")
+            for tip, key in zip(tips, hubs["key"])]
     return hubs.assign(radius=charts.hub_marker_sizes(values).to_numpy(), tip=tips)
 
 
@@ -50,21 +55,51 @@ def apply_map_selection() -> None:
     st.session_state["_hub_map_clicked"] = clicked
 
 
+def benchmark(hub, source: str, year: int) -> None:
+    """The hub's benchmark clusters next to its theme, with a one-click switch to the first."""
+    found = data.hub_clusters().get(hub["key"], [])
+    if not found:
+        return
+    theme = data.themes().get(hub["theme_id"]) if isinstance(hub["theme_id"], str) else None
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    left.markdown(f"**Benchmark cluster:** {found[0][1]}"
+                  + (f" (also {', '.join(name for _, name in found[1:3])})" if found[1:] else "")
+                  + (f" · theme: {theme.name}" if theme else "")
+                  + " · U.S. Cluster Mapping Project definitions")
+    if right.button("Switch to the cluster", icon=":material/workspaces:", key="hub_cluster",
+                    help=f"Explore {found[0][1]} nationally: the standard cluster instead of "
+                         "the hub's own theme."):
+        st.switch_page("pages/explore.py", query_params={
+            "source": source, "year": str(year), "naics": f"cluster:{found[0][0]}",
+            "geo": "county", "metric": "lq"})
+
+
 def profile(hub, source: str, year: int) -> None:
     st.header(hub["hub_name"])
     county = data.region_names("county").get(hub["anchor_county_fips"],
                                              f"county {hub['anchor_county_fips']}")
+    counted = data.codes_label(data.hub_industry(hub), year, source)
     st.caption(f"{hub['anchor_place']} (anchor: {county}) · "
-               f"{hub['programs']} · focus: {hub['focus']} · NAICS {hub['naics']} · "
+               f"{hub['programs']} · focus: {hub['focus']} · {counted} · "
                f"[source]({hub['source_url']})")
+    benchmark(hub, source, year)
     years = tuple(y for y in data.year_options(source) if y <= year)[:TREND_YEARS]
     loaded = components.attempt(data.hub_trend, source, years, hub["key"],
                                 context=f"{data.SOURCE_SHORT[source]} figures for this hub",
                                 key="hub_trend")
     if loaded is None:
-        st.info("To see this hub's employment and concentration, choose BLS QCEW (live) in the "
-                "sidebar with a network connection, or import CBP or QCEW files on the Data "
-                "page (or `python -m hubdata import FILE`).", icon=":material/download:")
+        if source != "import" and data.imported_years():
+            st.info("Your imported files may have this hub's figures.",
+                    icon=":material/upload_file:")
+            components.source_button("import", "Use imported files", key="hub_imports")
+        elif source == "import":
+            st.info(f"The imported files have no rows for {counted} in {county}. Import CBP "
+                    "or QCEW files with this county on the Data page (or `python -m hubdata "
+                    "import FILE`).", icon=":material/upload_file:")
+        else:
+            st.info("To see this hub's employment and concentration, use BLS QCEW (live) with "
+                    "a network connection, or import CBP or QCEW files on the Data page (or "
+                    "`python -m hubdata import FILE`).", icon=":material/download:")
     else:
         trend, detail, provenance, warnings = loaded
         latest = trend.iloc[-1]
@@ -75,10 +110,9 @@ def profile(hub, source: str, year: int) -> None:
             pickers.year_button(shown_year, key="hub_year",
                                 label=f"Switch every page to {shown_year}")
         base = data.base_label(trend.tail(1), "US")
-        versus = "US" if base == "US" else "regions in the data"
         kpis = st.columns(4)
         for column, (key, label) in zip(kpis, [("employment", "Employment"),
-                                               ("lq", f"Location quotient (vs {versus})"),
+                                               ("lq", f"Location quotient (vs {base})"),
                                                ("establishments", "Establishments"),
                                                ("wages", "Average annual pay")]):
             metric = charts.METRICS[key]
@@ -92,7 +126,7 @@ def profile(hub, source: str, year: int) -> None:
         whole, lines = pickers.missing_years(source, list(years), trend, "employment")
         caption = charts.caption_text(data.SOURCE_SHORT[source], span,
                                       base=data.base_label(trend, "US"),
-                                      extra=" ".join([county + ".", *whole]))
+                                      extra=" ".join([f"{county}, {counted}.", *whole]))
         left, right = st.columns(2)
         with left:
             fig = charts.build_trend_figure(
@@ -117,6 +151,22 @@ def profile(hub, source: str, year: int) -> None:
         st.switch_page("pages/explore.py", query_params={
             "source": source, "year": str(year), "naics": data.explore_industry(hub),
             "geo": "county", "metric": "lq"})
+    brief(hub, source, year)
+
+
+def brief(hub, source: str, year: int) -> None:
+    """The hub's brief: its anchor county and focus industries (ui.brief)."""
+    st.subheader("Brief for presentations")
+    first = data.cluster_views.default_start(data.year_options(source), year)
+    industry, region = data.hub_views.hub_industry(hub), f"county:{hub['anchor_county_fips']}"
+    theme = data.themes().get(hub["theme_id"]) if isinstance(hub["theme_id"], str) else None
+    label = theme.name if theme else hub["focus"]
+    components.brief_downloads(
+        lambda: data.brief_data(source, region, industry, year, first, "us", (),
+                                industry_label=label),
+        (source, region, industry, year, first), key="hub",
+        label=f"Prepare a brief on {hub['hub_name']} (PowerPoint and PDF)", source=source,
+        years=tuple(y for y in (first, year) if y))
 
 
 def render() -> None:
@@ -146,7 +196,7 @@ def render() -> None:
     st.markdown(charts.legend_html(colours), unsafe_allow_html=True)
     map_fig = charts.build_hub_map_figure(
         frame, colours, outlines=data.outlines(),
-        title=f"US industry hubs, sized by {SIZES[st.session_state['size']].lower()}",
+        title=f"US industry hubs, sized by {SIZED_BY[st.session_state['size']]}",
         caption="Source: Hub Atlas registry (EDA, NSF, SBA announcements; classic hubs)"
                 + ("" if st.session_state["size"] == "award"
                    else f"; {data.SOURCE_SHORT[source]} {year}"))

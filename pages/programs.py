@@ -15,9 +15,9 @@ STATE = state.Param("state", state.parse_optional_state, "")
 SURE = state.Param("anchor", state.choice(CONFIDENCE), [], many=len(CONFIDENCE))
 SEARCH = state.Param("q", state.parse_text, "")
 LAYER = state.Param("layer", state.choice(LAYERS), "county")
-REGISTRY_COLUMNS = ["program", "hub_name", "lead_organization", "states", "anchor_place",
-                    "anchor_county_fips", "anchor_confidence", "focus", "naics", "award_usd",
-                    "announced", "source_url", "note"]
+REGISTRY_COLUMNS = ["program", "status", "status_date", "hub_name", "lead_organization",
+                    "states", "anchor_place", "anchor_county_fips", "anchor_confidence", "focus",
+                    "naics", "award_usd", "announced", "source_url", "status_source_url", "note"]
 REGISTRY_CONFIG = {
     "program": "Program", "hub_name": st.column_config.TextColumn("Hub"),
     "lead_organization": "Lead organization", "states": "States", "anchor_place": "Anchor",
@@ -25,11 +25,16 @@ REGISTRY_CONFIG = {
     "anchor_confidence": st.column_config.TextColumn(
         "Anchor confidence", help="sourced: a cited source places the hub there; judgment: a "
         "defensible pick (alternative in the note); unverified: not seen in a source"),
-    "award_usd": st.column_config.NumberColumn("Award (US$)", format="dollar"),
+    "award_usd": components.dollars("Award (US$)"),
     "announced": "Announced", "note": "Note",
+    "status": st.column_config.TextColumn(
+        "Status", help="designated: named by the program; funded: an award made; selected: "
+        "chosen for an award not yet made; withdrawn: a selection or award taken back"),
+    "status_date": "Status since",
+    "status_source_url": st.column_config.LinkColumn("Status source", display_text="open source"),
     "source_url": st.column_config.LinkColumn("Source", display_text="open source"),
 }
-OVERLAY_COLUMNS = ["hub_name", "reading", "reading_why", "top_industry", "top_lq",
+OVERLAY_COLUMNS = ["hub_name", "status", "reading", "reading_why", "top_industry", "top_lq",
                    "focus_employment", "top_employment_cagr", "award_usd",
                    "usaspending_county_usd", "usaspending_state_usd", "usaspending_fiscal_years",
                    "program", "anchor_place", "anchor_confidence", "focus", "naics",
@@ -45,10 +50,8 @@ OVERLAY_CONFIG = {
     "focus_employment": st.column_config.NumberColumn("Focus jobs", format="localized"),
     "top_employment_cagr": st.column_config.NumberColumn("Top industry growth (share a year)",
                                                          format="%.3f"),
-    "usaspending_county_usd": st.column_config.NumberColumn("USAspending, anchor county (US$)",
-                                                            format="dollar"),
-    "usaspending_state_usd": st.column_config.NumberColumn("USAspending, anchor state (US$)",
-                                                           format="dollar"),
+    "usaspending_county_usd": components.dollars("USAspending, anchor county (US$)"),
+    "usaspending_state_usd": components.dollars("USAspending, anchor state (US$)"),
 }
 REGISTRY_SOURCE = ("Hub Atlas registry (hubdata/registry/hubs.csv): EDA, NSF and SBA "
                    "announcements; each row's source_url")
@@ -78,9 +81,9 @@ def filters() -> None:
 
 def registry_section(registry) -> None:
     st.subheader(f"{len(registry):,} designations and hubs")
-    st.dataframe(registry[REGISTRY_COLUMNS], hide_index=True, width="stretch",
-                 height=min(360, 38 + 35 * len(registry)),
-                 column_config=REGISTRY_CONFIG, key="registry_table")
+    components.table(registry[REGISTRY_COLUMNS],
+                     height=min(360, 38 + 35 * len(registry)),
+                     column_config=REGISTRY_CONFIG, key="registry_table")
     about = data.about(registry[REGISTRY_COLUMNS], [], selection(), title="Hub Atlas program "
                        "registry", source=REGISTRY_SOURCE)
     components.table_downloads(registry[REGISTRY_COLUMNS], about, export.stem("programs"),
@@ -177,10 +180,9 @@ def awards_section() -> tuple[str | None, list[int]]:
                                             "layer": layer}, title="Hub Atlas award dollars",
                        source="USAspending.gov API v2 spending_by_geography")
     stem = export.stem("awards", layer, span)
-    st.dataframe(totals, hide_index=True, width="stretch", height=300, key="awards_table",
-                 column_config={"amount_usd": st.column_config.NumberColumn(
-                     "Obligations (US$)", format="dollar"),
-                     "source_url": st.column_config.LinkColumn("Source")})
+    components.table(totals, height=300, key="awards_table",
+                     column_config={"amount_usd": components.dollars("Obligations (US$)"),
+                         "source_url": st.column_config.LinkColumn("Source")})
     components.table_downloads(totals, about, stem, key="awards")
     components.figure_downloads(ranking, stem, key="awards")
     fetch_form(programs.split(";"))
@@ -226,8 +228,8 @@ def overlay_section(programs: str | None, fiscal_years: list[int]) -> None:
                                    "no measurable cluster in data", "not measured"]):
         col.metric(reading.capitalize(), f"{int(counts.get(reading, 0)):,}", border=True)
     table = shown[OVERLAY_COLUMNS]
-    st.dataframe(table, hide_index=True, width="stretch", height=min(380, 38 + 35 * len(table)),
-                 column_config=OVERLAY_CONFIG, key="overlay_table")
+    components.table(table, height=min(380, 38 + 35 * len(table)),
+                     column_config=OVERLAY_CONFIG, key="overlay_table")
     notes = list(overlay.attrs.get("notes", [])) + notes
     with st.expander(f"Notes on this table ({len(notes)})", icon=":material/info:"):
         st.markdown("\n".join(f"- {note}" for note in notes))

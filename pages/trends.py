@@ -20,8 +20,10 @@ def render() -> None:
     source, year = st.session_state["source"], st.session_state["year"]
     earlier = [y for y in data.year_options(source) if y < year] or [year]
     start = state.Param("start", state.year_parser(), earlier[min(4, len(earlier) - 1)])
-    state.bind([pickers.industry_param(), pickers.BASE, pickers.REGIONS, MEASURE, INDEXED, start])
+    state.bind([pickers.industry_param(), pickers.BASE, MEASURE, INDEXED, start])
     state.keep_valid("start", earlier, start.default)
+    state.bind([pickers.regions_param(source, st.session_state["start"], year,
+                                      st.session_state["naics"], st.session_state["base"])])
     st.title("Trends")
     st.caption("How an industry has moved in up to 10 regions, next to the base area. Years "
                "end at the sidebar's year.")
@@ -63,15 +65,15 @@ def render() -> None:
         pickers.year_button(plotted[-1], key="trends_end", label=f"Show {plotted[-1]}")
     note = data.base_note(series, pickers.BASES[base])
     reference = data.reference_rows(source, years, industry, base)
+    base_name = data.base_label(series, pickers.BASES[base])
     if not reference.empty:
-        reference["region_name"] = f"Base: {pickers.BASES[base]}" + (
-            " (partial, see note)" if note else "")
+        reference["region_name"] = f"Base: {base_name}"
         reference["region_type"] = "base"
     whole, lines = pickers.missing_years(source, list(years), series, metric.column)
     span = f"{plotted[0]}-{plotted[-1]}" if len(plotted) > 1 else str(plotted[0])
-    caption = charts.caption_text(data.SOURCE_SHORT[source], span,
-                                  base=data.base_label(series, pickers.BASES[base]),
-                                  extra=" ".join(whole))
+    caption = charts.caption_text(data.SOURCE_SHORT[source], span, base=base_name,
+                                  extra=" ".join([data.codes_label(industry, year, source)
+                                                  + ".", *whole]))
     title = charts.two_line(label.split(" · ")[-1], metric.label.lower() + (
         " (index, first year = 100)" if indexed else "") + f", {span}")
     fig = charts.build_trend_figure(series, measure, title=title, caption=caption,

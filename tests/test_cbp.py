@@ -3,8 +3,10 @@ every failure shape, and the key kept out of messages, logs and the cache."""
 
 from __future__ import annotations
 
+import json
 import logging
 import math
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
@@ -46,10 +48,31 @@ def test_naics_variable_by_year(year, var):
     assert cbp.naics_variable(year) == var
 
 
-@pytest.mark.parametrize("year", [1985, 2024, "20x7"])
+@pytest.mark.parametrize("year", [1985, date.today().year, "20x7"])
 def test_years_outside_cbp_are_refused(year):
-    with pytest.raises(ConfigError, match="1986 to 2023"):
+    with pytest.raises(ConfigError, match=f"1986 to {date.today().year - 1}"):
         cbp.naics_variable(year)
+
+
+def test_a_year_newer_than_the_table_gets_the_newest_variable():
+    """A CBP year is not refused because this code is older than it: whether it is published
+    is the API's answer (discovery finds it), and the newest vintage's variable is asked."""
+    assert cbp.naics_variable(date.today().year - 1) == "NAICS2022"
+
+
+@pytest.mark.parametrize("year", [2017, 2020, 2022])
+def test_request_asks_only_what_the_years_variable_list_has(year):
+    """Fixtures: the variables.json entries shown on api.census.gov's stored 2017, 2020 and
+    2022 CBP variables pages (CBSA ... LFO as listed there; NAICS2017 and PAYANN, past the
+    visible part, as the 2018 ZBP list of the same family has them)."""
+    listed = json.loads(fixture_text(f"cbp_variables_{year}.json"))["variables"]
+    known = set(listed) | {a for v in listed.values() for a in v.get("attributes", "").split(",")
+                           if a}
+    get, predicates = cbp.request_variables(year)
+    assert set(get) <= known, set(get) - known
+    assert set(predicates) <= known
+    assert {"EMP_N", "EMP_F", "EMP_N_F", "NAME", "NAICS2017_LABEL"} <= set(get)
+    assert predicates == {"EMPSZES": "001", "LFO": "001"}
 
 
 def test_sic_years_are_refused_with_a_reason():
@@ -98,6 +121,34 @@ def test_parse_old_range_flag_and_size_classes():
     assert not rows.loc["56", "disclosed"] and math.isnan(rows.loc["56", "employment"])
 
 
+def test_parse_2021_name_label_and_noise_flag_from_emp_n_f():
+    frame = cbp.parse_cbp_json(fixture_text("cbp_county_2021.json"), 2021, "county")
+    rows = frame.set_index("region_code")
+    assert "49999" not in rows.index
+    weber = rows.loc["49057"]
+    assert weber["region_name"] == "Weber County, Utah"
+    assert weber["industry_title"] == "Sporting and athletic goods manufacturing"
+    assert (weber["flag"], weber["employment"], weber["disclosed"]) == ("H", 905.0, True)
+    assert rows.loc["49035", "flag"] == "J" and rows.loc["49011", "flag"] == "G"
+    morgan = rows.loc["49029"]  # EMP_F D with no noise flag: withheld
+    assert morgan["flag"] == "D" and not morgan["disclosed"] and math.isnan(morgan["payroll"])
+
+
+def test_parse_older_vintage_names_from_geo_ttl():
+    frame = cbp.parse_cbp_json(fixture_text("cbp_state_2014.json"), 2014, "state")
+    rows = frame.set_index("region_code")
+    assert rows.loc["49", "region_name"] == "Utah"
+    assert rows.loc["49", "industry_title"] == "Other miscellaneous manufacturing"
+    assert rows.loc["56", "flag"] == "b" and not rows.loc["56", "disclosed"]
+
+
+def test_payroll_flag_withholds_payroll_only():
+    payload = ('[["NAICS2017","ESTAB","EMP","EMP_F","PAYANN","PAYANN_F","state"],'
+               '["3399","40","500","","0","D","49"]]')
+    row = cbp.parse_cbp_json(payload, 2019, "state").iloc[0]
+    assert row["employment"] == 500.0 and math.isnan(row["payroll"])
+
+
 def test_parse_us_total_and_msa():
     us = cbp.parse_cbp_json(fixture_text("cbp_us_2023.json"), 2023, "us")
     assert us.loc[0, "region_code"] == "US" and us.loc[0, "industry_code"] == "00"
@@ -131,7 +182,10 @@ def test_request_uses_the_vintage_variable_and_all_sizes(year, fixture, var):
     cbp.fetch_cbp(year, ["339920"], geo, key=KEY)
     query = sent()
     assert query[var] == "339920"
-    assert query["get"].split(",")[:4] == [var, "ESTAB", "EMP", "PAYANN"]
+    wanted = ([var, "ESTAB", "EMP", "PAYANN", "EMP_F"] if year < 2017 else
+              [var, "NAME", f"{var}_LABEL", "ESTAB", "ESTAB_F", "EMP", "EMP_F", "EMP_N", "EMP_N_F",
+               "PAYANN"])
+    assert query["get"].split(",") == wanted
     assert query["EMPSZES"] == "001" and query["LFO"] == "001"
     assert query["key"] == KEY
 

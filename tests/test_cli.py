@@ -119,6 +119,16 @@ def test_fetch_qcew_then_table_from_the_cache(capsys):
     assert rows["10001"]["employment"] == "" and rows["10001"]["disclosed"] == "False"
 
 
+@pytest.mark.parametrize("naics", ["1013", "codes:1013+3361"])
+def test_table_refuses_a_qcew_supersector_as_naics(naics, capsys):
+    """`table --naics 1013` used to answer a table titled "1013": it is QCEW's manufacturing
+    supersector, not a NAICS code, and is refused before any data is read."""
+    assert main(["table", "--year", "2022", "--naics", naics]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "QCEW supersector 1013 'Manufacturing'" in err and "ask for NAICS 31-33" in err
+
+
 def test_fetch_cbp_without_key_is_a_config_error(capsys, monkeypatch):
     monkeypatch.delenv("CENSUS_API_KEY", raising=False)
     assert main(["fetch", "cbp", "--years", "2021", "--naics", "5221"]) == 2
@@ -269,7 +279,7 @@ def test_rank_download_on_the_page_equals_the_cli(analysis, offline, media, caps
 
     at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
     at.query_params.update({"source": "import", "year": "2021", "start": "2017", "geo": "county",
-                            "level": "6"})
+                            "level": "6", "rank": "naics", "traded": "false"})
     at.switch_page("pages/emerging.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]

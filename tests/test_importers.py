@@ -197,3 +197,82 @@ def test_fetch_delineation_downloads_once_and_never_expires():
     assert len(load_delineation(2024)) == 4
     with pytest.raises(ConfigError, match="import"):
         fetch_delineation(2013)
+
+
+# ---- one import command for every file: CBP downloadable files, quarters, awards -----------
+
+def test_cbp_county_file_year_from_its_two_digit_name_and_published_flags():
+    """cbp21co.txt (the Census county file layout; made-up numbers): the year comes from the
+    name, emp_nf/ap_nf are kept as published instead of guessing withholding from zeros, and
+    statewide rows (fipscty 999) are not counties."""
+    report = import_path(FIXTURES / "cbp21co.txt")
+    assert report.ok and report.kind == "cbp_file" and report.year == 2021
+    assert report.geo == "county" and report.rows == 6
+    assert any("cbp21co" in note for note in report.notes)
+    frame = _stored("cbp_csv").frame.set_index(["region_code", "industry_code"])
+    assert "10999" not in frame.index.get_level_values(0)
+    assert set(frame.index.get_level_values(1)) == {"00", "31-33", "3399", "339920"}
+    kent = frame.loc[("10001", "339920")]  # emp_nf D: withheld, establishments published
+    assert kent["flag"] == "D" and not kent["disclosed"] and math.isnan(kent["employment"])
+    assert math.isnan(kent["payroll"]) and kent["establishments"] == 3
+    noisy = frame.loc[("10001", "3399")]
+    assert (noisy["flag"], noisy["employment"], noisy["payroll"]) == ("J", 96, 4_800_000)
+    assert frame.loc[("10003", "339920"), "flag"] == "H"
+    assert set(frame["source"]) == {"import:cbp_csv"}
+
+
+def test_cbp_older_county_file_range_flag_withholds():
+    report = import_path(FIXTURES / "cbp16co.txt")
+    assert report.ok and report.year == 2016
+    frame = _stored("cbp_csv").frame.set_index("region_code")
+    assert frame.loc["10001", "flag"] == "B" and not frame.loc["10001", "disclosed"]
+    assert frame.loc["10003", "employment"] == 130 and frame.loc["10003", "flag"] == "H"
+
+
+def test_cbp_file_bad_line_is_listed_and_nothing_stored(tmp_path):
+    path = tmp_path / "cbp21co.txt"
+    path.write_text((FIXTURES / "cbp21co.txt").read_text().replace('"H",140,', '"H",lots,'))
+    report = import_path(path)
+    assert report.rejected == [(7, "employees 'lots' is not a count >= 0")]
+    assert cache.entries("import:") == []
+
+
+def test_quarterly_qcew_file_is_imported_apart_from_the_annual_data():
+    from hubdata.importers import QUARTERLY_SOURCE
+
+    report = import_path(FIXTURES / "qcew_file_area_49057_2025q1q2.csv")
+    assert report.ok and report.kind == "qcew_quarterly" and report.rows == 8
+    assert "quarters 2025 Q1, 2025 Q2" in report.summary()
+    assert cache.entries("import:") == []  # annual loaders never see quarters
+    (hit,) = cache.entries(QUARTERLY_SOURCE)
+    assert sorted(hit.frame["quarter"].unique()) == [1, 2]
+
+
+def test_file_with_no_private_rows_says_which_ownerships_it_has():
+    from hubdata.errors import NoDataError
+
+    with pytest.raises(NoDataError) as info:
+        import_path(FIXTURES / "qcew_file_49057_government_2022.csv")
+    message = str(info.value)
+    assert "qcew_file_49057_government_2022.csv" in message and "no data rows" not in message
+    assert "no Private (own_code 5) rows" in message and "Local Government (own_code 3)" in message
+
+
+def test_usaspending_json_goes_to_the_awards_importer(tmp_path):
+    from hubdata.sources.usaspending import cached_awards
+
+    path = tmp_path / "spending_by_geography_county_FY2023.json"
+    shutil.copy(FIXTURES / "usaspending_county.json", path)
+    report = import_path(path)
+    assert report.ok and report.kind == "awards" and report.year == 2023
+    assert report.geo == "county" and "assistance listings" in " ".join(report.notes)
+    awards = cached_awards("county")
+    assert set(awards["fiscal_year"]) == {2023} and "49057" in set(awards["region_code"])
+    assert cache.entries("import:") == []
+
+
+def test_usaspending_json_needs_a_year(tmp_path):
+    path = tmp_path / "spending.json"
+    shutil.copy(FIXTURES / "usaspending_county.json", path)
+    with pytest.raises(ConfigError, match="--year"):
+        import_path(path)

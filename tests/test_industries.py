@@ -55,3 +55,33 @@ def test_theme_csv_is_validated(tmp_path):
         industries.load_themes(bad)
     with pytest.raises(ConfigError):
         industries.theme("no_such_theme")
+
+
+def test_qcew_aggregates_are_titled_as_what_they_are():
+    assert industries.qcew_aggregate("1013").parts == ("31-33",)
+    assert industries.qcew_aggregate("101").kind == "domain"
+    assert industries.qcew_aggregate("3361") is None and industries.qcew_aggregate("10").kind == "total"
+    # a source label "Manufacturing" must not make supersector 1013 look like NAICS 31-33
+    assert industries.title("1013", labels={"1013": "Manufacturing"}) == (
+        "Manufacturing (QCEW supersector 1013, not a NAICS code)")
+    assert industries.title("102") == "Service-providing (QCEW domain 102, not a NAICS code)"
+    # every supersector belongs to exactly one domain, and 12 supersectors exist
+    supersectors = [a for a in industries.QCEW_AGGREGATES.values() if a.kind == "supersector"]
+    domains = industries.QCEW_AGGREGATES["101"].parts + industries.QCEW_AGGREGATES["102"].parts
+    assert sorted(domains) == sorted(a.code for a in supersectors) and len(supersectors) == 12
+
+
+@pytest.mark.parametrize("code, words", [
+    ("1013", "1013 is QCEW supersector 1013 'Manufacturing' (NAICS sectors 31-33), a group BLS "
+             "QCEW publishes, not a NAICS code: ask for NAICS 31-33."),
+    ("1023", "ask for NAICS 52 or 53"),
+    ("101", "ask for the NAICS sectors 11, 21, 23, 31-33")])
+def test_check_naics_refuses_qcew_aggregates(code, words):
+    with pytest.raises(ConfigError) as info:
+        industries.check_naics(code)
+    assert words in str(info.value)
+
+
+def test_check_naics_passes_naics_codes():
+    assert [industries.check_naics(c) for c in ("3361", "31_33", "00", "10")] == [
+        "3361", "31-33", "00", "10"]

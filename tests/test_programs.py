@@ -89,7 +89,7 @@ def test_overlay_falls_back_to_parent_industry_and_to_lq_rule():
 
 def test_overlay_without_metrics_or_awards_says_not_measured_and_not_loaded():
     out = hub_overlay(load_registry())
-    assert len(out) == 96 and (out["reading"] == NOT_MEASURED).all()
+    assert len(out) == 102 and (out["reading"] == NOT_MEASURED).all()
     assert out["usaspending_county_usd"].isna().all()
     assert any("No USAspending" in n for n in out.attrs["notes"])
 
@@ -138,13 +138,13 @@ def run_cli(argv: list[str]) -> int:
 
 def test_cli_registry_check_ok_and_broken(tmp_path, capsys):
     assert run_cli(["registry", "check"]) == 0
-    assert "96 rows" in capsys.readouterr().out
+    assert "102 rows" in capsys.readouterr().out
     broken = tmp_path / "hubs.csv"
     text = REGISTRY_PATH.read_text(encoding="utf-8").replace(",49057,", ",4957,")
     broken.write_text(text, encoding="utf-8")
     assert run_cli(["registry", "check", str(broken)]) == 1
     assert capsys.readouterr().err.strip() == (
-        "line 93: anchor_county_fips: '4957' is not a 5-digit county FIPS code")
+        "line 99: anchor_county_fips: '4957' is not a 5-digit county FIPS code")
 
 
 def test_cli_fetch_awards_over_years(capsys):

@@ -38,7 +38,8 @@ def test_lq_by_hand_with_derived_totals_and_a_base_built_from_counties():
     assert (a["total_employment"], b["total_employment"]) == (1000, 1000)
     assert a["total_basis"] == "derived: sum of 4-digit rows"
     assert (a["base_employment"], a["base_total_employment"]) == (400, 2000)
-    assert a["base_basis"] == "derived: sum of the 2 counties in the data inside it"
+    assert a["base_basis"] == ("Delaware counties in the imported files: sum of 2 counties; "
+                               "the industry has rows in 2 counties")
     assert a["lq_employment"] == pytest.approx((100 / 1000) / (400 / 2000))  # 0.5
     assert b["lq_employment"] == pytest.approx((300 / 1000) / (400 / 2000))  # 1.5
     # establishments: (10/30) / (30/80) and (20/50) / (30/80)
@@ -79,8 +80,9 @@ def test_us_base_from_state_rows_and_finer_rows_of_other_levels_do_not_join():
             ("state", "49", "52", 10, 1), ("state", "49", "44-45", 90, 9),
             ("county", "49057", "339920", 5, 1), ("county", "49057", "339930", 5, 1)]
     table = build_table(_obs(rows), 2021, "state", "52", base="us").set_index("region_code")
-    assert table.loc["10", "base_basis"] == ("partial: not the nation; sum of the 2 states in "
-                                             "the data, covering only DE, UT")
+    assert table.loc["10", "base_basis"] == ("Delaware and Utah in the imported files: sum of "
+                                             "2 states; not the nation; the industry has rows "
+                                             "in 2 states")
     assert table.loc["10", "lq_employment"] == pytest.approx((30 / 100) / (40 / 200))
     # two states are not the nation: no "national" share may be shown
     assert "national_share" not in table.columns or table["national_share"].isna().all()

@@ -88,21 +88,28 @@ SHAPES = {"type": "FeatureCollection", "features": [
     square("06037", -118, 34)]}
 
 
-def test_choropleth_has_title_units_caption_and_grey_suppressed_regions():
+def test_choropleth_has_title_legend_caption_and_grey_withheld_and_no_data_regions():
+    area = {"49057", "49011", "49029", "06037"}  # 06037 has no row: drawn as "no data"
     fig = charts.build_choropleth_figure(TABLE, "lq", "county", title="Sporting goods",
                                          caption=charts.caption_text("BLS QCEW", 2023),
-                                         geojson=SHAPES, outlines=SHAPES)
+                                         geojson=SHAPES, outlines=SHAPES, area=area,
+                                         names={"06037": "Los Angeles County, CA"})
     assert fig.layout.title.text == "Sporting goods"
     captions = [a.text for a in fig.layout.annotations]
     assert captions == ["Source: BLS QCEW 2023, private ownership; LQ vs US"]
-    suppressed, main = fig.data
-    assert list(suppressed.locations) == ["49011"] and suppressed.showscale is False
-    assert list(main.locations) == ["49057", "49029"] and "ratio to base" in main.colorbar.title.text
+    by_name = {trace.name: list(trace.locations) for trace in fig.data}
+    drawn = {name: codes for name, codes in by_name.items() if codes != [charts.LEGEND_ONLY]}
+    assert drawn == {"4 or more": ["49057"], "0.8 to 1.25 (about the base area)": ["49029"],
+                     charts.WITHHELD: ["49011"], charts.NO_DATA: ["06037"]}
+    # the classes without a region keep their legend entry: the whole scale is shown
+    assert len(by_name) == 7 + 2
+    assert all(trace.showlegend and trace.showscale is False for trace in fig.data)
+    assert fig.layout.legend.title.text == "<b>Location quotient (vs the base area)</b>"
+    no_data = next(t for t in fig.data if t.name == charts.NO_DATA)
+    assert no_data.text[0].startswith("<b>Los Angeles County, CA</b>")
     assert fig.layout.separators == ".,"
     # a blank MapLibre style: no tiles or CDN files, so the map draws offline
     assert fig.layout.map.style == "white-bg" and fig.layout.map.layers[0].type == "line"
-    # the view fits the three Utah squares (-112..-110, 40..42), not the nation
-    assert -112 < fig.layout.map.center.lon < -110 and fig.layout.map.zoom > 5
 
 
 def test_ranking_and_trend_axes_carry_units():
@@ -212,12 +219,11 @@ def test_table_slide_cells_equal_the_first_rows_with_separators():
     assert any("not zero" in text for text in texts(second))
 
 
-def test_source_line_prefers_the_tables_provenance_block():
-    line = ui_export.source_line("Source: BLS QCEW 2023", about(), "naics=1")
-    assert line.startswith("Source: Imported file (cbp_csv); 2021 from made-up.csv")
-    assert "Filters: source=import; year=2021" in line and "retrieved 2026-11-20 to" in line
-    assert ui_export.source_line("Source: BLS QCEW 2023", [], "naics=1") == (
-        "Source: BLS QCEW 2023 · Filters: naics=1 · Hub Atlas")
+def test_source_line_is_the_figure_caption_with_the_retrieval_date():
+    line = ui_export.source_line("Source: BLS QCEW 2023", about())
+    assert line == "Source: BLS QCEW 2023 · retrieved 2026-11-20 to 2026-11-21 · Hub Atlas"
+    assert ui_export.source_line("", about()).startswith(
+        "Source: Imported file (cbp_csv); 2021 from made-up.csv")
 
 
 @NO_BROWSER
@@ -256,8 +262,8 @@ def test_every_chart_download_row_offers_a_slide_with_the_pages_table(imported, 
                        "filename": "hub-atlas_explore-map"}
     chart, table = slides(deferred["hub-atlas_339920_county_2021.pptx"]())
     assert chart.shapes.title.text.startswith("Sporting and Athletic Goods Manufacturing")
-    assert any(t.startswith("Source: Imported file (cbp_csv); CBP 2021") and "naics=339920" in t
-               for t in texts(chart))
+    assert any(t.startswith("Source: imported files 2021, private ownership") and
+               "retrieved" in t for t in texts(chart))
     cells = table_cells(table)
     weber = next(row for row in cells if "49057" in row)
     assert "1,500" in weber and "24" in weber  # 49057's fixture row: 1500 jobs, 24 places

@@ -1,27 +1,44 @@
 """Pure figure and deck builders: frames in, Plotly figures / pydeck Decks out, no st.* calls.
 
-Every figure has a title, units on its axes or colour bar, thousands separators, a
-colour-blind-safe palette (Okabe-Ito for categories, cividis for magnitudes) and its source
-caption inside the figure, so a PNG pasted into a slide still says where the numbers came from.
+Every figure has a title, units on its axes or legend, thousands separators, a
+colour-blind-safe palette (Okabe-Ito for categories; ColorBrewer classes on maps) and its
+source caption inside the figure, so a PNG pasted into a slide still says where the numbers
+came from.
+
+Figures carry their own template (TEMPLATE): Streamlit makes its own template plotly's default
+when it is imported, and that one has no automatic axis margins, so tick labels and axis
+titles of a figure exported in the app's process were cut off or drawn over each other.
+
+Maps draw every region of the area shown (regions without a figure in neutral greys, named in
+the legend), colour them by classes (MapClass: a location quotient on a diverging scale
+centred at 1, as the Cluster Mapping Project's maps do, growth centred at 0, other measures
+in quantile classes), and fit their view to the picture they are drawn in: the lon/lat box
+to show is kept in layout.meta, and fit_map recomputes centre and zoom for a size (an
+export's, or the page's).
 """
 
 from __future__ import annotations
 
+import math
 import textwrap
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 import pydeck as pdk
 
 
 # Okabe & Ito (2008), distinguishable with every common colour-vision deficiency
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000"]
-SEQUENTIAL = "Cividis"
-SUPPRESSED_COLOUR = "#BBBBBB"
 FONT = "Source Sans Pro, Arial, sans-serif"
 CAPTION_WIDTH = 80  # characters per caption line: fits a half-width chart on screen
+# plotly's white template (axes with automatic margins, title standoff) in Hub Atlas type
+TEMPLATE = go.layout.Template(pio.templates["plotly_white"])
+TEMPLATE.layout.update(font={"family": FONT, "size": 14, "color": "#333333"},
+                       colorway=OKABE_ITO, title={"font": {"color": "#222222"}})
 
 MODEBAR_CONFIG = {
     "displaylogo": False,
@@ -68,11 +85,12 @@ def caption_text(source: str, vintage: object, base: str = "US", extra: str = ""
 
 
 def _finish(fig: go.Figure, title: str, caption: str, *, height: int = 560,
-            bottom: int = 70) -> go.Figure:
+            bottom: int = 70, right: int = 10) -> go.Figure:
     fig.update_layout(
+        template=TEMPLATE,
         title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 20}},
         font={"family": FONT, "size": 14}, separators=".,", height=height,
-        margin={"l": 10, "r": 10, "t": 60, "b": bottom}, colorway=OKABE_ITO,
+        margin={"l": 20, "r": max(right, 20), "t": 60, "b": bottom}, colorway=OKABE_ITO,
         paper_bgcolor="white", plot_bgcolor="white",
         hoverlabel={"font": {"family": FONT}},
     )
@@ -81,6 +99,8 @@ def _finish(fig: go.Figure, title: str, caption: str, *, height: int = 560,
     fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0,
                        xanchor="left", yanchor="top", yshift=-bottom + 22, showarrow=False,
                        align="left", font={"size": 12, "color": "#444"})
+    if MAP_BOX in (fig.layout.meta or {}):
+        fit_map(fig)
     return fig
 
 
@@ -100,40 +120,157 @@ def _hover(frame: pd.DataFrame, metric: Metric) -> list[str]:
     return lines
 
 
-def _colorbar(metric: Metric) -> dict:
-    return {"title": {"text": f"{metric.label}<br>({metric.unit})", "side": "top"},
-            "tickformat": metric.fmt.replace(".1f", ".0f") if metric.unit != "ratio to base"
-            else ".1f", "thickness": 14, "len": 0.75}
+# --- map classes --------------------------------------------------------------------------
+
+NO_DATA_COLOUR = "#E4E4E4"   # a region of the area without a row: light neutral grey
+WITHHELD_COLOUR = "#8F8F8F"  # a row whose value the source withheld: darker neutral grey
+NO_DATA = "No data (no row published)"
+WITHHELD = "Withheld by the source"
+# ColorBrewer RdYlBu (colour-blind safe): low = blue, high = red, pale yellow in the middle;
+# the top class is the darkest colour, so the most concentrated regions stand out most
+DIVERGING = ["#4575B4", "#91BFDB", "#E0F3F8", "#FFFFBF", "#FDAE61", "#F46D43", "#A50026"]
+LEGEND_ONLY = "(legend)"  # a location no shape has: a class without regions keeps its entry
+# ColorBrewer YlGnBu, light to dark (colour-blind safe)
+CLASSES_SEQUENTIAL = ["#FFFFCC", "#A1DAB4", "#41B6C4", "#2C7FB8", "#253494"]
+LQ_BREAKS = [0.25, 0.5, 0.8, 1.25, 2.0, 4.0]  # symmetric around 1 on a log scale
+GROWTH_BREAKS = [-10.0, -5.0, -1.0, 1.0, 5.0, 10.0]  # % a year, symmetric around 0
 
 
-def _view(min_lon: float, min_lat: float, max_lon: float, max_lat: float, *,
-          margin: float = 1.3) -> dict:
-    """Map centre and zoom that fit a lon/lat box in a ~1000 x 430 px map (Web Mercator: the
-    world is 512 * 2**zoom px wide; a degree of latitude is ~1.3 degrees of longitude at
-    US latitudes)."""
-    lon_span = max(max_lon - min_lon, 3.0) * margin  # at least ~a state: a few counties
-    lat_span = max(max_lat - min_lat, 2.0) * margin  # still show their surroundings
-    zoom = min(np.log2(1000 * 360 / (512 * lon_span)), np.log2(430 * 360 / (512 * lat_span * 1.3)))
-    return {"center": {"lon": (min_lon + max_lon) / 2, "lat": (min_lat + max_lat) / 2},
-            "zoom": float(np.clip(zoom, 2.2, 9))}
+@dataclass(frozen=True)
+class MapClass:
+    """One legend entry of a map: values in [low, high), its label and colour."""
+    low: float
+    high: float
+    label: str
+    colour: str
+
+    def holds(self, values: pd.Series) -> pd.Series:
+        return (values >= self.low) & (values < self.high)
 
 
-US_VIEW = _view(-125, 24.5, -66.9, 49.4, margin=1.0)  # the lower 48
+def _nice(value: float) -> float:
+    """A class break rounded to two significant digits (1,234 -> 1,200)."""
+    if value == 0 or not np.isfinite(value):
+        return float(value)
+    digits = 1 - int(math.floor(math.log10(abs(value))))
+    return float(round(value, digits))
+
+
+def _range_label(low: float, high: float, fmt) -> str:
+    """'under 0.25', '0.25 to 0.5', '4 or more' (fmt: how a break is written)."""
+    if low == -math.inf:
+        return f"under {fmt(high)}"
+    if high == math.inf:
+        return f"{fmt(low)} or more"
+    return f"{fmt(low)} to {fmt(high)}"
+
+
+def _fixed_classes(breaks: list[float], metric: Metric, middle: str) -> list[MapClass]:
+    edges = [-math.inf, *breaks, math.inf]
+    fmt = (lambda v: format(v, ",.2f").rstrip("0").rstrip(".")) if metric.unit == "ratio to base" \
+        else (lambda v: format(v, ",.0f") + " %")
+    return [MapClass(low, high, _range_label(low, high, fmt)
+                     + (f" ({middle})" if i == len(breaks) // 2 else ""), DIVERGING[i])
+            for i, (low, high) in enumerate(zip(edges, edges[1:]))]
+
+
+def map_classes(values: pd.Series, metric: Metric) -> list[MapClass]:
+    """The legend classes of a map of `metric`: location quotients on fixed breaks centred at
+    1 (about the base area), growth centred at 0 (no change), any other measure in up to five
+    quantile classes of the values shown, with rounded breaks (the darker colours when there
+    are fewer classes, so they stand out on the white map)."""
+    if metric.unit == "ratio to base":
+        return _fixed_classes(LQ_BREAKS, metric, "about the base area")
+    if metric.unit == "% a year":
+        return _fixed_classes(GROWTH_BREAKS, metric, "about no change")
+    known = pd.to_numeric(values, errors="coerce").dropna()
+    if known.empty:
+        return []
+    if known.nunique() == 1:
+        return [MapClass(-math.inf, math.inf, metric.format(known.iloc[0]),
+                         CLASSES_SEQUENTIAL[2])]
+    shown = (lambda v: float(round(v))) if metric.fmt.endswith(".0f") else float  # as labelled
+    inner = sorted(b for b in {shown(_nice(q)) for q in known.quantile([0.2, 0.4, 0.6, 0.8])}
+                   if b > known.min())
+    edges = [-math.inf, *inner, math.inf]
+    colours = CLASSES_SEQUENTIAL[-(len(edges) - 1):]
+    return [MapClass(low, high, _range_label(low, high, metric.format), colour)
+            for (low, high), colour in zip(zip(edges, edges[1:]), colours)]
+
+
+def legend_title(metric: Metric) -> str:
+    """The map legend's title: the measure and its unit, as the page's title names it."""
+    unit = "vs the base area" if metric.unit == "ratio to base" else metric.unit
+    return f"{metric.label} ({unit})"
+
+
+def _map_legend(fig: go.Figure, title: str) -> None:
+    fig.update_layout(legend={"title": {"text": f"<b>{title}</b>"}, "orientation": "v",
+                              "x": 1.0, "xanchor": "left", "y": 1.0, "yanchor": "top",
+                              "itemsizing": "constant", "font": {"size": 13}})
+
+
+MAP_LEGEND_WIDTH = 250  # px to the right of a map for its legend
+
+
+# --- map views ----------------------------------------------------------------------------
+
+MAP_BOX = "map_box"  # layout.meta key: the lon/lat box (west, south, east, north) a map shows
+LOWER_48 = (-125.6, 24.0, -66.2, 49.8)  # with a little room for circles on the coasts
 NATIONAL_SPAN = 35  # degrees of longitude: data spread wider than this is shown as the nation
+SCREEN_WIDTH = 1100  # px: a full-width chart in the app's wide layout
+ZOOM_RANGE = (1.5, 9.0)
 
 
-def fit_view(box: tuple[float, float, float, float] | None, margin: float = 1.3) -> dict:
-    """The map view for data in a lon/lat box: zoomed to it (margin: how much wider than the
-    box the view is), or the lower 48 when the data is national (wider than NATIONAL_SPAN) or
-    there is no box."""
+def _mercator(lat: float) -> float:
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def view_for(box: tuple[float, float, float, float], width: float, height: float) -> dict:
+    """Centre and zoom that show the lon/lat box whole in a map of width x height pixels
+    (Web Mercator: the world is 512 * 2**zoom pixels wide)."""
+    west, south, east, north = box
+    lon_span = max(east - west, 1e-6)
+    y_span = max(_mercator(north) - _mercator(south), 1e-6)
+    zoom = min(math.log2(max(width, 50) * 360 / (512 * lon_span)),
+               math.log2(max(height, 50) * 2 * math.pi / (512 * y_span)))
+    middle = math.degrees(math.atan(math.sinh((_mercator(north) + _mercator(south)) / 2)))
+    return {"center": {"lon": (west + east) / 2, "lat": middle},
+            "zoom": float(np.clip(zoom, *ZOOM_RANGE))}
+
+
+def map_box(box: tuple[float, float, float, float] | None, margin: float = 1.15
+            ) -> tuple[float, float, float, float]:
+    """The box a map shows for data in `box`: the data with a margin around it (at least
+    about a state, so a few counties keep their surroundings), or the lower 48 when the data
+    is national (wider than NATIONAL_SPAN) or there is none."""
     if box is None or box[2] - box[0] > NATIONAL_SPAN:
-        return US_VIEW
-    return _view(*box, margin=margin)
+        return LOWER_48
+    west, south, east, north = box
+    lon_half = max(east - west, 3.0) * margin / 2
+    lat_half = max(north - south, 2.0) * margin / 2
+    lon, lat = (west + east) / 2, (south + north) / 2
+    return lon - lon_half, lat - lat_half, lon + lon_half, lat + lat_half
+
+
+def fit_map(fig: go.Figure, width: float | None = None, height: float | None = None
+            ) -> go.Figure:
+    """Set a map figure's centre and zoom so that its box (layout.meta) fits the plot area
+    of a width x height picture (default: the page's full width and the figure's height),
+    margins and legend left out."""
+    box = (fig.layout.meta or {}).get(MAP_BOX)
+    if not box:
+        return fig
+    margin = fig.layout.margin
+    width = (width or SCREEN_WIDTH) - (margin.l or 0) - (margin.r or 0)
+    height = (height or fig.layout.height or 560) - (margin.t or 0) - (margin.b or 0)
+    return fig.update_layout(map=view_for(tuple(box), width, height))
 
 
 def show_whole_us(fig: go.Figure) -> go.Figure:
-    """Set a map figure's view to the lower 48 (a page's 'Whole US' switch)."""
-    return fig.update_layout(map=US_VIEW)
+    """Show the lower 48 on a map figure (a page's 'Whole US' switch)."""
+    fig.update_layout(meta={**(fig.layout.meta or {}), MAP_BOX: list(LOWER_48)})
+    return fit_map(fig)
 
 
 def _point_bounds(lon: pd.Series, lat: pd.Series) -> tuple[float, float, float, float] | None:
@@ -154,70 +291,97 @@ def _shape_bounds(geojson: dict, ids: set[str]) -> tuple[float, float, float, fl
     return box[:, 0].min(), box[:, 1].min(), box[:, 2].max(), box[:, 3].max()
 
 
-def _map_layout(fig: go.Figure, view: dict, outlines: dict | None) -> None:
+def _map_layout(fig: go.Figure, box: tuple[float, float, float, float],
+                outlines: dict | None) -> None:
     """A MapLibre map with a blank style: it needs no tiles, fonts or CDN files, so it draws
-    offline and in kaleido; state outlines (GeoJSON) give the reader their bearings."""
-    layers = ([{"source": outlines, "type": "line", "color": "#9A9A9A", "line": {"width": 0.7},
-                "below": "traces"}] if outlines else [])
-    fig.update_layout(map={"style": "white-bg", **view, "layers": layers})
+    offline and in kaleido; state outlines (GeoJSON) drawn over the regions give the reader
+    their bearings. The box is kept in layout.meta for fit_map."""
+    layers = ([{"source": outlines, "type": "line", "color": "#555555", "line": {"width": 1.0}}]
+              if outlines else [])
+    fig.update_layout(map={"style": "white-bg", "layers": layers},
+                      meta={MAP_BOX: [float(v) for v in box]})
 
 
 def build_choropleth_figure(table: pd.DataFrame, metric_key: str, geo: str, *, title: str,
-                            caption: str, geojson: dict, outlines: dict | None = None
+                            caption: str, geojson: dict, outlines: dict | None = None,
+                            area: set[str] | None = None, names: dict[str, str] | None = None
                             ) -> go.Figure:
-    """Regions coloured by the metric (geojson: their shapes, ids = region codes), suppressed
-    regions in grey so they are not mistaken for zero; the view fits the regions shown
-    (fit_view: national data shows the lower 48).
-    Feature ids are region codes (hubdata.geometry's GeoJSON)."""
+    """Regions coloured by classes of the metric (map_classes; geojson: their shapes, ids =
+    region codes). Every region of `area` is drawn (default: the table's regions): those
+    without a row in a light neutral grey ("no data"), rows whose value the source withheld
+    in a darker one, each named in the legend; `names` name the regions without a row in
+    their hover text. The view fits the area (map_box: national data shows the lower 48)."""
     metric = metric_of(metric_key)
-    frame = table.copy()
+    frame = table.assign(region_code=table["region_code"].astype(str))
     values = pd.to_numeric(frame[metric.column], errors="coerce")
-    locations = frame["region_code"].astype(str)
-    wanted = set(locations)
-    known = values.notna()
-
-    def where(codes: pd.Series) -> dict:
-        """Each trace ships only the shapes it draws (a national county file is ~2 MB, and
-        the suppressed and the known regions are two traces)."""
-        ids = set(codes)
-        return {"geojson": {"type": "FeatureCollection",
-                            "features": [f for f in geojson["features"] if str(f["id"]) in ids]},
-                "featureidkey": "id", "marker_line_color": "white", "marker_line_width": 0.4}
-
+    wanted = set(frame["region_code"]) | set(area or ())
+    # each trace ships only the shapes it draws: a national county file is ~2 MB, and every
+    # class is a trace
+    by_id = {str(f["id"]): f for f in geojson["features"] if str(f["id"]) in wanted}
+    drawn = set(by_id)
     fig = go.Figure()
-    if (~known).any():
-        fig.add_trace(go.Choroplethmap(
-            locations=locations[~known], z=np.zeros(int((~known).sum())),
-            colorscale=[[0, SUPPRESSED_COLOUR], [1, SUPPRESSED_COLOUR]], showscale=False,
-            text=_hover(frame[~known], metric), hoverinfo="text", name="suppressed",
-            **where(locations[~known])))
-    fig.add_trace(go.Choroplethmap(
-        locations=locations[known], z=values[known], colorscale=SEQUENTIAL,
-        text=_hover(frame[known], metric), hoverinfo="text", colorbar=_colorbar(metric),
-        name=metric.label, **where(locations[known])))
-    _map_layout(fig, fit_view(_shape_bounds(geojson, wanted)), outlines)
-    return _finish(fig, title, caption)
+
+    def add(codes: pd.Series, text: list[str], name: str, colour: str) -> None:
+        features = [by_id[c] for c in dict.fromkeys(codes) if c in by_id]
+        shapes = {"type": "FeatureCollection", "features": features or list(by_id.values())[:1]}
+        fig.add_trace(go.Choroplethmap(locations=codes, z=np.zeros(len(codes)), text=text,
+                                       colorscale=[[0, colour], [1, colour]], name=name,
+                                       showlegend=True, geojson=shapes, featureidkey="id",
+                                       marker_line_color="white", marker_line_width=0.6,
+                                       hoverinfo="text", showscale=False))
+
+    for group in map_classes(values, metric):
+        inside = group.holds(values)
+        if inside.any():
+            add(frame.loc[inside, "region_code"], _hover(frame[inside], metric), group.label,
+                group.colour)
+        else:  # the whole scale stays in the legend
+            add(pd.Series([LEGEND_ONLY]), [""], group.label, group.colour)
+    withheld = values.isna()
+    if withheld.any():
+        add(frame.loc[withheld, "region_code"], _hover(frame[withheld], metric), WITHHELD,
+            WITHHELD_COLOUR)
+    empty = sorted(drawn - set(frame["region_code"]))
+    if empty:
+        known = names or {}
+        add(pd.Series(empty), [f"<b>{known.get(c, c)}</b><br>No row in the data for this "
+                               "industry (not published)" for c in empty], NO_DATA, NO_DATA_COLOUR)
+    _map_layout(fig, map_box(_shape_bounds({"features": list(by_id.values())}, drawn)), outlines)
+    _map_legend(fig, legend_title(metric))
+    return _finish(fig, title, caption, right=MAP_LEGEND_WIDTH)
 
 
 def build_bubble_map_figure(table: pd.DataFrame, metric_key: str, points: pd.DataFrame, *,
-                            title: str, caption: str, outlines: dict | None = None) -> go.Figure:
-    """Regions as bubbles at their centroids (points: region_code, lat, lon): area = the
-    metric, colour = LQ when present; the view fits the bubbles (fit_view)."""
+                            title: str, caption: str, outlines: dict | None = None,
+                            size_column: str = "employment") -> go.Figure:
+    """Regions as circles at their centroids (points: region_code, lat, lon): colour = classes
+    of the metric (the legend, named like the page's title), area = jobs (size_column); a
+    withheld value is grey. The view fits the circles (map_box)."""
     metric = metric_of(metric_key)
     frame = table.merge(points, on="region_code", how="inner")
     values = pd.to_numeric(frame[metric.column], errors="coerce")
-    size = np.sqrt(values.clip(lower=0).fillna(0))
-    sizeref = 2.0 * float((size ** 2).max() or 1) / 40 ** 2  # largest bubble 40 px across
-    colour = frame["lq_employment"] if "lq_employment" in frame else values
+    size = np.sqrt(pd.to_numeric(frame[size_column], errors="coerce").clip(lower=0).fillna(0))
+    sizeref = 2.0 * float((size ** 2).max() or 1) / 40 ** 2  # largest circle 40 px across
+    marker = {"sizemode": "area", "sizeref": sizeref, "sizemin": 4, "opacity": 0.95}
+    # a dark rim under every circle, so pale classes stay visible on the white map
     fig = go.Figure(go.Scattermap(
-        lat=frame["lat"], lon=frame["lon"], text=_hover(frame, metric), hoverinfo="text",
-        marker={"size": size ** 2, "sizemode": "area", "sizeref": sizeref, "sizemin": 4,
-                "color": colour, "colorscale": SEQUENTIAL, "opacity": 0.85,
-                "colorbar": _colorbar(METRICS["lq"] if "lq_employment" in frame else metric)},
-        name=metric.label))
-    # bubbles up to 40 px across sit on the edge points: a wider margin keeps them whole
-    _map_layout(fig, fit_view(_point_bounds(frame["lon"], frame["lat"]), margin=1.7), outlines)
-    return _finish(fig, title, caption)
+        lat=frame["lat"], lon=frame["lon"], hoverinfo="skip", showlegend=False,
+        marker={**marker, "size": (size ** 2 * 1.35).tolist(), "sizemin": 6,
+                "color": "#555555"}))
+    groups = [(g.holds(values), g.label, g.colour) for g in map_classes(values, metric)]
+    for inside, label, colour in [*groups, (values.isna(), WITHHELD, WITHHELD_COLOUR)]:
+        part = frame[inside]
+        if part.empty and label == WITHHELD:
+            continue
+        fig.add_trace(go.Scattermap(  # an empty class keeps its legend entry (no point drawn)
+            lat=part["lat"] if len(part) else [None], lon=part["lon"] if len(part) else [None],
+            text=_hover(part, metric) if len(part) else None, hoverinfo="text", name=label,
+            marker={**marker, "size": (size[inside] ** 2).tolist() if len(part) else [12],
+                    "color": colour}))
+    # circles up to 40 px across sit on the edge points: a wider margin keeps them whole
+    _map_layout(fig, map_box(_point_bounds(frame["lon"], frame["lat"]), margin=1.6), outlines)
+    _map_legend(fig, f"{legend_title(metric)}<br>circle area = jobs")
+    return _finish(fig, title, caption, right=MAP_LEGEND_WIDTH)
 
 
 def build_ranking_figure(table: pd.DataFrame, metric_key: str, *, title: str, caption: str,
@@ -419,7 +583,7 @@ def build_hub_map_figure(hubs: pd.DataFrame, colours: dict[str, str], *, title: 
             hovertemplate="%{text}<extra>" + str(program) + "</extra>",
             marker={"size": part["radius"] * 1.6, "color": colours.get(program, "#777777"),
                     "opacity": 0.8}))
-    _map_layout(fig, US_VIEW, outlines)
+    _map_layout(fig, LOWER_48, outlines)
     fig.update_layout(legend={"orientation": "h", "y": -0.02, "x": 0})
     return _finish(fig, title, caption, height=620, bottom=120)
 
@@ -519,3 +683,228 @@ def legend_beside(fig: go.Figure, width: int = 250) -> go.Figure:
 def two_line(head: str, tail: str, width: int = 70) -> str:
     """'head: tail' as a figure title, broken after the colon when it would not fit."""
     return f"{head}: {tail}" if len(head) + len(tail) + 2 <= width else f"{head}:<br>{tail}"
+
+
+# --- Clusters (benchmark cluster portfolio and network) ------------------------------------
+
+STRONG_COLOUR, OTHER_COLOUR = OKABE_ITO[5], OKABE_ITO[0]  # vermilion: strong; blue: the rest
+
+
+def _short(name: str, width: int = 22) -> str:
+    """A cluster name broken over lines for a label inside a chart."""
+    return "<br>".join(textwrap.wrap(str(name), width)) or str(name)
+
+
+def build_portfolio_bubble_figure(table: pd.DataFrame, *, title: str, caption: str,
+                                  x_axis: str, labelled: int = 8) -> go.Figure:
+    """A region's traded clusters: x = employment growth (% a year), y = LQ (log scale, the
+    line at 1 = the base area's share), area = jobs; strong clusters in vermilion. The
+    largest clusters and every strong one are named. Clusters without growth (no figure
+    in the start year) are left out; pages say which."""
+    x = pd.to_numeric(table["employment_cagr"], errors="coerce") * 100
+    y = pd.to_numeric(table["lq_employment"], errors="coerce")
+    size = pd.to_numeric(table["employment"], errors="coerce").clip(lower=0)
+    known = x.notna() & (y > 0) & size.notna()
+    frame = table[known].assign(_x=x[known], _y=y[known], _s=size[known])
+    strong = frame["strong_cluster"].astype("boolean").fillna(False)
+    named = set(frame.nlargest(labelled, "_s").index) | set(frame.index[strong])
+    sizeref = 2.0 * float(frame["_s"].max() or 1) / 60 ** 2
+    fig = go.Figure()
+    for is_strong, name, colour in ((False, "Other traded clusters", OTHER_COLOUR),
+                                    (True, "Strong clusters", STRONG_COLOUR)):
+        part = frame[strong == is_strong]
+        fig.add_trace(go.Scatter(
+            x=part["_x"], y=part["_y"], mode="markers+text", name=name,
+            text=[_short(n, 18) if i in named else "" for i, n in
+                  zip(part.index, part["cluster_name"])],
+            textposition="top center", textfont={"size": 11, "color": "#333"},
+            marker={"size": part["_s"], "sizemode": "area", "sizeref": sizeref, "sizemin": 6,
+                    "color": colour, "opacity": 0.75, "line": {"width": 1, "color": "#333"}},
+            customdata=np.stack([part["cluster_name"], part["_s"]], axis=-1) if len(part)
+            else None,
+            hovertemplate="<b>%{customdata[0]}</b><br>LQ %{y:.2f}; growth %{x:+.1f}% a year"
+                          "<br>%{customdata[1]:,.0f} jobs<extra></extra>"))
+    fig.add_hline(y=1, line={"color": "#555555", "width": 1.5, "dash": "dash"})
+    fig.add_vline(x=0, line={"color": "#555555", "width": 1.5})
+    ticks = [t for t in (0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32)
+             if len(frame) and frame["_y"].min() / 1.5 <= t <= frame["_y"].max() * 1.5]
+    fig.update_yaxes(type="log", title_text="Location quotient (log scale; 1 = base area's "
+                     "share)", gridcolor="#EEEEEE", tickvals=ticks,
+                     ticktext=[f"{t:g}" for t in ticks])
+    fig.update_xaxes(title_text=x_axis, gridcolor="#EEEEEE", tickformat="+.0f",
+                     zeroline=False)
+    fig.update_layout(legend={"orientation": "h", "y": 1.0, "x": 1, "xanchor": "right",
+                              "yanchor": "bottom"})
+    return _finish(fig, title, caption, height=620, bottom=110)
+
+
+LQ_TICKS = [0.125, 0.25, 0.5, 1, 2, 4, 8]
+
+
+def build_cluster_network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str,
+                                 caption: str, highlight: list[str] = ()) -> go.Figure:
+    """The related-cluster network: one node per traded cluster at a fixed position (nodes:
+    cluster_code, cluster_name, x, y, employment, lq_employment, strong_cluster), one line per
+    related pair (edges: source, target); node colour = the region's LQ (the maps' diverging
+    colours, centred at 1 on a log scale; grey: no jobs published), area = jobs, a black ring on strong clusters, a dashed ring on
+    `highlight` (related clusters to grow into, best first). Strong clusters, the four
+    largest, the three most concentrated and the first three of `highlight` are named."""
+    where = nodes.set_index("cluster_code")[["x", "y"]]
+    xs, ys = [], []
+    for source, target in zip(edges["source"], edges["target"]):
+        if source in where.index and target in where.index:
+            xs += [where.at[source, "x"], where.at[target, "x"], None]
+            ys += [where.at[source, "y"], where.at[target, "y"], None]
+    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                               line={"color": "#C8C8C8", "width": 1}))
+    lq = pd.to_numeric(nodes["lq_employment"], errors="coerce")
+    jobs = pd.to_numeric(nodes["employment"], errors="coerce").fillna(0).clip(lower=0)
+    strong = nodes["strong_cluster"].astype("boolean").fillna(False)
+    marked = nodes["cluster_code"].isin(highlight)
+    size = 12 + 38 * np.sqrt(jobs / (jobs.max() or 1))
+    top_jobs = jobs.nlargest(4)
+    named = set(nodes.index[strong]) | set(top_jobs.index[top_jobs > 0]) | set(
+        lq.nlargest(3).index) | set(nodes.index[nodes["cluster_code"].isin(list(highlight)[:3])])
+    known = lq > 0
+    colour = np.log2(lq.where(known))
+    ticks = [t for t in LQ_TICKS if lq[known].empty or t <= max(8, float(lq.max()))]
+    fig.add_trace(go.Scatter(
+        x=nodes["x"], y=nodes["y"], mode="markers+text", showlegend=False,
+        text=[_short(n) if i in named else "" for i, n in zip(nodes.index, nodes["cluster_name"])],
+        textposition="bottom center", textfont={"size": 10.5, "color": "#222"},
+        marker={"size": size, "color": colour.where(known, np.nan),
+                "colorscale": [[i / (len(DIVERGING) - 1), c] for i, c in enumerate(DIVERGING)],
+                "cmin": -3.0, "cmid": 0.0, "cmax": 3.0,  # LQ 1/8 .. 8, centred at 1 as the maps
+                "colorbar": {"title": {"text": "LQ<br>(ratio to base)", "side": "top"},
+                             "tickvals": [np.log2(t) for t in ticks],
+                             "ticktext": [f"{t:g}" for t in ticks], "thickness": 14,
+                             "len": 0.75},
+                "line": {"color": np.where(strong, "#000000", np.where(marked, "#D55E00",
+                                                                         "#FFFFFF")),
+                         "width": np.where(strong | marked, 3, 1)}},
+        customdata=np.stack([nodes["cluster_name"], lq.map(lambda v: f"{v:.2f}" if pd.notna(v)
+                                                           else "no jobs published"),
+                             jobs.map("{:,.0f}".format)], axis=-1),
+        hovertemplate="<b>%{customdata[0]}</b><br>LQ %{customdata[1]}<br>%{customdata[2]} jobs"
+                      "<extra></extra>"))
+    missing = ~known
+    if missing.any():  # clusters without published jobs: grey, so they are not read as LQ 0
+        fig.add_trace(go.Scatter(x=nodes.loc[missing, "x"], y=nodes.loc[missing, "y"],
+                                 mode="markers", hoverinfo="skip", showlegend=False,
+                                 marker={"size": 12, "color": NO_DATA_COLOUR,
+                                         "line": {"color": "#FFFFFF", "width": 1}}))
+    legend = ("Black ring: strong cluster · orange ring: related cluster to grow into · grey: "
+              "no jobs published · lines: related pairs (Cluster Mapping Project)")
+    fig.add_annotation(text=legend, xref="paper", yref="paper", x=0, y=1.0, xanchor="left",
+                       yanchor="bottom", showarrow=False, font={"size": 12, "color": "#444"})
+    fig.update_xaxes(visible=False, range=[-1.25, 1.25])
+    fig.update_yaxes(visible=False, range=[-1.15, 1.15])
+    return _finish(fig, title, caption, height=720)
+
+
+# --- Static maps (briefs): vector polygons on plain axes ---------------------------------
+
+def _rings(geometry: dict) -> list[list]:
+    """The outer rings of a GeoJSON (Multi)Polygon."""
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [
+        geometry["coordinates"]]
+    return [polygon[0] for polygon in polygons]
+
+
+def _polygon_trace(features: list[dict], colour: str, name: str, *, line: str = "white",
+                   width: float = 0.6, fill: bool = True) -> go.Scatter:
+    xs, ys = [], []
+    for feature in features:
+        for ring in _rings(feature["geometry"]):
+            xs += [p[0] for p in ring] + [None]
+            ys += [p[1] for p in ring] + [None]
+    return go.Scatter(x=xs, y=ys, mode="lines", fill="toself" if fill else None,
+                      fillcolor=colour if fill else None, line={"color": line, "width": width},
+                      name=name, hoverinfo="skip", showlegend=False)
+
+
+def _swatch(colour: str, name: str) -> go.Scatter:
+    """A legend entry: a filled square (polygon traces would show a line)."""
+    return go.Scatter(x=[None], y=[None], mode="markers", name=name, hoverinfo="skip",
+                      marker={"symbol": "square", "size": 16, "color": colour,
+                              "line": {"color": "#777777", "width": 0.5}})
+
+
+def build_static_map_figure(table: pd.DataFrame, *, title: str, caption: str, geojson: dict,
+                            outlines: dict | None = None, highlight: str | None = None
+                            ) -> go.Figure:
+    """A classed map of the location quotient for slides and print: each region's shape
+    filled by its LQ class (map_classes: the on-screen map's classes, diverging at 1), grey
+    where the source withheld the figure, `highlight` outlined in black, state lines on top. Drawn as
+    plain vector polygons (no map tiles, WebGL or downloads: kaleido renders it in well under
+    a second, and its SVG is vector). Regions outside the lower 48 are left out of a view
+    that spans the nation (the caption should say so)."""
+    values = pd.to_numeric(table["lq_employment"], errors="coerce")
+    lq = dict(zip(table["region_code"].astype(str), values))
+    features = [f for f in geojson["features"] if str(f["id"]) in lq]
+    box = _shape_bounds({"features": features}, set(lq))
+    national = box is None or box[2] - box[0] > NATIONAL_SPAN
+    if national:  # the lower 48
+        features = [f for f in features if -125 <= shape_centre(f)[0] <= -66
+                    and 24 <= shape_centre(f)[1] <= 50]
+        box = (-125.0, 24.5, -66.9, 49.4)
+    fig = go.Figure()
+    metric = metric_of("lq")
+    grey = [f for f in features if pd.isna(lq[str(f["id"])])]
+    legend = []  # every class, the highest at the top, then grey
+    for group in map_classes(values, metric):
+        part = [f for f in features if group.low <= lq[str(f["id"])] < group.high]
+        if part:
+            fig.add_trace(_polygon_trace(part, group.colour, f"LQ {group.label}"))
+        legend.insert(0, _swatch(group.colour, group.label))
+    if grey:
+        fig.add_trace(_polygon_trace(grey, WITHHELD_COLOUR, WITHHELD))
+        legend.append(_swatch(WITHHELD_COLOUR, WITHHELD))
+    fig.add_traces(legend)
+    if outlines:
+        fig.add_trace(_polygon_trace(outlines["features"], "", "states", line="#7A7A7A",
+                                     width=0.9, fill=False))
+    own = [f for f in features if str(f["id"]) == str(highlight)]
+    if own:
+        fig.add_trace(_polygon_trace(own, "", "", line="#000000", width=3, fill=False))
+    pad_lon, pad_lat = (box[2] - box[0]) * 0.04 + 0.2, (box[3] - box[1]) * 0.04 + 0.2
+    middle = np.radians((box[1] + box[3]) / 2)
+    fig.update_xaxes(visible=False, range=[box[0] - pad_lon, box[2] + pad_lon])
+    fig.update_yaxes(visible=False, range=[box[1] - pad_lat, box[3] + pad_lat],
+                     scaleanchor="x", scaleratio=1 / float(np.cos(middle)))
+    fig.update_layout(legend={"title": {"text": legend_title(metric).replace(" (", "<br>(")},
+                              "x": 1.0, "xanchor": "left", "y": 1, "yanchor": "top",
+                              "traceorder": "normal"})
+    return _finish(fig, title, caption)
+
+
+def shape_centre(feature: dict) -> tuple[float, float]:
+    """The middle of a feature's bounding box (lon, lat)."""
+    xs = [p[0] for ring in _rings(feature["geometry"]) for p in ring]
+    ys = [p[1] for ring in _rings(feature["geometry"]) for p in ring]
+    return (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+
+
+def build_related_clusters_figure(related: pd.DataFrame, *, title: str, caption: str,
+                                  top: int = 10) -> go.Figure:
+    """Where a region could grow next, readable on a slide: the related clusters it is not
+    strong in (hubdata.clusters.related_clusters rows, best first) as bars of the region's
+    LQ in each, each bar labelled with its jobs and the strong clusters it is related to;
+    the line at LQ 1 is the base area's share."""
+    frame = related.head(top).iloc[::-1]
+    lq = pd.to_numeric(frame["lq_employment"], errors="coerce")
+    jobs = pd.to_numeric(frame["employment"], errors="coerce")
+    labels = [f"{'no jobs published' if pd.isna(j) else f'{j:,.0f} jobs'} · related to "
+              f"{textwrap.shorten(str(r), 60, placeholder='…')}"
+              for j, r in zip(jobs, frame["related_to"])]
+    fig = go.Figure(go.Bar(
+        x=lq.fillna(0), y=[_short(n, 34) for n in frame["cluster_name"]], orientation="h",
+        marker_color=OKABE_ITO[1], text=labels, textposition="outside", cliponaxis=False,
+        textfont={"size": 12, "color": "#333"},
+        hovertemplate="%{y}: LQ %{x:.2f}<extra></extra>"))
+    reach = float(lq.max()) if lq.notna().any() else 1.0
+    fig.add_vline(x=1, line={"color": "#555555", "width": 1.5, "dash": "dash"})
+    fig.update_xaxes(title_text="Location quotient in the region (1 = base area's share)",
+                     range=[0, max(reach, 1.0) * 1.9], gridcolor="#EEEEEE", tickformat=".1f")
+    fig.update_yaxes(title_text=None, automargin=True)
+    return _finish(fig, title, caption, height=max(420, 44 * len(frame) + 160))

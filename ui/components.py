@@ -17,16 +17,26 @@ from ui import charts, data, export, state
 T = TypeVar("T")
 
 
+FAILURE = "_last_failure"  # session key: how the last failed attempt of this run failed
+
+
 def attempt(load: Callable[..., T], *args: Any, context: str, key: str, **kwargs: Any) -> T | None:
     """Run a loader; on a hubdata error show one sentence and a Retry button, return None.
 
-    "No data for this selection" is shown as information, not as an error."""
+    "No data for this selection" is shown as information, not as an error. A source that
+    cannot be reached is said once at the top of the page (app.py), so here only what is
+    missing is named, without a Retry. last_failure() tells which of these happened."""
     try:
         return load(*args, **kwargs)
     except NoDataError as exc:
+        st.session_state[FAILURE] = "no data"
         st.info(f"No data for this selection ({context}). {exc.user_message}",
                 icon=":material/info:")
     except HubDataError as exc:
+        st.session_state[FAILURE] = "error"
+        if data.unreachable_error(exc):
+            st.info(f"Not in this server's cache: {context}.", icon=":material/cloud_off:")
+            return None
         st.error(f"Could not load {context}: {exc.user_message} "
                  "Check the source on the Data page, or import files there.",
                  icon=":material/error:")
@@ -34,6 +44,21 @@ def attempt(load: Callable[..., T], *args: Any, context: str, key: str, **kwargs
             data.clear_memory()
             st.rerun()
     return None
+
+
+def last_failure() -> str | None:
+    """'no data' or 'error': how the latest attempt() that returned None failed."""
+    return st.session_state.get(FAILURE)
+
+
+def _use_source(source: str) -> None:
+    st.session_state["source"] = source
+
+
+def source_button(source: str, label: str, key: str) -> None:
+    """One click that switches the sidebar's data source (the year follows: app.py)."""
+    st.button(label, key=key, icon=":material/swap_horiz:", on_click=_use_source,
+              args=(source,))
 
 
 def provenance_caption(provenance: list[dict], warnings: list[str] = ()) -> None:
@@ -84,25 +109,21 @@ def offered_table(stem: str) -> tuple[pd.DataFrame | None, list[tuple[str, str]]
     return offered[max(found, key=len)] if found else (None, [])
 
 
-def figure_downloads(fig, stem: str, key: str) -> None:
+def figure_downloads(fig, stem: str, key: str, *, slide_rows: pd.DataFrame | None = None
+                     ) -> None:
     """Server-side PNG and SVG of a figure at presentation size, and a 16:9 PowerPoint slide
-    of it (plus a slide with the top rows of the table offered under the same stem);
-    all rendered on click."""
+    of it (plus a slide with the top rows of the table offered under the same stem, or of
+    `slide_rows` when the page gives the rows a slide should show); all rendered on click."""
     problem = export.image_export_problem()
     table, about = offered_table(stem)
-    filters = "; ".join(f"{k}={v}" for k, v in st.query_params.to_dict().items()
-                        if k != "embed")
-    line = export.source_line(export.figure_caption(fig), about, filters)
-    title = export.figure_title(fig) or "Hub Atlas chart"
-    rows = None if table is None else export.slide_table(table)
+    table = slide_rows if slide_rows is not None else table
     files = {
         "png": ("Chart PNG", "image/png", ":material/image:",
                 lambda: export.figure_bytes(fig, "png")),
         "svg": ("Chart SVG", "image/svg+xml", ":material/image:",
                 lambda: export.figure_bytes(fig, "svg")),
         "pptx": ("Slide (PPTX)", PPTX, ":material/slideshow:",
-                 lambda: export.slide_deck(export.slide_image(fig), title, line, rows,
-                                           SLIDE_HEADERS)),
+                 lambda: export.chart_deck(fig, about, table, SLIDE_HEADERS)),
     }
     for column, (fmt, (label, mime, icon, make)) in zip(st.columns(3), files.items()):
         column.download_button(label, make, f"{stem}.{fmt}", mime, key=f"{fmt}_{key}",
@@ -117,7 +138,8 @@ def plotly(fig, key: str, **kwargs: Any):
     options = {**charts.MODEBAR_CONFIG["toImageButtonOptions"],
                "filename": export.stem(key.removesuffix("_chart"))}
     config = {**charts.MODEBAR_CONFIG, "toImageButtonOptions": options}
-    return st.plotly_chart(fig, width="stretch", config=config, key=key, **kwargs)
+    # theme=None: the page shows the figure as its exports draw it (charts.TEMPLATE)
+    return st.plotly_chart(fig, width="stretch", config=config, key=key, theme=None, **kwargs)
 
 
 def share_control() -> None:
@@ -132,6 +154,21 @@ def share_control() -> None:
         st.code(snippet, language="html", wrap_lines=True)
 
 
+DOLLARS = "$%,.0f"  # whole dollars with thousands separators: $68,047
+
+
+def dollars(label: str) -> Any:
+    """A column of US dollar amounts, shown in whole dollars."""
+    return st.column_config.NumberColumn(label, format=DOLLARS)
+
+
+def table(frame, **kwargs: Any):
+    """st.dataframe as every page shows a table: full width, no index, and a missing value
+    (suppressed, withheld, not published) as a blank cell, never the word "None"; the
+    suppression note columns say why."""
+    return st.dataframe(frame, hide_index=True, width="stretch", placeholder="", **kwargs)
+
+
 LEADING_COLUMNS = ["region_name", "state", "region_code", "industry_code", "employment",
                    "lq_employment", "establishments", "avg_annual_pay", "employment_cagr_pct",
                    "employment_change", "quadrant", "disclosed", "suppressed_note"]
@@ -144,8 +181,8 @@ COLUMN_CONFIG = {
     "industry_code": st.column_config.TextColumn("NAICS"),
     "employment": st.column_config.NumberColumn("Employment (jobs)", format="localized"),
     "establishments": st.column_config.NumberColumn("Establishments", format="localized"),
-    "payroll": st.column_config.NumberColumn("Payroll (US$)", format="dollar"),
-    "avg_annual_pay": st.column_config.NumberColumn("Avg. annual pay (US$)", format="dollar"),
+    "payroll": dollars("Payroll (US$)"),
+    "avg_annual_pay": dollars("Avg. annual pay (US$)"),
     "lq_employment": st.column_config.NumberColumn("LQ (employment)", format="%.2f",
                                                    help="(E(r,i)/E(r,T)) / (E(B,i)/E(B,T))"),
     "lq_establishments": st.column_config.NumberColumn("LQ (establishments)", format="%.2f"),
@@ -188,18 +225,134 @@ def data_table(frame: pd.DataFrame, key: str, height: int = 420) -> None:
     """A table with readable headers and number formats; key columns first, the rest after."""
     order = [c for c in LEADING_COLUMNS if c in frame.columns]
     order += [c for c in frame.columns if c not in order]
-    st.dataframe(frame, hide_index=True, width="stretch", height=height, column_order=order,
-                 column_config=COLUMN_CONFIG, key=key)
+    table(frame, height=height, column_order=order, column_config=COLUMN_CONFIG, key=key)
 
 
 def program_table(frame: pd.DataFrame, key: str) -> None:
     """Registry rows: program, hub, lead, award, date and the source link."""
     columns = ["program", "hub_name", "lead_organization", "focus", "award_usd", "announced",
                "source_url"]
-    st.dataframe(frame[[c for c in columns if c in frame.columns]], hide_index=True,
-                 width="stretch", key=key, column_config={
+    table(frame[[c for c in columns if c in frame.columns]], key=key, column_config={
                      "program": "Program", "hub_name": "Hub", "lead_organization": "Lead",
                      "focus": "Focus",
-                     "award_usd": st.column_config.NumberColumn("Award (US$)", format="dollar"),
+                     "award_usd": dollars("Award (US$)"),
                      "announced": "Announced",
                      "source_url": st.column_config.LinkColumn("Source", display_text="link")})
+
+
+def national_files(source: str, years: tuple[int, ...], key: str) -> bool:
+    """QCEW: True when the national files of the years are cached; otherwise ask before
+    downloading them (pages that rank or profile every region need them)."""
+    if source != "qcew":
+        return True
+    missing = data.missing_national_files(years)
+    if not missing:
+        return True
+    wanted = " and ".join(map(str, missing))
+    if data.offline():
+        st.info(f"The BLS QCEW national files for {wanted} are not in this server's cache, and "
+                "it is offline. Run the app with a network connection once, or choose "
+                "imported files in the sidebar.", icon=":material/cloud_off:")
+        return False
+    st.warning("Ranking or profiling every region needs BLS QCEW's national file for each "
+               "year (every area x industry, tens of MB each). They are downloaded once and "
+               "cached.", icon=":material/download:")
+    if st.button(f"Fetch national files for {wanted} (~tens of MB each)", type="primary",
+                 key=f"fetch_{key}"):
+        if attempt(data.fetch_national_files, missing, key=key,
+                              context=f"BLS QCEW national files {wanted}") is not None:
+            st.rerun()
+    return False
+
+
+# --- Briefs (ui.brief): prepared on request, then three downloads ----------------------------
+
+BRIEFS = "_briefs"  # session key: page key -> (selection signature, ui.brief.Brief)
+_warming = []
+
+
+def warm_renderer() -> None:
+    """Start the chart renderer (kaleido's browser) in the background once per process, so
+    the first brief does not wait for it."""
+    import threading
+
+    if _warming or export.image_export_problem():
+        return
+    _warming.append(True)
+
+    def start() -> None:
+        try:
+            export._start_server()
+        except Exception:  # noqa: BLE001 - export.image_export_problem() reports it
+            pass
+
+    threading.Thread(target=start, daemon=True, name="brief-renderer").start()
+
+
+def brief_downloads(make: Callable[[], Any], signature: tuple, key: str,
+                    label: str = "Prepare brief", *, source: str = "import",
+                    years: tuple[int, ...] = ()) -> None:
+    """A button that builds the brief (PowerPoint deck, PDF and a zip of chart images and
+    tables) only when asked, with a progress bar; then its three downloads. `make` returns
+    the brief's hubdata.brief.BriefData; `signature` is the selection it was made for (a
+    brief of another selection is never offered). A brief ranks every region, so with BLS
+    QCEW it needs the national files of `years`; without them it says so."""
+    from ui import brief
+
+    if source == "cbp":
+        st.caption("A brief compares every region, so it needs BLS QCEW or imported files "
+                   "(the Census CBP API answers one industry at a time).")
+        return
+    missing = data.missing_national_files(list(years)) if source == "qcew" else []
+    if missing:
+        st.caption("A brief compares every region: it needs the BLS QCEW national files for "
+                   f"{' and '.join(map(str, missing))} (fetch them on the Cluster portfolio "
+                   "or Hub finder page).")
+        return
+    problem = export.image_export_problem()
+    warm_renderer()
+    store = st.session_state.setdefault(BRIEFS, {})
+    if st.button(label, key=f"brief_{key}", icon=":material/slideshow:", disabled=bool(problem),
+                 help=problem or "A 16:9 PowerPoint deck and the same brief as PDF: key "
+                                 "figures, map, trend, clusters, shift-share, related "
+                                 "clusters, top regions, sources and methods."):
+        bar = st.progress(0.0, text="Gathering the figures…")
+        try:
+            data_ = make()
+            made = brief.build_brief(
+                data_, lambda done, total, text: bar.progress(min(1.0, done / max(total, 1)),
+                                                              text=text.capitalize() + "…"),
+                shapes=data.geojson("county") if data_.geo == "county" else None,
+                outlines=data.geojson("state"))
+            store[key] = (signature, made)
+        except HubDataError as exc:
+            st.error(f"Could not prepare the brief: {exc.user_message}", icon=":material/error:")
+        finally:
+            bar.empty()
+    if problem:
+        st.caption(problem)
+    saved = store.get(key)
+    if not saved or saved[0] != signature:
+        return
+    made = saved[1]
+    files = (("PowerPoint", made.pptx, "pptx", brief.PPTX, ":material/slideshow:"),
+             ("PDF", made.pdf, "pdf", "application/pdf", ":material/picture_as_pdf:"),
+             ("Charts and tables (zip)", made.zip, "zip", "application/zip",
+              ":material/folder_zip:"))
+    st.caption(f"Brief ready: {len(made.titles)} slides ({'; '.join(made.titles[1:])}).")
+    for column, (text, content, suffix, mime, icon) in zip(st.columns(3), files):
+        column.download_button(f"Download brief: {text}", content, f"{made.name}.{suffix}", mime,
+                               key=f"brief_{suffix}_{key}", icon=icon, on_click="ignore",
+                               width="stretch")
+
+
+def needs_every_industry(source: str, what: str) -> bool:
+    """False (and says why) when the source cannot give every industry in every region, as a
+    page that ranks a region among all of its type needs (the Census CBP API answers one
+    industry at a time); `what` names the page's view ('A portfolio')."""
+    if source != "cbp":
+        return True
+    st.info(f"{what} ranks the region among all regions of its type, so it needs every "
+            "industry in every region: use BLS QCEW (its national files) or import CBP "
+            "county files on the Data page.", icon=":material/info:")
+    return False

@@ -20,8 +20,9 @@ import os
 import pandas as pd
 import streamlit as st
 
+from hubdata import clusters as cluster_views
 from hubdata import hubs as hub_views
-from hubdata import ranking, regions, views
+from hubdata import metrics, ranking, regions, views
 from hubdata.dataset import table_provenance
 from hubdata.errors import register_secret
 from hubdata.regions import NAME_BY_FIPS
@@ -64,13 +65,14 @@ def offline() -> bool:
 
 
 def latest_year(source: str) -> int:
-    """The newest year the source has published for certain (imports: the newest imported)."""
-    from hubdata.dataset import LATEST_YEAR
+    """The newest year the source has published, found at run time by hubdata.discovery
+    (imports: the newest imported)."""
+    from hubdata.discovery import latest_year as discovered
 
     if source == "import":
         years = imported_years()
-        return max(years) if years else LATEST_YEAR["qcew"]
-    return LATEST_YEAR[source]
+        return max(years) if years else discovered("qcew")
+    return discovered(source)
 
 
 def year_options(source: str) -> list[int]:
@@ -83,9 +85,56 @@ def year_options(source: str) -> list[int]:
     return list(range(latest_year(source), first - 1, -1))
 
 
-def default_source() -> str:
-    """QCEW live; offline with imported data, the imports (so the app opens on real data)."""
-    return "import" if offline() and imported_years() else "qcew"
+def live_url(source: str) -> str | None:
+    """The address a live source is fetched from (None for imported files)."""
+    from hubdata.sources import cbp, qcew
+
+    return {"qcew": qcew.BASE_URL, "cbp": cbp.BASE_URL}.get(source)
+
+
+def unreachable(source: str) -> str | None:
+    """Why a live source cannot be asked now: offline mode, or its host did not answer
+    (hubdata.http); None when it can be."""
+    from hubdata import http
+
+    url = live_url(source)
+    if url is None:
+        return None
+    return "offline mode is on: HUBDATA_OFFLINE=1" if offline() else http.unreachable(url)
+
+
+def unreachable_error(exc: Exception) -> bool:
+    """Whether a loader failed only because its live source cannot be asked now."""
+    from hubdata import http
+    from hubdata.errors import SourceError
+
+    return isinstance(exc, SourceError) and (offline() or bool(exc.url and
+                                                                http.unreachable(exc.url)))
+
+
+def try_again(source: str) -> None:
+    """Forget that the source could not be reached, and the in-memory copies of its
+    failures, so the next run asks it again."""
+    from hubdata import http
+
+    http.forget_unreachable(live_url(source) or "")
+    clear_memory()
+
+
+def default_source() -> tuple[str, str | None]:
+    """The source a new session opens on, and why when it is not the default: BLS QCEW
+    live, or the imported files when there are some and QCEW cannot be reached (offline
+    mode, or data.bls.gov does not accept a connection: one quick try)."""
+    from hubdata import http
+
+    if not imported_years():
+        return "qcew", None
+    if offline():
+        return "import", "offline mode (HUBDATA_OFFLINE=1) is on"
+    if not http.probe(live_url("qcew")):
+        return "import", f"{SOURCE_SHORT['qcew']} ({http.host_of(live_url('qcew'))}) cannot be " \
+                         "reached from this server"
+    return "qcew", None
 
 
 class _Progress:
@@ -163,6 +212,8 @@ def source_note(source: str) -> str:
              "cbp": "api.census.gov (County Business Patterns)"}[source]
     if offline():
         return f"Data: {where}, from the local cache only (offline mode)."
+    if unreachable(source):
+        return f"Data: {where}, which cannot be reached now: cached copies only."
     return f"Data: {where}, fetched on first use and cached on this server for 30 days."
 
 
@@ -221,8 +272,22 @@ def compare_rows(source: str, start: int, end: int, regions: tuple[str, ...], in
     return views.compare_rows(source, start, end, regions, industry, base, table=table)
 
 
+def codes_label(industry: str, year: int, source: str) -> str:
+    """What an industry pick counts, by code: 'NAICS 339920', or for a theme or a list of
+    codes summed per region 'theme: 339920 + 423910' / 'NAICS 334413 + 334419'."""
+    if cluster_views.is_cluster(industry):
+        return "U.S. Cluster Mapping Project benchmark cluster (its NAICS codes summed)"
+    codes = views.industry_codes(industry, int(year), source)
+    joined = " + ".join(codes)
+    if industry.startswith("theme:"):
+        return f"theme: {joined}"
+    return f"NAICS {joined}"
+
+
 filter_min = views.filter_min
 find_rows = views.find_rows
+suppressed_rows = metrics.suppressed_rows
+ranked = views.ranked
 trend_table = views.trend_table
 series_notes = views.series_notes
 vintage_changes = views.vintage_changes
@@ -245,12 +310,24 @@ def region_label(token: str, options: dict[str, str]) -> str:
 
 @st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner="Loading map shapes…")
 def geojson(level: str, ct_planning_regions: bool = False) -> dict:
-    """County or state polygons (offline, from plotly-geo via hubdata.geometry)."""
+    """County, state or metro polygons (offline, from plotly-geo via hubdata.geometry; metros
+    are their counties dissolved, after the newest delineation imported or cached)."""
     from hubdata import geometry
 
     if level == "county":
         return geometry.county_geojson(ct_planning_regions=ct_planning_regions)
+    if level == "msa":
+        return geometry.cbsa_geojson(metro_members())
     return geometry.state_geojson()
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def metro_members() -> pd.DataFrame:
+    """county_fips -> region_code (CBSA), region_name of the newest delineation available."""
+    from hubdata.regions import cbsa_members
+    from hubdata.sources.delineation import load_delineation
+
+    return cbsa_members(load_delineation())
 
 
 @st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
@@ -260,13 +337,8 @@ def centroids(level: str) -> pd.DataFrame:
 
     if level == "county":
         points = geometry.county_centroids()
-    elif level == "state":
-        points = geometry.centroids(geometry.state_geojson())
     else:
-        from hubdata.regions import cbsa_members
-        from hubdata.sources.delineation import load_delineation
-
-        points = geometry.centroids(geometry.cbsa_geojson(cbsa_members(load_delineation())))
+        points = geometry.centroids(geojson(level))
     return points.rename(columns={"id": "region_code"})[["region_code", "lat", "lon"]]
 
 
@@ -298,37 +370,50 @@ def _session_figure(kind: str, frame: pd.DataFrame, arguments: tuple, build):
 
 
 def map_figure(frame: pd.DataFrame, metric: str, geo: str, *, title: str, caption: str,
-               ct_regions: bool = False):
-    """The map of a table: county or state choropleth, metro bubbles; the light state
-    outlines (hubdata.geometry.state_outlines, ~60 KB) for the reader's bearings."""
+               ct_regions: bool = False, state: str | None = None):
+    """The map of a table: a choropleth of every region of the area: the counties (or
+    metros) of the chosen state, else of the states the table's regions are in; every
+    state. Built once per session and selection (_session_figure)."""
     from ui import charts
 
     def build():
-        if geo == "msa":
-            return charts.build_bubble_map_figure(frame, metric, centroids("msa"), title=title,
-                                                  caption=caption, outlines=outlines())
-        shapes = geojson("county", ct_regions) if geo == "county" else geojson("state")
+        shapes = geojson(geo, ct_regions) if geo in ("county", "msa") else geojson("state")
+        inside = {state} if state else set(frame["region_code"].astype(str).str[:2])
+        if geo == "msa":  # the metros with a county in the chosen state or the data's states
+            members = metro_members()
+            inside = {state} if state else set(members.loc[members["region_code"].isin(
+                frame["region_code"].astype(str)), "county_fips"].str[:2])
+            codes = set(members.loc[members["county_fips"].str[:2].isin(inside), "region_code"])
+            area = {str(f["id"]) for f in shapes["features"] if str(f["id"]) in codes}
+        else:
+            area = {str(f["id"]) for f in shapes["features"]
+                    if geo != "county" or str(f["id"])[:2] in inside}
         return charts.build_choropleth_figure(frame, metric, geo, title=title, caption=caption,
-                                              geojson=shapes, outlines=outlines())
+                                              geojson=shapes, outlines=geojson("state"),
+                                              area=area, names=region_names(geo))
 
     measure = metric if isinstance(metric, str) else (metric.column, metric.label, metric.unit,
                                                        metric.fmt)
-    key = (measure, geo, title, caption, ct_regions)
+    key = (measure, geo, title, caption, ct_regions, state)
     return _session_figure("map", frame, key, build)
 
 
 def emerging_map(frame: pd.DataFrame, geo: str, *, title: str, caption: str):
-    """The top of the ranking as bubbles at region centroids (area = jobs, colour = LQ); each
-    bubble is labelled with its region, industry and score."""
+    """The top of the ranking as circles at region centroids (area = jobs, colour = LQ);
+    each circle is labelled with its region, industry and score."""
+    from hubdata.errors import NoDataError
     from ui import charts
+
+    if frame.empty:
+        raise NoDataError("No ranked pair to map.")
 
     def build():
         labelled = frame.assign(
             region_name=frame["region_name"].fillna(frame["region_code"]) + " · "
             + frame["industry_code"] + " " + frame["industry_title"].fillna("") + " · score "
             + frame["emerging_score"].map("{:.1f}".format))
-        return charts.build_bubble_map_figure(labelled, "employment", centroids(geo),
-                                              title=title, caption=caption, outlines=outlines())
+        return charts.build_bubble_map_figure(labelled, "lq", centroids(geo), title=title,
+                                              caption=caption, outlines=geojson("state"))
 
     return _session_figure("emerging", frame, (geo, title, caption), build)
 
@@ -337,6 +422,7 @@ def emerging_map(frame: pd.DataFrame, geo: str, *, title: str, caption: str):
 
 slug = hub_views.slug
 explore_industry = hub_views.explore_industry
+hub_industry = hub_views.hub_industry
 
 
 @st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
@@ -509,21 +595,25 @@ def program_overlay(metrics: pd.DataFrame | None, programs: str | None,
 def _built_bases(frame: pd.DataFrame) -> list[str]:
     """The base_basis texts of rows whose base area is not the source's own published row."""
     basis = frame["base_basis"] if "base_basis" in frame else pd.Series(dtype=str)
-    return sorted({str(b) for b in basis.dropna()} - {"published row"})
+    return sorted({str(b) for b in basis.dropna()} - {"published row", ""})
 
 
 def base_label(frame: pd.DataFrame, label: str) -> str:
-    """The base area as a chart caption should name it: its label, or, when the data could
-    only sum it from the regions present, that (a PNG on a slide has no page note)."""
-    return f"the regions in the data summed (partial, not the whole {label})" \
-        if _built_bases(frame) else label
+    """The base area as captions, legends and KPIs name it: `label` when it is the source's
+    own row, else what the data could build ('Utah counties in the imported files'): a PNG
+    on a slide has no page note."""
+    from hubdata.table import base_name
+
+    names = sorted({name for name in map(base_name, _built_bases(frame)) if name})
+    return " / ".join(names) if names else label
 
 
 def base_note(frame: pd.DataFrame, label: str) -> str | None:
-    """One sentence when the base area is not the source's own row (e.g. a 'US' summed from
-    the few counties imported), so LQs are read against what they really compare with."""
+    """One sentence when the base area is not the source's own row (e.g. the counties of the
+    one state imported, summed), so LQs are read against what they really compare with."""
     bases = _built_bases(frame)
-    return f"Base area ({label}): {'; '.join(bases)}." if bases else None
+    return (f"The base area is not the source's {label} row but the regions in the data that "
+            f"lie inside it: {'; '.join(bases)}.") if bases else None
 
 
 def methodology_section(*headings: str) -> str | None:
@@ -571,3 +661,71 @@ def outlines() -> dict:
     from hubdata import geometry
 
     return geometry.state_outlines()
+
+
+# --- Clusters (hubdata.clusters) ------------------------------------------------------------
+
+RANK_KINDS = cluster_views.RANK_KINDS
+rank_filters = cluster_views.rank_filters
+
+@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner="Building the cluster portfolio…")
+def cluster_portfolio(source: str, region: str, year: int, start: int | None, base: str = "us"):
+    """hubdata.clusters.region_portfolio (what `python -m hubdata clusters` prints), on the
+    national data of the years (QCEW national files or every imported file)."""
+    obs = _national(source, tuple(int(y) for y in (start, year) if y))
+    return cluster_views.region_portfolio(obs, region, int(year), start and int(start), base=base)
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner="Ranking every region and cluster…")
+def emerging(source: str, start: int, end: int, geo: str, level: int, min_employment: int,
+             min_establishments: int, kind: str, traded: bool
+             ) -> tuple[pd.DataFrame, dict, list[dict], list[str]]:
+    """hubdata.clusters.emerging: (region, traded cluster) pairs, or NAICS codes of a level
+    (traded only or all), as `python -m hubdata rank` gives them."""
+    obs = _national(source, (int(start), int(end)))
+    board = cluster_views.emerging(obs, source, int(start), int(end), geo, int(level),
+                              min_employment, min_establishments, kind=kind, traded=traded)
+    return board.ranked, board.summary, board.provenance, board.notes
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def hub_clusters() -> dict[str, list[tuple[str, str]]]:
+    """Hub key -> its benchmark clusters [(cluster_code, name)], best match first."""
+    return hub_views.hub_clusters(hubs(), themes())
+
+
+# --- Hub finder and briefs (hubdata.finder, hubdata.brief) ----------------------------------
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def industry_matches(text: str) -> list[tuple[str, str]]:
+    """NAICS codes for a business's words or code (hubdata.finder.search_industries)."""
+    from hubdata.finder import search_industries
+
+    return search_industries(text, limit=30)
+
+
+@st.cache_data(ttl=TTL, max_entries=MANY, show_spinner="Looking for the hubs near this business…")
+def finding(source: str, industry: str, county: str | None, zip_code: str | None, year: int,
+            start: int | None, base: str = "us"):
+    """hubdata.finder.find (what `python -m hubdata find` prints) on the national data of the
+    years (QCEW national files or every imported file)."""
+    from hubdata import finder
+
+    picked = finder.resolve_industry(industry, cluster_views.data_vintage(
+        int(year), "import:cbp" if source == "import" else source))
+    place = finder.resolve_place(county, zip_code)
+    obs = _national(source, tuple(int(y) for y in (start, year) if y))
+    return finder.find(obs, source, picked, place, int(year), start and int(start), base=base,
+                       registry=registry())
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def brief_data(source: str, region: str, industry: str, year: int, start: int | None,
+               base: str = "us", regions: tuple[str, ...] = (),
+               industry_label: str | None = None):
+    """hubdata.brief.brief_data (the numbers of a brief) on the national data of the years."""
+    from hubdata import brief
+
+    obs = _national(source, tuple(int(y) for y in (start, year) if y))
+    return brief.brief_data(obs, source, region, industry, int(year), start and int(start),
+                            base=base, regions=tuple(regions), industry_label=industry_label)

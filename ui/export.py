@@ -69,14 +69,20 @@ def _start_server() -> None:
 
 def figure_bytes(fig, fmt: str, *, width: int = IMAGE_SIZE["width"],
                  height: int = IMAGE_SIZE["height"], scale: int | None = None) -> bytes:
-    """PNG or SVG bytes of a Plotly figure, by default at presentation size (16:9)."""
+    """PNG or SVG bytes of a Plotly figure, by default at presentation size (16:9); a map is
+    refitted to that size first (charts.fit_map), so it shows its whole area."""
+    import plotly.graph_objects as go
+
+    from ui import charts
+
     if fmt not in ("png", "svg"):
         raise ValueError(f"unsupported image format {fmt!r}")
     _start_server()
     scale = scale or (PNG_SCALE if fmt == "png" else 1)
+    sized = charts.fit_map(go.Figure(fig).update_layout(height=height), width, height)
     with warnings.catch_warnings():  # plotly warns that its kaleido options go unused
         warnings.simplefilter("ignore", UserWarning)
-        return fig.to_image(format=fmt, scale=scale, width=width, height=height)
+        return sized.to_image(format=fmt, scale=scale, width=width, height=height)
 
 
 def stem(*parts: object) -> str:
@@ -96,6 +102,7 @@ PICTURE_BOX = (MARGIN, 1.2, SLIDE_INCHES[0] - 2 * MARGIN, 5.5)  # left, top, wid
 SLIDE_IMAGE = {"width": 1200, "height": round(1200 * PICTURE_BOX[3] / PICTURE_BOX[2]),
                "scale": 3}
 SLIDE_ROWS = 12
+SLIDE_SIDE_MARGIN = 30  # px of the 1200 px layout: labels never touch the picture's edges
 GREY = (0x44, 0x44, 0x44)
 
 
@@ -118,31 +125,51 @@ def figure_caption(fig) -> str:
     return ""
 
 
-def slide_image(fig) -> bytes:
-    """The chart for a slide: PNG shaped to the picture box, without its title (the slide
-    carries it as text); the source caption stays in the image."""
+def slide_figure(fig):
+    """The chart as a slide's picture shows it: without its title and source caption, which
+    the slide carries as text (one title, one source line), the bottom margin the caption
+    needed given back."""
     import plotly.graph_objects as go
 
     plain = go.Figure(fig)
-    plain.update_layout(title_text="", margin_t=24)
-    return figure_bytes(plain, "png", **SLIDE_IMAGE)
+    is_caption = [plain_text(n.text).startswith("Source") for n in plain.layout.annotations]
+    notes = [n for n, caption in zip(plain.layout.annotations, is_caption) if not caption]
+    freed = sum(16 * (1 + str(n.text).count("<br>"))
+                for n, caption in zip(plain.layout.annotations, is_caption) if caption)
+    bottom = max(40, (plain.layout.margin.b or 0) - freed)
+    plain.layout.annotations = notes  # assigned: update_layout would merge, not drop
+    side = max(SLIDE_SIDE_MARGIN, plain.layout.margin.l or 0)  # room at the picture's edges
+    return plain.update_layout(title_text="", margin_t=24, margin_b=bottom, margin_l=side,
+                               margin_r=max(SLIDE_SIDE_MARGIN, plain.layout.margin.r or 0))
 
 
-def source_line(caption: str, about: list[tuple[str, str]], filters: str = "") -> str:
-    """The slide's bottom line: source and vintage, filters, retrieval date. From the
-    provenance block of the table behind the chart when there is one, else the figure's
-    caption and the page's `filters`."""
+def slide_image(fig) -> bytes:
+    """The chart for a slide: PNG shaped to the picture box (slide_figure)."""
+    return figure_bytes(slide_figure(fig), "png", **SLIDE_IMAGE)
+
+
+def source_line(caption: str, about: list[tuple[str, str]]) -> str:
+    """A slide's one source line: the figure's own caption (source, vintage, base area,
+    geography) or, without one, the table's source and vintage; its retrieval date."""
     fields = dict(about)
-    parts = [f"Source: {fields['source']}; {fields['vintage']}" if fields.get("source")
-             else caption or "Source: see the Hub Atlas page"]
-    if fields.get("filters") or filters:
-        parts.append(f"Filters: {fields.get('filters') or filters}")
+    parts = [caption or (f"Source: {fields['source']}; {fields['vintage']}"
+                         if fields.get("source") else "Source: see the Hub Atlas page")]
     if fields.get("retrieved", "unknown") != "unknown":
         parts.append(f"retrieved {fields['retrieved']}")
     return " · ".join([*parts, "Hub Atlas"])
 
 
-SLIDE_LABELS = ["emerging_rank", "region_name", "region", "region_code", "state", "year"]
+def chart_deck(fig, about: list[tuple[str, str]] = (), table: pd.DataFrame | None = None,
+               headers: dict[str, str] | None = None) -> bytes:
+    """The PowerPoint file of a chart (slide_deck): its title, its picture (slide_image),
+    one source line (source_line), and the first rows of `table` on a second slide."""
+    rows = None if table is None else slide_table(table)
+    return slide_deck(slide_image(fig), figure_title(fig) or "Hub Atlas chart",
+                      source_line(figure_caption(fig), list(about)), rows, headers)
+
+
+SLIDE_LABELS = ["emerging_rank", "cluster_name", "region_name", "region", "region_code", "state",
+                "year"]
 SLIDE_MEASURES = ["employment", "lq_employment", "establishments", "avg_annual_pay",
                   "employment_cagr_pct", "employment_change", "emerging_score", "amount_usd",
                   "award_usd"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+import pandas as pd
 import streamlit as st
 
 from hubdata.errors import HubDataError
@@ -37,10 +38,47 @@ BASE = state.Param("base", state.choice(BASES), "us")
 REGIONS = state.Param("regions", state.parse_region, DEFAULT_REGIONS, many=state.MAX_REGIONS)
 
 
+def regions_param(source: str, start: int, year: int, industry: str, base: str) -> state.Param:
+    """REGIONS whose default (when neither the link nor the session has regions) is
+    regions_with_figures for this selection, computed only then."""
+    return state.Param(REGIONS.name, REGIONS.parse, lambda: regions_with_figures(
+        source, start, year, industry, base), many=REGIONS.many)
+
+
+def _with_figures(frame: pd.DataFrame) -> pd.Series:
+    return frame["employment"].notna() & frame["employment_start"].notna()
+
+
+def regions_with_figures(source: str, start: int, year: int, industry: str, base: str
+                         ) -> list[str]:
+    """The regions Trends and Compare open on: those of DEFAULT_REGIONS (Ogden's county,
+    metro and state) with figures in both years; when fewer than two have them, the counties
+    with the most jobs and figures in both years fill up to three: a table of blanks shows
+    nothing. The defaults themselves when nothing can be loaded."""
+    try:
+        frame, _, _ = data.compare_rows(source, start, year, tuple(DEFAULT_REGIONS), industry,
+                                        base)
+        kept = list(frame.loc[_with_figures(frame), "region_token"])
+    except HubDataError:
+        kept = []
+    if len(kept) < 2:
+        try:
+            counties, _, _ = data.growth_table(source, start, year, "county", industry, None,
+                                               base)
+            largest = data.ranked(counties[_with_figures(counties)], "employment")
+            kept += [t for t in (f"county:{c}" for c in largest["region_code"])
+                     if t not in kept][:3 - len(kept)]
+        except HubDataError:
+            pass
+    return kept or list(DEFAULT_REGIONS)
+
+
 def industry_picker(column) -> str:
     options = data.industry_options()
-    column.selectbox("Industry or hub theme", list(options), key="naics",
-                     format_func=options.get, help="Type a NAICS code or words of its title.")
+    column.selectbox("Industry, cluster or hub theme", list(options), key="naics",
+                     format_func=options.get, help="Type a NAICS code, a cluster or words of "
+                     "a title; clusters are the U.S. Cluster Mapping Project's benchmark "
+                     "clusters (related industries summed).")
     return st.session_state["naics"]
 
 
@@ -77,15 +115,21 @@ def region_picker(options: dict[str, str]) -> list[str]:
                      max_selections=state.MAX_REGIONS,
                      help="Counties, metro areas and states with data for this industry and "
                           "year; type to search.")
-    with right.popover("Custom region", icon=":material/add_location_alt:", width="stretch"):
+    custom_region_popover(right, "Add to the comparison", _add_custom, "custom_add")
+    return st.session_state["regions"]
+
+
+def custom_region_popover(column, label: str, on_click, key: str) -> None:
+    """A popover to type a custom region (a name and county FIPS codes); `on_click` reads
+    st.session_state custom_name / custom_counties and may set _custom_problem."""
+    with column.popover("Custom region", icon=":material/add_location_alt:", width="stretch"):
         st.text_input("Name", key="custom_name", max_chars=40, placeholder="Wasatch Front")
         st.text_input("County FIPS codes, comma-separated", key="custom_counties",
                       placeholder="49011, 49029, 49057")
-        st.button("Add to the comparison", on_click=_add_custom, key="custom_add")
+        st.button(label, on_click=on_click, key=key)
         if st.session_state.get("_custom_problem"):
             st.error(st.session_state["_custom_problem"])
         st.caption("The region's counties are summed; it stays in the page link.")
-    return st.session_state["regions"]
 
 
 def region_label(token: str, options: dict[str, str]) -> str:
@@ -167,8 +211,12 @@ def offer_years(source: str, year: int, have: list[int] | None, what: str, *,
     first; None when unknown, for live sources) and offer one click to switch the sidebar
     year to one of them. `start`: the page also needs an earlier year (growth, comparisons),
     so each offer is a pair of years with data."""
+    from ui import components
+
     options = data.year_options(source)
     if have is None:
+        if components.last_failure() != "no data":  # a failed source says nothing of its data
+            return
         if year - 1 in options:
             st.info(f"{data.SOURCE_SHORT[source]} has no {what} for {year}; an earlier year "
                     "may have it.", icon=":material/event_busy:")

@@ -13,6 +13,13 @@ How a page uses it:
   warning that lists what was ignored. Nothing a URL holds can raise.
 - Values persist across pages in st.session_state["_filters"] (widget state is dropped when a
   page stops rendering its widget), so the industry picked on one page carries to the next.
+  bind() writes every bound value back into its key before the page draws its widgets: a
+  widget with the same key on another page is a different widget, and would otherwise start
+  from its own default (the first option, or None) instead of the value the user chose.
+- The URL and the Share link are both made from the bound values (current_query), after
+  the page has run its widgets, so a copied link is the view on screen, never the one before.
+- A default may be a function (Param.initial): computed only when neither the link nor the
+  session has a value, e.g. regions that have figures for the industry.
 
 The parse_* functions are pure (tested without Streamlit); each returns a canonical typed value
 or raises ValueError with a short reason.
@@ -45,6 +52,10 @@ class Param:
     default: Any
     many: int = 0
     text: Callable[[Any], str] | None = None  # how a value is written in the URL
+
+    def initial(self) -> Any:
+        """The default value (a callable default is called: computed only when needed)."""
+        return self.default() if callable(self.default) else self.default
 
     def to_url(self, value: Any) -> str:
         if self.text:
@@ -293,9 +304,12 @@ def bind(params: Sequence[Param]) -> dict[str, Any]:
     out = {}
     for param in params:
         run["params"][param.name] = param
-        if param.name not in st.session_state:
-            st.session_state[param.name] = saved.get(param.name, param.default)
-        out[param.name] = st.session_state[param.name]
+        if param.name in st.session_state:
+            value = st.session_state[param.name]
+        else:
+            value = saved[param.name] if param.name in saved else param.initial()
+        st.session_state[param.name] = value  # the value, not another page's widget, owns it
+        out[param.name] = value
     return out
 
 
@@ -305,8 +319,9 @@ def keep_valid(name: str, options: Sequence[Any], default: Any = None) -> None:
     if name in st.session_state and st.session_state[name] not in options:
         value = st.session_state[name]
         st.session_state[name] = default if default in options else options[0]
-        st.session_state.setdefault("_filters_run", {}).setdefault("notes", []).append(
-            f"{name}='{shown(value)}' (not available here)")
+        run = st.session_state.setdefault("_filters_run", {})
+        if run.get("new") and name in run.get("url", {}):  # a link asked for it, not the user
+            run.setdefault("notes", []).append(f"{name}='{shown(value)}' (not available here)")
 
 
 def value(name: str, default: Any = None) -> Any:
@@ -325,21 +340,30 @@ def finish(notice_slot=None) -> None:
     if notes:
         (notice_slot or st).warning(notice_text(notes), icon=":material/link_off:")
     saved = st.session_state.setdefault("_filters", {})
-    published: dict[str, list[str]] = {}
     for name, param in params.items():
-        current = st.session_state.get(name, param.default)
-        saved[name] = current
-        published[name] = [param.to_url(current)]
+        saved[name] = st.session_state[name] if name in st.session_state else param.initial()
+    query = current_query()
+    published = {k: [v] for k, v in query.items()}
     if published != _url():
-        st.query_params.from_dict({k: v[0] for k, v in published.items()})
+        st.query_params.from_dict(query)
     st.session_state["_filters_published"] = published
 
 
+def current_query() -> dict[str, str]:
+    """The query string of the view as it is now: every parameter bound in this run, with the
+    value its widget holds (what finish() writes to the address bar)."""
+    st = _st()
+    params: dict[str, Param] = st.session_state.get("_filters_run", {}).get("params", {})
+    return {name: param.to_url(st.session_state[name] if name in st.session_state
+                               else param.initial()) for name, param in params.items()}
+
+
 def share_url(base: str | None, embed: bool = False) -> str:
-    """The deep link of the current view (optionally with ?embed=true for an iframe)."""
+    """The deep link of the current view (optionally with ?embed=true for an iframe): the
+    bound values of this run, so it equals the address bar once the run ends."""
     from urllib.parse import urlencode
 
-    query = {k: v[-1] for k, v in _url().items()}
+    query = current_query()
     if embed:
         query["embed"] = "true"
     return (base or "").split("?")[0] + ("?" + urlencode(query) if query else "")

@@ -1,8 +1,9 @@
 """The curated registry of federal cluster-program hubs (hubs.csv in this folder).
 
-One row per designation or award, each with a source URL. The file is edited by hand (see
-README.md), so every load validates every row and fails loudly, naming the CSV line and the
-field, rather than letting a typo put a hub in the wrong county.
+One row per designation, selection or award, each with a source URL, and its status now
+(designated / funded / selected / withdrawn, with the date and the URL that says so). The file
+is edited by hand (see README.md), so every load validates every row and fails loudly, naming
+the CSV line and the field, rather than letting a typo put a hub in the wrong county.
 """
 
 from __future__ import annotations
@@ -22,14 +23,15 @@ from hubdata.regions import FIPS_BY_POSTAL, POSTAL_BY_FIPS
 REGISTRY_PATH = Path(__file__).resolve().parent / "hubs.csv"
 
 COLUMNS = ["program", "hub_name", "lead_organization", "states", "anchor_place",
-           "anchor_county_fips", "focus", "naics", "award_usd", "announced", "source_url",
-           "anchor_confidence", "note"]
+           "anchor_county_fips", "focus", "naics", "award_usd", "announced", "status",
+           "status_date", "status_source_url", "source_url", "anchor_confidence", "note"]
 REQUIRED = ["program", "hub_name", "states", "anchor_place", "anchor_county_fips", "focus",
             "naics", "source_url", "anchor_confidence"]
 
 PROGRAMS = (
     "EDA Tech Hubs designation 2023",
     "EDA Tech Hubs implementation 2024",
+    "EDA Tech Hubs implementation selection 2025",
     "EDA Build Back Better Regional Challenge 2022",
     "NSF Regional Innovation Engines 2024",
     "SBA Regional Innovation Clusters",
@@ -38,6 +40,11 @@ PROGRAMS = (
 # sourced: a cited source places the hub there; judgment: a defensible pick with an
 # alternative (named in `note`); unverified: the compiler's knowledge, not seen in a source
 CONFIDENCE = ("sourced", "judgment", "unverified")
+# designated: named by the program, no award of its own; funded: an award made; selected:
+# chosen for an award not yet made; withdrawn: a selection or award taken back
+STATUSES = ("designated", "funded", "selected", "withdrawn")
+# program rows need a status; the classic hubs are not a program and have none
+NO_STATUS = ("Classic industry hub",)
 
 # Connecticut's planning regions replaced its counties as county equivalents in 2022; the
 # 2016 boundary file shipped by plotly-geo predates them
@@ -97,8 +104,31 @@ def _check_row(row: dict[str, str]) -> list[tuple[str, str]]:
           f"{row['announced']!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
     check("source_url", _URL.fullmatch(row["source_url"].strip()) is not None,
           f"{row['source_url']!r} is not an http(s) URL")
+    problems += _check_status(row)
     check("anchor_confidence", row["anchor_confidence"] in CONFIDENCE,
           f"{row['anchor_confidence']!r} is not one of {', '.join(CONFIDENCE)}")
+    return problems
+
+
+def _check_status(row: dict[str, str]) -> list[tuple[str, str]]:
+    """status / status_date / status_source_url: all three for a program row, none for a
+    classic hub; a withdrawn row names when."""
+    status, when, url = (row[c].strip() for c in ("status", "status_date", "status_source_url"))
+    if row["program"] not in PROGRAMS:  # reported as an unknown program already
+        return []
+    if row["program"] in NO_STATUS:
+        return [(c, f"a {row['program'].lower()} has no program status; leave it empty")
+                for c in ("status", "status_date", "status_source_url") if row[c].strip()]
+    problems = []
+    if status not in STATUSES:
+        problems.append(("status", f"{status!r} is not one of {', '.join(STATUSES)}"
+                         if status else "is empty"))
+    if not when or not _valid_date(when):
+        problems.append(("status_date", f"{when!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)"
+                         if when else "is empty (when the status was last confirmed)"))
+    if _URL.fullmatch(url) is None:
+        problems.append(("status_source_url", f"{url!r} is not an http(s) URL" if url else
+                         "is empty (the page that states the status)"))
     return problems
 
 
@@ -163,7 +193,8 @@ def load_registry(path: str | Path | None = None) -> pd.DataFrame:
     rows, _ = _read(path)
     frame = pd.DataFrame([row for _, row in rows], columns=COLUMNS).astype("string")
     frame["award_usd"] = pd.to_numeric(frame["award_usd"].replace("", pd.NA)).astype("Int64")
-    for col in ("lead_organization", "announced", "note"):
+    for col in ("lead_organization", "announced", "note", "status", "status_date",
+                "status_source_url"):
         frame[col] = frame[col].replace("", pd.NA)
     frame["anchor_state"] = frame["anchor_county_fips"].str[:2].map(POSTAL_BY_FIPS).astype("string")
     frame["line"] = [line for line, _ in rows]

@@ -4,17 +4,24 @@ Request: https://api.census.gov/data/{year}/cbp?get=...&for=...&key=... (a key i
 - Industry variable by year (asking for the wrong one is a 400): NAICS1997 (1998-2002),
   NAICS2002 (2003-2007), NAICS2007 (2008-2011), NAICS2012 (2012-2016), NAICS2017 (2017-2022),
   NAICS2022 (2023). 1986-1997 are SIC-coded and refused.
-- EMPSZES=001 (all size classes) and LFO=001 (all legal forms) are sent from 2012 on: those
-  datasets are "by Legal Form of Organization and Employment Size Class" and answer one row per
-  class otherwise. Older datasets are the all-sizes area series; the parser keeps only 001 rows
-  wherever either column comes back.
+- What is requested follows each year's published variable list
+  (api.census.gov/data/{year}/cbp/variables.json, the VARIABLES table below): 2017-2023 list
+  NAME (an attribute of GEO_ID), NAICS20xx_LABEL, ESTAB with its flag ESTAB_F, EMP with EMP_F,
+  the noise range EMP_N with its flag EMP_N_F, PAYANN, and the predicates EMPSZES and LFO.
+  EMPSZES=001 (all size classes) and LFO=001 (all legal forms) are sent only where the list has
+  them: those datasets answer one row per class otherwise. Years before 2017 keep the request
+  this module always sent (EMPSZES/LFO from 2012); their lists were not checked here.
 - One request per NAICS code (run through http.map_limited), each cached on its own.
 - Response: JSON array of string arrays, header first, geography columns last; predicate
-  variables are echoed as columns. PAYANN is in $1,000. EMP_F flags a cell: D (withheld to
-  avoid disclosure) and S (below publication standards) and the old employment-range letters
-  mean the employment and payroll are not published (NaN, disclosed False); the noise flags
-  G/H/J mark published, noise-infused values (kept, letter in `flag`).
+  variables are echoed as columns. PAYANN is in $1,000. The area's name is NAME (2017 on) or
+  GEO_TTL (older vintages), the industry's title NAICS20xx_LABEL or NAICS20xx_TTL.
+  Flags: EMP_F D (withheld to avoid disclosure), S (below publication standards) and the old
+  employment-range letters (with EMP 0) mean employment and payroll are not published (NaN,
+  disclosed False); the noise flags G/H/J (EMP_N_F, or EMP_N / EMP_F in older vintages) mark
+  published, noise-infused values (kept, letter in `flag`). PAYANN_F D/S withholds payroll.
 - County "999" rows (establishments with no fixed county) are not a county and are dropped.
+- Years: 1986 through last year are accepted (CBP for a year is never out before the next);
+  whether a year is published is the API's answer (404 = not yet), see hubdata.discovery.
 The key comes from the argument or CENSUS_API_KEY; it is registered with errors.redact and
 never enters cache parameters, messages or logs.
 """
@@ -24,6 +31,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import date
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -37,30 +45,53 @@ from hubdata.schema import PRIVATE, conform
 SOURCE = "cbp"
 LABEL = "Census CBP"
 BASE_URL = "https://api.census.gov/data"
-FIRST_YEAR, LAST_YEAR = 1986, 2023
+FIRST_YEAR = 1986
 KEY_SIGNUP = "https://api.census.gov/data/key_signup.html"
 MSA_GEO = "metropolitan statistical area/micropolitan statistical area"
 GEO_COLUMNS = {"us": ["us"], "state": ["state"], "county": ["state", "county"], "msa": [MSA_GEO]}
 NOISE_FLAGS = {"G", "H", "J"}
+WITHHELD_FLAGS = {"D", "S"}
+# Each year's published variable list, as far as this module uses it (the 2017, 2020 and 2022
+# lists were read on api.census.gov's variables pages; 2018-2019, 2021 and 2023 are the same
+# dataset and carry the same EMP_F / EMP_N / EMP_N_F, EMPSZES and LFO variables).
+_LISTED_SINCE_2017 = ("NAME", "{naics}_LABEL", "ESTAB", "ESTAB_F", "EMP", "EMP_F", "EMP_N",
+                      "EMP_N_F", "PAYANN")
 _VINTAGES = [(1998, "NAICS1997"), (2003, "NAICS2002"), (2008, "NAICS2007"),
              (2012, "NAICS2012"), (2017, "NAICS2017"), (2023, "NAICS2022")]
 _CODE = re.compile(r"^(\d{2,6}|\d{2}-\d{2})$")
 
 
+def last_possible_year() -> int:
+    """Last calendar year: CBP for a year is released the year after at the earliest."""
+    return date.today().year - 1
+
+
 def naics_variable(year: int) -> str:
-    """The API's industry variable for a CBP year (1998-2023)."""
+    """The API's industry variable for a CBP year (NAICS years 1998 on; a year newer than
+    the table gets the newest variable, and the API says with a 400 if that is wrong)."""
     year = _check_year(year)
     if year < _VINTAGES[0][0]:
         raise ConfigError(f"CBP {year} is classified by SIC, not NAICS; Hub Atlas supports CBP "
-                          f"{_VINTAGES[0][0]}-{LAST_YEAR}.", source=SOURCE)
+                          f"from {_VINTAGES[0][0]}.", source=SOURCE)
     return [var for first, var in _VINTAGES if year >= first][-1]
 
 
 def _check_year(year: int) -> int:
-    if not str(year).strip().isdigit() or not FIRST_YEAR <= int(year) <= LAST_YEAR:
+    if not str(year).strip().isdigit() or not FIRST_YEAR <= int(year) <= last_possible_year():
         raise ConfigError(f"CBP has no year {year!r}: choose a year from {FIRST_YEAR} to "
-                          f"{LAST_YEAR}.", source=SOURCE)
+                          f"{last_possible_year()} (the newest published one is found by "
+                          "hubdata.discovery).", source=SOURCE)
     return int(year)
+
+
+def request_variables(year: int) -> tuple[list[str], dict[str, str]]:
+    """The `get` variables and the all-classes predicates for a year, from its variable list."""
+    var = naics_variable(year)
+    if year >= 2017:
+        return [var, *(v.format(naics=var) for v in _LISTED_SINCE_2017)], {"EMPSZES": "001",
+                                                                             "LFO": "001"}
+    return [var, "ESTAB", "EMP", "PAYANN", "EMP_F"], (
+        {"EMPSZES": "001", "LFO": "001"} if year >= 2012 else {})
 
 
 def parse_cbp_json(payload: bytes | str | list, year: int, geo: str) -> pd.DataFrame:
@@ -85,23 +116,20 @@ def parse_cbp_json(payload: bytes | str | list, year: int, geo: str) -> pd.DataF
     if geo == "county":
         df = df[df["county"] != "999"]
     nums = {col: _numbers(df[col], col) for col in ("ESTAB", "EMP", "PAYANN")}
-    flag = (df["EMP_F"] if "EMP_F" in df.columns else pd.Series(pd.NA, index=df.index,
-                                                                  dtype="string"))
-    flag = flag.replace("", pd.NA)
-    withheld = flag.isin(["D", "S"]) | nums["EMP"].isna() | (
-        flag.notna() & ~flag.isin(list(NOISE_FLAGS)) & (nums["EMP"] == 0))
-    disclosed = ~withheld.fillna(False).astype(bool)
+    flag, withheld, pay_withheld = _flags(df, nums["EMP"])
+    disclosed = ~withheld
     employment = nums["EMP"].where(disclosed)
-    payroll = (nums["PAYANN"] * 1000).where(disclosed)
+    payroll = (nums["PAYANN"] * 1000).where(disclosed & ~pay_withheld)
     industry_var = industry_vars[0]
     label = next((c for c in (f"{industry_var}_LABEL", f"{industry_var}_TTL")
                   if c in df.columns), None)
+    name = next((c for c in ("NAME", "GEO_TTL") if c in df.columns), None)
     out = pd.DataFrame({
         "source": SOURCE,
         "year": int(year),
         "region_type": geo,
         "region_code": _region_codes(df, geo),
-        "region_name": df["NAME"] if "NAME" in df.columns else pd.NA,
+        "region_name": df[name] if name else pd.NA,
         "industry_code": df[industry_var],
         "industry_title": df[label] if label else pd.NA,
         "own_code": PRIVATE,
@@ -113,6 +141,25 @@ def parse_cbp_json(payload: bytes | str | list, year: int, geo: str) -> pd.DataF
         "flag": flag,
     }, index=df.index)
     return conform(out.reset_index(drop=True))
+
+
+def _flags(df: pd.DataFrame, emp: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(flag text, employment withheld, payroll withheld) from EMP_F, EMP_N_F / EMP_N and
+    PAYANN_F, whichever the vintage has. A withholding letter wins over a noise letter."""
+    def column(name: str) -> pd.Series:
+        values = df[name] if name in df.columns else pd.Series(pd.NA, index=df.index)
+        return values.astype("string").replace("", pd.NA)
+
+    emp_flag = column("EMP_F")
+    noise = column("EMP_N_F")
+    for older in (column("EMP_N"), emp_flag):  # older vintages put G/H/J here
+        noise = noise.fillna(older.where(older.isin(list(NOISE_FLAGS))))
+    suppressed = emp_flag.notna() & ~emp_flag.isin(list(NOISE_FLAGS))
+    withheld = (emp_flag.isin(list(WITHHELD_FLAGS)) | emp.isna()
+                | (suppressed & (emp == 0))).fillna(False).astype(bool)
+    flag = emp_flag.where(suppressed).fillna(noise)
+    pay_withheld = column("PAYANN_F").isin(list(WITHHELD_FLAGS)).fillna(False).astype(bool)
+    return flag, withheld, pay_withheld
 
 
 def _load_rows(payload: bytes | str | list) -> list:
@@ -162,9 +209,8 @@ def api_key(key: str | None = None) -> str:
 def request_params(year: int, naics: str, geo: str, state: str | None) -> dict:
     """Query parameters (without the key) for one industry, year and geography."""
     var = naics_variable(year)
-    params = {"get": ",".join([var, "ESTAB", "EMP", "PAYANN", "EMP_F"]), var: naics}
-    if year >= 2012:
-        params.update({"EMPSZES": "001", "LFO": "001"})
+    get, predicates = request_variables(year)
+    params = {"get": ",".join(get), var: naics, **predicates}
     where = f"state:{state}" if state else "state:*"
     if geo == "us":
         params["for"] = "us:1"
@@ -202,8 +248,9 @@ def _get(url: str, params: dict, year: int):
     try:
         resp = http.get(url, source=LABEL, params=params, allow_redirects=False)
     except NotFoundError:
-        raise NotFoundError(f"Census CBP has no {year} dataset (HTTP 404); published years run "
-                            f"{FIRST_YEAR}-{LAST_YEAR}.", source=SOURCE, status=404) from None
+        raise NotFoundError(f"Census CBP has no {year} dataset (HTTP 404): the year is not "
+                            "published yet (a CBP year comes out about 16-20 months after it "
+                            "ends).", source=SOURCE, status=404) from None
     except SourceError as exc:
         unknown = re.search(r"unknown variable\W*([A-Za-z0-9_]+)", exc.detail or "")
         if exc.status == 400 and unknown:

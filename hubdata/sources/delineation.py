@@ -10,8 +10,6 @@ Rows are validated one by one so an importer can report each bad line by number.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from typing import Iterable
 
@@ -19,6 +17,7 @@ import pandas as pd
 
 from hubdata import cache, http
 from hubdata.errors import ConfigError, SchemaError
+from hubdata.sources.sheets import text_rows
 
 SOURCE = "delineation"
 COLUMNS = ["county_fips", "county_name", "cbsa_code", "cbsa_title", "cbsa_type",
@@ -48,21 +47,6 @@ def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
 
 
-def _rows(raw: bytes | str) -> list[list[str]]:
-    """Text rows of a CSV or of the first sheet of an xlsx workbook."""
-    if isinstance(raw, bytes) and raw[:2] == b"PK":
-        from openpyxl import load_workbook
-        try:
-            sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).worksheets[0]
-        except Exception as exc:  # openpyxl raises many types for a damaged workbook
-            raise SchemaError(f"The delineation workbook cannot be read: {exc}",
-                              source=SOURCE) from None
-        return [["" if v is None else str(v) for v in row]
-                for row in sheet.iter_rows(values_only=True)]
-    text = raw.decode("utf-8-sig", errors="replace") if isinstance(raw, bytes) else raw
-    return list(csv.reader(io.StringIO(text)))
-
-
 def find_header(rows: Iterable[list[str]]) -> tuple[int, dict[str, int]] | None:
     """(row index, field -> column) of the delineation header, or None if there is none."""
     for i, row in enumerate(rows):
@@ -83,7 +67,7 @@ def find_header(rows: Iterable[list[str]]) -> tuple[int, dict[str, int]] | None:
 def read_delineation(raw: bytes | str, vintage: str | None = None
                      ) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
     """Parse and validate every county row: (frame, [(line, reason), ...] rejected rows)."""
-    rows = _rows(raw)
+    rows = text_rows(raw, what="delineation", source=SOURCE)
     found = find_header(rows)
     if found is None:
         raise SchemaError("This is not a delineation file: no 'CBSA Code' header row.",

@@ -16,6 +16,8 @@ it negative sometimes). The API searches from 2007-10-01 on (FY2008).
 
 Response: {"scope", "geo_layer", "spending_level", "results": [{"shape_code",
 "display_name", "aggregated_amount", "population", "per_capita"}], "messages": [...]}.
+per_capita is kept as the API publishes it (recomputed only for a region summed from several
+results).
 shape_code is the state POSTAL code for geo_layer "state" ("ND") and state FIPS + 3-digit
 county code for "county" ("38017"); a bucket the API cannot place comes back with an empty
 shape_code and is kept here with region_code <NA>, never dropped. Errors come back as 400/422
@@ -112,7 +114,7 @@ def parse_spending_by_geography(payload: dict, fiscal_year: int, geo_layer: str 
     missing = [c for c in ("shape_code", "aggregated_amount") if c not in raw.columns]
     if missing:
         raise SchemaError(f"USAspending results lack {', '.join(missing)}.", source=SOURCE)
-    for col in ("display_name", "population"):
+    for col in ("display_name", "population", "per_capita"):
         if col not in raw.columns:
             raw[col] = None
     amount = pd.to_numeric(raw["aggregated_amount"], errors="coerce")
@@ -123,13 +125,18 @@ def parse_spending_by_geography(payload: dict, fiscal_year: int, geo_layer: str 
         "region_name": raw["display_name"].astype("string"),
         "amount_usd": amount.astype("float64"),
         "population": pd.to_numeric(raw["population"], errors="coerce").astype("float64"),
+        "per_capita": pd.to_numeric(raw["per_capita"], errors="coerce").astype("float64"),
     })
     frame = (frame.groupby("region_code", dropna=False, sort=True)
              .agg(region_name=("region_name", "first"), amount_usd=("amount_usd", "sum"),
-                  population=("population", "first"))
+                  population=("population", "first"), per_capita=("per_capita", "first"),
+                  parts=("amount_usd", "size"))
              .reset_index())
     frame["region_name"] = frame["region_name"].fillna("Location not identified by USAspending")
-    frame["per_capita"] = frame["amount_usd"] / frame["population"]
+    # the API's own per_capita, as published; only a region merged from several results (its
+    # own figure would be one part's) is recomputed from the summed amount
+    frame["per_capita"] = frame["per_capita"].where(
+        frame["parts"] == 1, frame["amount_usd"] / frame["population"])
     frame["fiscal_year"] = int(fiscal_year)
     frame["geo_layer"] = layer
     frame["program_numbers"] = ";".join(programs)
