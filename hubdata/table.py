@@ -156,6 +156,15 @@ def base_name(basis: object) -> str | None:
     return text.split(BUILT)[0] if BUILT in text else None
 
 
+def base_label(frame: pd.DataFrame, label: str) -> str:
+    """The base area as captions, legends, KPIs and slides name it: `label` when it is the
+    source's own row, else what the data could build ('Utah counties in the imported
+    files'): a PNG on a slide has no page note."""
+    basis = frame["base_basis"] if "base_basis" in frame else pd.Series(dtype=object)
+    names = sorted({name for name in map(base_name, basis.dropna().unique()) if name})
+    return " / ".join(names) if names else label
+
+
 def _count(n: int, member_type: str) -> str:
     return f"{n} {member_type if n == 1 else PLURAL[member_type]}"
 

@@ -28,6 +28,7 @@ from hubdata import pdf as pdf_pages
 from hubdata import views
 from hubdata.brief import BriefData
 from hubdata.export import number_kind, table_csv, tidy
+from hubdata.table import base_label
 from ui import charts, export
 
 BRIEF_FONT = "Arial"  # the deck's one font; Helvetica (the same metrics) in the PDF
@@ -73,33 +74,29 @@ def file_stem(data: BriefData) -> str:
 # --- the charts ---------------------------------------------------------------------------
 
 def _caption(data: BriefData, extra: str = "") -> str:
-    base = data.geo_table["base_basis"].dropna()
-    label = "US" if data.base == "us" else data.base
-    if len(base) and str(base.iloc[0]) != "published row":
-        label = "the regions in the data summed (partial)"
     return charts.caption_text(views.SOURCE_SHORT.get(data.source, data.source), data.span,
-                               base=label, extra=extra)
+                               base=_base_label(data), extra=extra)
 
 
-def _map_rows(data: BriefData, shapes: dict) -> pd.DataFrame:
-    """The industry's regions plus every other region of the states they lie in (no row:
-    grey), so the map shows the whole area, not only the counties with data."""
-    table = data.geo_table
+def _base_label(data: BriefData) -> str:
+    """The LQ base as the slides name it: 'US', or the area the data could build."""
+    return base_label(data.geo_table, "US" if data.base == "us" else data.base)
+
+
+def _map_area(data: BriefData, shapes: dict) -> set[str] | None:
+    """Every county of the states the industry's counties lie in, so the map shows the
+    whole area (counties without a row: 'no data'), not only the counties with data."""
     if data.geo != "county":
-        return table
-    states = set(table["region_code"].str[:2])
-    have = set(table["region_code"])
-    extra = [f["id"] for f in shapes["features"] if f["id"][:2] in states and f["id"] not in have]
-    names = {f["id"]: f["properties"].get("name") for f in shapes["features"]}
-    blank = pd.DataFrame({"region_code": extra, "region_name": [names[c] for c in extra]})
-    return pd.concat([table, blank], ignore_index=True)
+        return None
+    states = set(data.geo_table["region_code"].str[:2])
+    return {str(f["id"]) for f in shapes["features"] if str(f["id"])[:2] in states}
 
 
 def _map_figure(data: BriefData, shapes: dict | None, outlines: dict | None) -> go.Figure:
     from hubdata import geometry
 
     title = f"Where {data.industry_name} is concentrated, {data.year}"
-    caption = _caption(data, f"grey = no published figure; outlined: {data.region_name}")
+    caption = _caption(data, f"outlined: {data.region_name}")
     if data.geo == "msa":
         from hubdata.regions import cbsa_members
         from hubdata.sources.delineation import load_delineation
@@ -111,7 +108,7 @@ def _map_figure(data: BriefData, shapes: dict | None, outlines: dict | None) -> 
     shapes = shapes or (geometry.county_geojson() if data.geo == "county"
                         else geometry.state_geojson())
     return charts.build_static_map_figure(
-        _map_rows(data, shapes), title=title, caption=caption, geojson=shapes,
+        data.geo_table, title=title, caption=caption, geojson=shapes, area=_map_area(data, shapes),
         outlines=outlines or geometry.state_geojson(), highlight=data.region.partition(":")[2])
 
 
@@ -334,7 +331,7 @@ def _source_line(data: BriefData) -> str:
     files = "; ".join(e for e in dict.fromkeys(str(p.get("vintage") or p.get("label"))
                                               for p in data.provenance
                                               if p.get("source") != "clusters"))
-    return f"Source: {files}; private ownership · LQ base: {data.base} · Hub Atlas"
+    return f"Source: {files}; private ownership · LQ base: {_base_label(data)} · Hub Atlas"
 
 
 def slide_titles(data: BriefData, chart_list: list[Chart]) -> list[str]:

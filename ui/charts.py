@@ -831,18 +831,20 @@ def _swatch(colour: str, name: str) -> go.Scatter:
 
 
 def build_static_map_figure(table: pd.DataFrame, *, title: str, caption: str, geojson: dict,
-                            outlines: dict | None = None, highlight: str | None = None
-                            ) -> go.Figure:
+                            outlines: dict | None = None, highlight: str | None = None,
+                            area: set[str] | None = None) -> go.Figure:
     """A classed map of the location quotient for slides and print: each region's shape
-    filled by its LQ class (map_classes: the on-screen map's classes, diverging at 1), grey
-    where the source withheld the figure, `highlight` outlined in black, state lines on top. Drawn as
+    filled by its LQ class (map_classes: the on-screen map's classes, diverging at 1), dark
+    grey where the source withheld the figure, light grey for the regions of `area` without a
+    row (no data), `highlight` outlined in black, state lines on top. Drawn as
     plain vector polygons (no map tiles, WebGL or downloads: kaleido renders it in well under
     a second, and its SVG is vector). Regions outside the lower 48 are left out of a view
     that spans the nation (the caption should say so)."""
     values = pd.to_numeric(table["lq_employment"], errors="coerce")
     lq = dict(zip(table["region_code"].astype(str), values))
-    features = [f for f in geojson["features"] if str(f["id"]) in lq]
-    box = _shape_bounds({"features": features}, set(lq))
+    drawn = set(lq) | set(area or ())
+    features = [f for f in geojson["features"] if str(f["id"]) in drawn]
+    box = _shape_bounds({"features": features}, drawn)
     national = box is None or box[2] - box[0] > NATIONAL_SPAN
     if national:  # the lower 48
         features = [f for f in features if -125 <= shape_centre(f)[0] <= -66
@@ -850,16 +852,20 @@ def build_static_map_figure(table: pd.DataFrame, *, title: str, caption: str, ge
         box = (-125.0, 24.5, -66.9, 49.4)
     fig = go.Figure()
     metric = metric_of("lq")
-    grey = [f for f in features if pd.isna(lq[str(f["id"])])]
+    grey = [f for f in features if str(f["id"]) in lq and pd.isna(lq[str(f["id"])])]
+    no_row = [f for f in features if str(f["id"]) not in lq]
     legend = []  # every class, the highest at the top, then grey
     for group in map_classes(values, metric):
-        part = [f for f in features if group.low <= lq[str(f["id"])] < group.high]
+        part = [f for f in features if group.low <= lq.get(str(f["id"]), np.nan) < group.high]
         if part:
             fig.add_trace(_polygon_trace(part, group.colour, f"LQ {group.label}"))
         legend.insert(0, _swatch(group.colour, group.label))
     if grey:
         fig.add_trace(_polygon_trace(grey, WITHHELD_COLOUR, WITHHELD))
         legend.append(_swatch(WITHHELD_COLOUR, WITHHELD))
+    if no_row:
+        fig.add_trace(_polygon_trace(no_row, NO_DATA_COLOUR, NO_DATA))
+        legend.append(_swatch(NO_DATA_COLOUR, NO_DATA))
     fig.add_traces(legend)
     if outlines:
         fig.add_trace(_polygon_trace(outlines["features"], "", "states", line="#7A7A7A",

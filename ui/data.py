@@ -26,6 +26,7 @@ from hubdata import metrics, ranking, regions, views
 from hubdata.dataset import table_provenance
 from hubdata.errors import register_secret
 from hubdata.regions import NAME_BY_FIPS
+from hubdata.table import base_label  # noqa: F401 (pages name the base through ui.data)
 
 TTL = 3600            # in-memory copies; the disk cache keeps the data itself for a month
 SMALL = 8             # entries kept for small, rarely-changing frames (registry, geometry)
@@ -596,16 +597,6 @@ def _built_bases(frame: pd.DataFrame) -> list[str]:
     """The base_basis texts of rows whose base area is not the source's own published row."""
     basis = frame["base_basis"] if "base_basis" in frame else pd.Series(dtype=str)
     return sorted({str(b) for b in basis.dropna()} - {"published row", ""})
-
-
-def base_label(frame: pd.DataFrame, label: str) -> str:
-    """The base area as captions, legends and KPIs name it: `label` when it is the source's
-    own row, else what the data could build ('Utah counties in the imported files'): a PNG
-    on a slide has no page note."""
-    from hubdata.table import base_name
-
-    names = sorted({name for name in map(base_name, _built_bases(frame)) if name})
-    return " / ".join(names) if names else label
 
 
 def base_note(frame: pd.DataFrame, label: str) -> str | None:
