@@ -72,14 +72,22 @@ def _warn(lines) -> None:
 # ---- status ------------------------------------------------------------------------------
 
 def cmd_status(args: argparse.Namespace) -> int:
-    entries = cache.manifest()
-    if entries.empty:
+    entries, corrupt = cache.manifest(), cache.corrupt_entries()
+    if entries.empty and not corrupt:
         print(f"The cache at {cache.cache_root()} is empty: run `python -m hubdata fetch ...` "
               "or `python -m hubdata import FILE`.")
         return 0
-    shown = entries[["source", "rows", "fetched_at", "age", "stale", "params", "url"]]
-    print(f"{len(entries)} cached entries in {cache.cache_root()}:")
-    print(shown.fillna("").to_string(index=False))
+    if not entries.empty:
+        shown = entries[["source", "rows", "fetched_at", "age", "stale", "params", "url"]]
+        print(f"{len(entries)} cached entries in {cache.cache_root()}:")
+        print(shown.fillna("").to_string(index=False))
+    unchecked = int((~entries["checksum"]).sum()) if not entries.empty else 0
+    if unchecked:
+        print(f"{unchecked} of them were written before entries had checksums (no checksum): "
+              "they are read as they are; fetch or import them again to add one.")
+    for entry in corrupt:
+        print(f"corrupt: {entry.path} ({entry.source}"
+              + (f", {entry.file}" if entry.file else "") + f"): {entry.advice}")
     return 0
 
 
@@ -88,6 +96,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_fetch_data(args: argparse.Namespace) -> int:
     from hubdata.dataset import load_observations
 
+    cache.check_writable(args.source)
     bar = _Bar(f"fetch {args.source}")
     try:
         obs = load_observations(args.source, args.years, args.naics, args.geo, args.state,
@@ -95,6 +104,8 @@ def cmd_fetch_data(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     _warn(obs.warnings)
+    if any(cache.NOT_KEPT in warning for warning in obs.warnings):
+        return 1  # fetched, but the disk refused to keep it (said in the warning)
     counts = obs.frame.groupby("year").size()
     for entry in obs.provenance:
         where = entry.get("url") or entry.get("file")
@@ -118,8 +129,11 @@ def cmd_fetch_concordance(args: argparse.Namespace) -> int:
 def cmd_fetch_delineation(args: argparse.Namespace) -> int:
     from hubdata.sources.delineation import fetch_delineation
 
+    cache.check_writable("delineation")
     hit = fetch_delineation(args.vintage)
     _warn([hit.warning] if hit.warning else [])
+    if hit.warning and cache.NOT_KEPT in hit.warning:
+        return 1
     print(f"cached the {args.vintage} delineation: {len(hit.frame):,} counties in "
           f"{hit.frame['cbsa_code'].nunique():,} metro and micro areas ({hit.meta.get('url')})")
     return 0
@@ -144,8 +158,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             code = max(code, 1)
             continue
         print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
-        for line, reason in report.rejected:
-            print(f"  line {line}: {reason}" if line else f"  {reason}", file=sys.stderr)
+        for text in report.rejected_lines():
+            print(f"  {text}", file=sys.stderr)
         if not report.ok:
             code = max(code, 1)
     return code

@@ -197,14 +197,16 @@ def _load_imports(years: list[int], codes: list[str] | None, quarter: int | None
     held_quarters = store.quarters(data) if quarter is not None else {}
     wanted = [y for y in found if quarter is None or any(
         (y, quarter) in held for held in held_quarters.values())]
+    warnings = [e.message for e in cache.corrupt_entries(
+        store.ANNUAL if quarter is None else store.QUARTERLY) if not e.replaced]
     if not wanted:
         asked = ", ".join(periods.label(y, quarter) for y in years)
         have = sorted(set().union(*held_quarters.values()))
         imported = f" (the quarters imported: {', '.join(periods.label(*p) for p in have)})" \
             if have else ""
-        raise NoDataError(f"No imported {'quarterly ' if quarter else ''}data for {asked}"
-                          f"{imported}: run `python -m hubdata import FILE` first.",
-                          source="import")
+        raise NoDataError(" ".join([*warnings, f"No imported {'quarterly ' if quarter else ''}"
+                                    f"data for {asked}{imported}: run `python -m hubdata "
+                                    "import FILE` first."]), source="import")
     prov = []
     for file in data.files:
         held = store.coverage(data).get(file.path, {})
@@ -223,7 +225,6 @@ def _load_imports(years: list[int], codes: list[str] | None, quarter: int | None
                                     **_quarter_keys(quarter), **upload))
     frames = [found[y].frame for y in wanted]
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    warnings = []
     dupes = sum(found[y].duplicates for y in wanted)
     if dupes:
         warnings.append(f"{dupes} cells appear in more than one imported file; "

@@ -6,6 +6,8 @@
     │   ├── RateLimitError       429 / throttled; `retry_after` seconds when known
     │   └── NotFoundError        unknown year, area or industry at the source (404, 204)
     ├── SchemaError              a payload or file does not have the expected layout
+    ├── CacheError               the cache cannot be written (read-only, disk full) or an
+    │                            entry is corrupt; nothing was lost
     └── NoDataError              the selection is valid but has no rows (information, not failure)
 
 Every message is one plain sentence a user can act on, and never contains an API key:
@@ -89,6 +91,11 @@ class NotFoundError(SourceError):
 
 class SchemaError(HubDataError):
     """A payload or file does not have the layout we expect."""
+
+
+class CacheError(HubDataError):
+    """The disk cache cannot be written (a read-only folder, a full disk) or an entry in it
+    is corrupt; the message says what was kept and what to do."""
 
 
 class NoDataError(HubDataError):

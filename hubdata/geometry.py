@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 import shapefile
 import shapely
-from filelock import FileLock
 from shapely.geometry import mapping, shape
 
 from hubdata import cache, regions
 from hubdata.errors import ConfigError
 
+log = logging.getLogger("hubdata.geometry")
 SHAPES_VINTAGE = "Census cartographic boundaries 2016 (1:500k), from the plotly-geo package"
 DEFAULT_TOLERANCE = 0.02   # degrees (~2 km): a national county map is ~1.7 MB of GeoJSON
 _DIGITS = 3                # ~100 m; more digits only make the file bigger
@@ -74,16 +75,19 @@ def _cached_json(name: str, params: dict, build) -> dict:
     key = hashlib.sha256(json.dumps({"format": _FORMAT, "name": name, **params},
                                     sort_keys=True).encode()).hexdigest()[:16]
     folder = cache.cache_root() / "geometry"
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}-{key}.geojson"
-    with FileLock(str(path) + ".lock", timeout=300):
+    with cache.entry_lock(Path(str(path) + ".lock"), timeout=300):
         if path.exists():
             try:
                 return json.loads(path.read_text(encoding="utf-8"))
             except ValueError:
                 pass  # unreadable: rebuild below
         text = json.dumps(build(), separators=(",", ":"))
-        cache._atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            cache._atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        except OSError as exc:  # a read-only or full cache: built again next time
+            log.warning("map shapes not cached (%s): %s", folder, exc.strerror)
     return json.loads(text)  # the same lists-not-tuples value a later read returns
 
 

@@ -16,7 +16,8 @@ Kinds (detected from the content, not the extension):
   hubdata.sources.concordance, outside the import: data namespace).
 
 Rule: whole file or nothing. Every row is validated first; if any row is rejected, nothing
-from that file is stored and the report lists each rejected line with its reason.
+from that file is stored and the report lists the first REJECTED_SHOWN rejected lines with
+their reasons and counts the rest (a file of millions of bad rows is not millions of lines).
 The year comes from the file's own year column, else --year, else a single 4-digit year in
 the file name (the report says so). A CBP row with establishments > 0 but employees 0 and
 payroll 0 is a withheld cell: employment and payroll become NaN, disclosed False, flag "withheld".
@@ -61,6 +62,7 @@ KIND_NAMES = {"qcew": "BLS QCEW slice", "qcew_quarterly": "BLS QCEW quarterly sl
 QUARTERLY_SOURCE = "import-quarterly:qcew"  # not under "import:": annual loaders skip it
 _CBP_FILE_NAME = re.compile(r"cbp(\d\d)(co|st|us)\b", re.IGNORECASE)
 SUPPRESSED_MARKERS = {"D", "(D)", "S", "(S)", "N", "(N)", "X", "(X)"}
+REJECTED_SHOWN = 20  # rejected lines a report keeps and lists; the rest are counted
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
 
 # CBP-style table headers, compared after lower-casing and dropping non-alphanumerics
@@ -87,10 +89,27 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
     year: int | None = None
     geo: str | None = None
+    rejected_more: int = 0  # rejected lines beyond those kept in `rejected`
 
     @property
     def ok(self) -> bool:
         return not self.rejected
+
+    @property
+    def rejected_count(self) -> int:
+        return len(self.rejected) + self.rejected_more
+
+    def cap_rejected(self, shown: int = REJECTED_SHOWN) -> None:
+        """Keep the first `shown` rejected lines, count the rest."""
+        self.rejected_more += max(0, len(self.rejected) - shown)
+        del self.rejected[shown:]
+
+    def rejected_lines(self) -> list[str]:
+        """The rejected lines kept, one text each, then how many more there are."""
+        lines = [f"line {line}: {reason}" if line else reason for line, reason in self.rejected]
+        if self.rejected_more:
+            lines.append(f"... and {self.rejected_more:,} more rejected lines")
+        return lines
 
     def summary(self) -> str:
         what = f"{self.kind}" + (f", {self.geo}" if self.geo else "") + (
@@ -98,8 +117,8 @@ class ImportReport:
         if self.ok:
             text = f"{self.path}: imported {self.rows:,} rows ({what})"
         else:
-            text = (f"{self.path}: NOT imported ({what}): {len(self.rejected)} rejected rows, "
-                    f"nothing stored")
+            text = (f"{self.path}: NOT imported ({what}): {self.rejected_count:,} rejected "
+                    f"rows, nothing stored")
         return "; ".join([text, *self.notes])
 
 
@@ -132,6 +151,7 @@ def import_path(path: str | Path, year: int | None = None, *, root: Path | None 
     except csv.Error as exc:
         raise SchemaError(f"{path}: not a readable CSV file ({exc}).") from None
     report.kind = kind
+    report.cap_rejected()
     if not report.ok or kind == "awards":  # awards are stored by the USAspending importer
         return report
     report.rows = len(frame)

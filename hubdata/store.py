@@ -41,6 +41,9 @@ Design
   quarters each file holds, and hubdata.table's context of (frame, year, quarter, level)
   selects the quarter's rows, built once per frame like a year's. Annual frames have
   `quarter` NA, and the annual context never reads a quarterly row.
+- Checksums: a file is verified (hubdata.cache.verify) the first time the store reads it,
+  once per file identity and process, never per query; a corrupt file is set aside by
+  hubdata.cache.set_aside, and the loaders say so (hubdata.cache.corrupt_entries).
 - Threads: Streamlit sessions are threads; one lock guards loading; readers then share the
   loaded frames, which nobody modifies in place (every table derives new frames).
 """
@@ -88,6 +91,7 @@ class CacheFile:
 
 
 _FOOTERS: dict[tuple[str, int, int, int], dict | None] = {}
+_VERIFIED: dict[tuple[str, int, int, int], bool] = {}  # files whose checksum was checked
 
 
 def visible_files(prefix: str, workspace: Path | str | None = None) -> list[CacheFile]:
@@ -119,9 +123,10 @@ def _scan(root: Path, prefix: str, uploaded: bool) -> list[CacheFile]:
         if meta is not None and str(meta.get("source", "")).startswith(prefix):
             out.append(CacheFile(*ident, meta, uploaded))
     folder = str(root)
-    for gone in [i for i in _FOOTERS
-                 if i not in seen and os.path.dirname(os.path.dirname(i[0])) == folder]:
-        _FOOTERS.pop(gone, None)  # files replaced or removed since: forget their footers
+    for known in (_FOOTERS, _VERIFIED):  # files replaced or removed since: forget them
+        for gone in [i for i in known
+                     if i not in seen and os.path.dirname(os.path.dirname(i[0])) == folder]:
+            known.pop(gone, None)
     return out
 
 
@@ -181,19 +186,26 @@ def imports(kind: str = ANNUAL, workspace: Path | str | None = None) -> ImportDa
 
 def _open(file: CacheFile, columns: list[str] | None = None,
           year: int | None = None) -> pd.DataFrame | None:
-    """A file's rows (of one year), through one handle: size and bytes from the same inode;
-    None if it is gone or unreadable, like hubdata.cache.read."""
+    """A file's rows (of one year), through one handle: size and bytes from the same inode,
+    verified the first time this process reads them; None if it is gone, or corrupt (then
+    set aside), like hubdata.cache.read."""
     try:
         with open(file.path, "rb") as handle:
-            table = pq.read_table(handle, columns=columns,
-                                  filters=None if year is None else [("year", "=", year)])
-        return table.to_pandas()
-    except (OSError, ValueError):
-        return None
-    except Exception as exc:  # pyarrow's own errors: an unreadable entry is skipped
-        if type(exc).__module__.startswith("pyarrow"):
+            stat = os.fstat(handle.fileno())
+            ident = (file.path, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+            problem = None if ident in _VERIFIED else cache.verify(handle)
+            if problem is None:
+                try:
+                    table = pq.read_table(handle, columns=columns, filters=None if year is None
+                                          else [("year", "=", year)])
+                    _VERIFIED[ident] = True
+                    return table.to_pandas()
+                except (ValueError, TypeError, OSError, pa.ArrowException):
+                    problem = "it cannot be read as a table"
+            cache.set_aside(Path(file.path), handle, problem)
             return None
-        raise
+    except OSError:
+        return None
 
 
 def coverage(data: ImportData) -> dict[str, dict[int, set[str]]]:
@@ -289,6 +301,7 @@ def clear() -> None:
     with _LOCK:
         _IMPORTS.clear()
         _FOOTERS.clear()
+        _VERIFIED.clear()
 
 
 

@@ -13,6 +13,8 @@ METHODOLOGY = Path(__file__).resolve().parents[1] / "docs" / "methodology.md"
 
 def cached_files() -> None:
     st.subheader("What is cached (shared by every visitor)")
+    for note in data.corrupt_cache_notes():
+        st.warning(note, icon=":material/broken_image:")
     manifest = data.cache_manifest()
     if manifest.empty:
         st.info("Nothing is cached yet. Pages fetch BLS QCEW on first use (no key needed), or "
@@ -37,9 +39,11 @@ def cached_files() -> None:
     if live and right.button("Refetch live sources now", icon=":material/cloud_download:",
                              help="Drop cached " + ", ".join(live) + " files; pages fetch "
                                   "them again on next use.", disabled=data.offline()):
-        removed = data.drop_cached(live)
-        st.toast(f"Removed {removed} cached files; pages fetch them again when opened.")
-        st.rerun()
+        removed = components.attempt(data.drop_cached, live, context="fresh copies",
+                                     key="refetch")
+        if removed is not None:
+            st.toast(f"Removed {removed} cached files; pages fetch them again when opened.")
+            st.rerun()
 
 
 def importer() -> None:
@@ -121,7 +125,8 @@ def maintainer() -> None:
 
 
 def show_report(name: str, report, shared: bool) -> None:
-    """One line per file, saying where it went; rejected lines with their reasons in a table."""
+    """One line per file, saying where it went; the first rejected lines with their reasons
+    in a table, and how many more there are."""
     if isinstance(report, str):
         st.error(f"{name}: {report}", icon=":material/error:")
     elif report.ok:
@@ -130,8 +135,10 @@ def show_report(name: str, report, shared: bool) -> None:
                    icon=":material/check_circle:")
     else:
         st.error(report.summary().replace(report.path, name), icon=":material/block:")
-        components.table([{"line": line, "reason": reason}
-                              for line, reason in report.rejected[:200]])
+        components.table([{"line": line, "reason": reason} for line, reason in report.rejected])
+        if report.rejected_more:
+            st.caption(f"... and {report.rejected_more:,} more rejected lines (the first "
+                       f"{len(report.rejected)} are listed).")
 
 
 def key_status() -> None:

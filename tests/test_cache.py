@@ -41,12 +41,11 @@ def test_write_then_read_round_trips_dtypes():
 def test_crash_while_writing_keeps_old_entry(monkeypatch, cache_dir):
     cache.write("test", PARAMS, obs(2, 1.0))
 
-    def crash(table, where, **kw):
-        with open(where, "wb") as fh:
-            fh.write(b"PAR1 half a file")
+    def crash(writer, table, **kw):
+        writer.add_key_value_metadata({b"half": b"a file"})  # the temp file is written to
         raise OSError("disk full")
 
-    monkeypatch.setattr(cache.pq, "write_table", crash)
+    monkeypatch.setattr(cache.pq.ParquetWriter, "write_table", crash)
     with pytest.raises(OSError, match="disk full"):
         cache.write("test", PARAMS, obs(9, 2.0))
     hit = cache.read("test", PARAMS)

@@ -253,6 +253,13 @@ def cache_manifest() -> pd.DataFrame:
     return cache.manifest()
 
 
+def corrupt_cache_notes() -> list[str]:
+    """One sentence per corrupt cache file set aside and not yet replaced (not st-cached)."""
+    from hubdata import cache
+
+    return [entry.message for entry in cache.corrupt_entries() if not entry.replaced]
+
+
 def clear_memory() -> None:
     """Forget in-memory copies (after an import or a refresh) so pages read the disk again."""
     st.cache_data.clear()
