@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui import components, data, state
+from ui.safe import md
 
 state.require_shell()
 METHODOLOGY = Path(__file__).resolve().parents[1] / "docs" / "methodology.md"
@@ -34,7 +35,7 @@ def cached_files() -> None:
         st.toast("Pages will read the cached files again.")
     live = sorted(s for s in manifest["source"].dropna().unique() if not s.startswith("import"))
     if live and right.button("Refetch live sources now", icon=":material/cloud_download:",
-                             help="Drop cached " + ", ".join(live) + " files; pages fetch "
+                             help="Drop cached " + md(", ".join(live)) + " files; pages fetch "
                                   "them again on next use.", disabled=data.offline()):
         removed = data.drop_cached(live)
         st.toast(f"Removed {removed} cached files; pages fetch them again when opened.")
@@ -62,11 +63,11 @@ def importer() -> None:
 def show_report(name: str, report) -> None:
     """One line per file; rejected lines with their reasons in a table."""
     if isinstance(report, str):
-        st.error(f"{name}: {report}", icon=":material/error:")
+        st.error(md(f"{name}: {report}"), icon=":material/error:")
     elif report.ok:
-        st.success(report.summary().replace(report.path, name), icon=":material/check_circle:")
+        st.success(md(report.summary().replace(report.path, name)), icon=":material/check_circle:")
     else:
-        st.error(report.summary().replace(report.path, name), icon=":material/block:")
+        st.error(md(report.summary().replace(report.path, name)), icon=":material/block:")
         components.table([{"line": line, "reason": reason}
                               for line, reason in report.rejected[:200]])
 
@@ -108,7 +109,7 @@ def methodology() -> None:
 
 
 st.title("Data and sources")
-st.caption(data.source_note(st.session_state["source"]))
+st.caption(md(data.source_note(st.session_state["source"])))
 listing = st.container()  # filled after the importer, so it includes what was just imported
 importer()
 with listing:

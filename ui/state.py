@@ -32,6 +32,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from ui.safe import md
+
 MAX_REGIONS = 10
 MAX_CUSTOM_COUNTIES = 200
 LIST_SEPARATOR = ";"  # a custom region's counties are comma-separated
@@ -338,7 +340,7 @@ def finish(notice_slot=None) -> None:
     if run.get("new"):
         notes += [f"unknown parameter '{shown(k, 20)}'" for k in run["url"] if k not in params]
     if notes:
-        (notice_slot or st).warning(notice_text(notes), icon=":material/link_off:")
+        (notice_slot or st).warning(md(notice_text(notes)), icon=":material/link_off:")
     saved = st.session_state.setdefault("_filters", {})
     for name, param in params.items():
         saved[name] = st.session_state[name] if name in st.session_state else param.initial()
