@@ -43,7 +43,11 @@ _MARKDOWN = re.compile(r"([\\`*\[\]<>&|~$#!{}])")
 # rules): left as it is, so HUBDATA_OFFLINE and file_2021.csv read unchanged in the source
 _UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 _LINE_START = re.compile(r"^(\s*)([-+=]|\d+(?=[.)]))")  # list and heading-underline markers
-_AUTOLINK = re.compile(r"(?i)(?<=[a-z0-9])(:)(?=//)|(?<=\bwww)(\.)|(@)")  # https:// www. a@b
+# GitHub's autolinks (https://x, www.x, a@b.c) are found in the text after escapes are
+# resolved (mdast-util-gfm-autolink-literal), so a backslash does not stop them: an invisible
+# WORD JOINER inside "://", "www." and after "@" does (seen in Chromium: no link is drawn)
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z0-9]:)(?=//)|(?<=\bwww)(?=\\?\.)|(?<=@)")
+WORD_JOINER = "\u2060"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
@@ -53,7 +57,7 @@ def md(value: Any) -> str:
     and the autolinks GitHub's Markdown makes of bare URLs and e-mail addresses broken."""
     text = _CONTROL.sub(" ", "" if _missing(value) else str(value))
     text = _UNDERSCORE.sub(r"\\_", _MARKDOWN.sub(r"\\\1", text))
-    text = _AUTOLINK.sub(lambda m: "\\" + m.group(0), text)
+    text = _AUTOLINK.sub(WORD_JOINER, text)
     return _LINE_START.sub(  # '- x' -> '\- x'; '1. x' -> '1\. x'
         lambda m: m.group(1) + (m.group(2) + "\\" if m.group(2)[0].isdigit()
                                 else "\\" + m.group(2)), text)
