@@ -20,6 +20,10 @@ county name must read as those characters, never make every visitor's browser fe
   reach a hovertemplate.
 - `plain(text)`: the reverse of label for exports that carry text, not markup (PPTX):
   Plotly's own tags dropped, entities turned back into characters.
+- `link(text, url)`: a Markdown link only to an http(s) address (the registry's sources).
+
+ui.charts' builders call label themselves: pages give them plain titles, captions and names
+("\n" for a line break in a title), never markup.
 
 Nothing else in ui/ or pages/ escapes: tests/test_injection.py plants payloads in every name
 field and checks every page and export, and checks that page code passes every dynamic text
