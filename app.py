@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui import components, data, state
+from ui.safe import md
 
 st.set_page_config(page_title="Hub Atlas", page_icon=":material/hub:", layout="wide")
 
@@ -53,7 +54,7 @@ def source_notice(slot, source: str) -> None:
     if not why:
         return
     with slot.container():
-        st.warning(f"{data.SOURCE_SHORT[source]} cannot be reached from this server ({why}). "
+        st.warning(f"{data.SOURCE_SHORT[source]} cannot be reached from this server ({md(why)}). "
                    "Pages show what is cached; use your imported files, or import files on the "
                    "Data page.", icon=":material/cloud_off:")
         with st.container(horizontal=True):
@@ -92,10 +93,10 @@ with st.sidebar:
                    icon=":material/key:")
     if source == "import" and not data.imported_years():
         st.info("No imported files yet: add some on the Data page.", icon=":material/upload:")
-    st.caption(data.source_note(source))
+    st.caption(md(data.source_note(source)))
 
 if st.session_state.get("_opened_on"):
-    offline_notice.info(st.session_state.pop("_opened_on"), icon=":material/cloud_off:")
+    offline_notice.info(md(st.session_state.pop("_opened_on")), icon=":material/cloud_off:")
 st.session_state["_shell_running"] = True  # pages check it: see state.require_shell
 try:
     page.run()

@@ -44,11 +44,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pv
 
 from hubdata import cache
+from hubdata.encoding import CP1252, decode_text, load_json
 from hubdata.errors import ConfigError, NoDataError, SchemaError
 from hubdata.industries import HYPHENATED
 from hubdata.regions import FIPS_BY_POSTAL, NAME_BY_FIPS, POSTAL_BY_FIPS
 from hubdata.schema import ALL_INDUSTRIES, PRIVATE, conform
 from hubdata.sources import concordance, delineation, qcew
+from hubdata.sources.sheets import is_workbook, workbook_sheets
 
 KINDS = ("qcew", "qcew_quarterly", "cbp_json", "cbp_csv", "cbp_file", "delineation", "awards",
          "concordance")
@@ -64,6 +66,15 @@ _CBP_FILE_NAME = re.compile(r"cbp(\d\d)(co|st|us)\b", re.IGNORECASE)
 SUPPRESSED_MARKERS = {"D", "(D)", "S", "(S)", "N", "(N)", "X", "(X)"}
 REJECTED_SHOWN = 20  # rejected lines a report keeps and lists; the rest are counted
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
+# The largest value one region x industry cell can believably hold, about ten times the US
+# all-industry total (8 million establishments, 160 million jobs, $11 trillion of pay a
+# year): anything above is a typo or a hostile file, and 1e306 of payroll would become an
+# infinite average pay. Keys: the names rejected lines use; payroll in CBP's $1,000.
+LIMITS = {"establishments": 1e8, "employees": 1e9, "payroll": 1e11,  # CBP tables and files
+          "ESTAB": 1e8, "EMP": 1e9, "PAYANN": 1e11,                  # CBP API answers
+          "annual_avg_estabs": 1e8, "annual_avg_emplvl": 1e9,        # QCEW (wages in $)
+          "total_annual_wages": 1e14, "avg_annual_pay": 1e8,
+          "aggregated_amount": 1e13}                                 # USAspending ($, +/-)
 
 # CBP-style table headers, compared after lower-casing and dropping non-alphanumerics
 _CBP_ALIASES = {
@@ -183,28 +194,68 @@ def _detect_and_read(raw: bytes, path: Path, year: int | None, report: ImportRep
 
 
 def _detect(raw: bytes, path: Path, year: int | None, report: ImportReport):
-    """(kind, a function reading the file as that kind)."""
+    """(kind, a function reading the file as that kind). Text is decoded by one rule
+    (hubdata.encoding: strict UTF-8, else Windows-1252, never a silent replacement)."""
+    if is_workbook(raw):
+        return _detect_workbook(raw, path, year, report)
+    text, encoding = decode_text(raw)
+    if encoding == CP1252:
+        report.notes.append("read as Windows-1252 text (the file is not UTF-8)")
+    return _detect_text(text, path, year, report)
+
+
+def _detect_text(text: str, path: Path, year: int | None, report: ImportReport):
     name = path.name
-    if raw[:2] == b"PK":  # an xlsx workbook: a concordance or the delineation
-        if concordance.find_header(concordance.rows_of(raw)) is not None:
-            return "concordance", lambda: _read_concordance(raw, report)
-        return "delineation", lambda: _read_delineation(raw, name, year, report)
-    text = raw.decode("utf-8-sig", errors="replace")
     if text.lstrip().startswith("["):
         return "cbp_json", lambda: _read_cbp_json(text, name, year, report)
     if text.lstrip().startswith("{"):
         return "awards", lambda: _import_awards(text, path, year, report)
     head = list(itertools.islice(csv.reader(io.StringIO(text)), 20))
     if concordance.find_header(head) is not None:
-        return "concordance", lambda: _read_concordance(raw, report)
+        return "concordance", lambda: _read_concordance(text, report)
     header = [_norm(c) for c in head[0]]
     if {"areafips", "owncode", "industrycode"} <= set(header):
         return "qcew", lambda: _read_qcew(text, head[0], report)
     if delineation.find_header(head[:10]) is not None:
-        return "delineation", lambda: _read_delineation(raw, name, year, report)
+        return "delineation", lambda: _read_delineation(text, name, year, report)
     if "empnf" in header or "empflag" in header:  # the Census CBP downloadable layout
         return "cbp_file", lambda: _read_cbp_file(text, name, year, report)
     return "cbp_csv", lambda: _read_cbp_csv(text, head[0], name, year, report)
+
+
+def _detect_workbook(raw: bytes, path: Path, year: int | None, report: ImportReport):
+    """The first sheet of an xlsx workbook in a layout the importer knows: a concordance or
+    delineation (their readers pick that sheet), or a QCEW or CBP table (read as the CSV it
+    would be saved as). Else a SchemaError naming every sheet and its first row."""
+    found = []
+    for sheet, rows in workbook_sheets(raw, what="Excel"):
+        first = next((row for row in rows if any(row)), [])
+        header = {_norm(c) for c in first}
+        kind = ("concordance" if concordance.find_header(rows) is not None else
+                "delineation" if delineation.header_line(rows[:10]) is not None else
+                "table" if {"areafips", "owncode", "industrycode"} <= header
+                or _cbp_table_header(header) else None)
+        if kind is None:
+            cells = [c for c in first if c][:6]
+            found.append(f"'{sheet}' ({', '.join(cells) if cells else 'empty'})")
+            continue
+        report.notes.append(f"read from sheet '{sheet}'")
+        if kind == "concordance":
+            return kind, lambda: _read_concordance(raw, report)
+        if kind == "delineation":
+            return kind, lambda: _read_delineation(raw, path.name, year, report)
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(rows)
+        return _detect_text(buffer.getvalue(), path, year, report)
+    raise SchemaError("an Excel workbook, but no sheet holds a layout Hub Atlas imports (a QCEW "
+                      "or CBP table, the OMB delineation, a NAICS concordance): sheets "
+                      + "; ".join(found) + ".")
+
+
+def _cbp_table_header(header: set[str]) -> bool:
+    """Whether a header names every column a CBP-style table needs."""
+    return all(any(a in header for a in _CBP_ALIASES[f])
+               for f in ("region", "naics", "establishments", "employees", "payroll"))
 
 
 # ---- reading a CSV file whole, as string columns --------------------------------------
@@ -361,7 +412,7 @@ class _Checked:
 def _counts(column: pa.Array, label: str) -> tuple[_Checked, np.ndarray]:
     """_number of every cell, and the floats: plain digits are converted by pyarrow (the
     floats Python's float() gives), every other distinct value by _number itself."""
-    checked = _Checked(column, lambda v: _number(label, v), fast=r"^[0-9]+(\.[0-9]+)?$")
+    checked = _Checked(column, lambda v: _number(label, v), fast=_within(label))
     values = np.full(len(column), np.nan)
     plain = column if checked.fast.all() else column.filter(pa.array(checked.fast))
     values[checked.fast] = pc.cast(pc.ascii_trim_whitespace(plain), pa.float64()).to_numpy()
@@ -387,7 +438,7 @@ def _import_awards(text: str, path: Path, year: int | None, report: ImportReport
     from hubdata.sources import usaspending
 
     try:
-        payload = json.loads(text)
+        payload = load_json(text)
     except json.JSONDecodeError as exc:
         raise SchemaError(f"not valid JSON ({exc.msg} at line {exc.lineno}); the file may be "
                           "truncated.") from None
@@ -398,6 +449,16 @@ def _import_awards(text: str, path: Path, year: int | None, report: ImportReport
     if layer not in usaspending.GEO_LAYERS:
         raise SchemaError(f"the USAspending answer's geo_layer is {layer!r}, not county or "
                           "state.")
+    for i, result in enumerate(payload["results"], start=1):
+        amount = result.get("aggregated_amount") if isinstance(result, dict) else None
+        problem = (f"result {i} is not an object" if not isinstance(result, dict) else
+                   _range_problem("aggregated_amount", amount, signed=True)
+                   if isinstance(amount, (int, float)) else None)
+        if problem:
+            report.rejected.append((None, f"result {i}: {problem}" if "result" not in problem
+                                    else problem))
+    if not report.ok:
+        return pd.DataFrame()
     fiscal_year = _year_for(path.name, year, report)
     frame = usaspending.import_awards_json(path, fiscal_year, layer)
     report.rows, report.year, report.geo = len(frame), fiscal_year, layer
@@ -469,8 +530,26 @@ def _naics(value: str) -> str:
     raise ValueError(f"NAICS {value!r} is not a 2-6 digit code")
 
 
+def _within(label: str) -> str:
+    """A pattern of plain decimals that are surely within LIMITS[label] (fewer digits than
+    the limit has): they pass at once; longer ones go through the rule and its range check."""
+    return rf"^[0-9]{{1,{len(str(int(LIMITS[label]))) - 1}}}(\.[0-9]+)?$"
+
+
+def _range_problem(label: str, number: float, raw: object = None, *, signed: bool = False
+                   ) -> str | None:
+    """Why a number is not a value `label` can hold (non-finite, negative, above LIMITS)."""
+    shown = repr(str(number if raw is None else raw))
+    if not math.isfinite(number) or (number < 0 and not signed):
+        return f"{label} {shown} is not a {'finite number' if signed else 'count >= 0'}"
+    if abs(number) > LIMITS[label]:
+        return f"{label} {shown} is out of range (above {LIMITS[label]:,.0f})"
+    return None
+
+
 def _number(label: str, value: str) -> float:
-    """A non-negative count; NaN for a suppression marker like (D); ValueError otherwise."""
+    """A non-negative count up to LIMITS; NaN for a suppression marker like (D); ValueError
+    otherwise."""
     v = value.strip().replace(",", "")
     if v.upper() in SUPPRESSED_MARKERS:
         return math.nan
@@ -480,8 +559,9 @@ def _number(label: str, value: str) -> float:
         number = float(v)
     except ValueError:
         raise ValueError(f"{label} {value!r} is not a number") from None
-    if not math.isfinite(number) or number < 0:
-        raise ValueError(f"{label} {value!r} is not a count >= 0")
+    problem = _range_problem(label, number, value)
+    if problem:
+        raise ValueError(problem)
     return number
 
 
@@ -653,9 +733,10 @@ def _read_cbp_file(text: str, name: str, year: int | None, report: ImportReport)
     values = {}
     for col, label in (("est", "establishments"), ("emp", "employees"), ("ap", "payroll")):
         parsed = pd.to_numeric(df[col].str.replace(",", ""), errors="coerce")
-        for line, value in df.loc[parsed.isna() | (parsed < 0), ["line", col]].itertuples(
-                index=False):
-            report.rejected.append((line, f"{label} {value!r} is not a count >= 0"))
+        bad = parsed.isna() | ~parsed.between(0, LIMITS[label])
+        for line, value, number in zip(df.loc[bad, "line"], df.loc[bad, col], parsed[bad]):
+            report.rejected.append((line, _range_problem(label, number, value)
+                                    or f"{label} {value!r} is not a count >= 0"))
         values[col] = parsed
     frame = pd.DataFrame({"line": df["line"], "region_code": rcode, "industry_code": codes})
     repeats = frame.duplicated(["region_code", "industry_code"], keep="first") & codes.notna()
@@ -705,7 +786,7 @@ def _read_qcew(text: str, head: list[str], report: ImportReport) -> pd.DataFrame
     rows = _read_rows(text, len(header))
     checks = [_Checked(rows.columns[idx["year"]], _qcew_year)] if "year" in idx else []
     checks += [_Checked(rows.columns[idx[col]], _qcew_number(col),
-                        fast=r"^(-?[0-9]+(\.[0-9]+)?)?$") for col in numeric]
+                        fast=f"^({_within(col)[1:-1]})?$") for col in numeric]
     report.rejected.extend(sorted([(int(rows.lines[i]), reason) for i, reason in
                                    _first_problems(checks)] + rows.rejected))
     if not report.ok:
@@ -724,11 +805,18 @@ def _qcew_year(value: str) -> str:
 
 
 def _qcew_number(label: str):
-    """A QCEW number cell: blank, or an optionally signed decimal."""
+    """A QCEW number cell: blank, or a decimal count up to LIMITS."""
     def check(value: str) -> str:
         stripped = value.strip()
-        if stripped and not re.fullmatch(r"-?\d+(\.\d+)?", stripped):
+        if not stripped:
+            return value
+        if stripped.startswith("-"):
+            raise ValueError(f"{label} {stripped!r} is not a count >= 0")
+        if not re.fullmatch(r"\d+(\.\d+)?", stripped):
             raise ValueError(f"{label} {stripped!r} is not a number")
+        problem = _range_problem(label, float(stripped), stripped)
+        if problem:
+            raise ValueError(problem)
         return value
     return check
 
@@ -743,19 +831,32 @@ def _read_cbp_json(text: str, name: str, year: int | None, report: ImportReport)
     from hubdata.sources import cbp
 
     try:
-        payload = json.loads(text)
+        payload = load_json(text)
     except json.JSONDecodeError as exc:
         report.rejected.append((exc.lineno, f"not valid JSON ({exc.msg}); the file may be "
                                             "truncated"))
         return pd.DataFrame()
-    if not (isinstance(payload, list) and payload and isinstance(payload[0], list)):
-        raise SchemaError("not a Census API response (a JSON array of arrays).")
-    header = [str(h) for h in payload[0]]
+    if not (isinstance(payload, list) and payload and isinstance(payload[0], list)
+            and all(isinstance(h, str) for h in payload[0])):
+        raise SchemaError("not a Census API response (a JSON array of arrays, the first one "
+                          "the column names).")
+    header = payload[0]
+    counts = [(header.index(c), c) for c in ("ESTAB", "EMP", "PAYANN") if c in header]
     # Census writes one array per line, so row i of the array is line i + 1 of the file
     for i, row in enumerate(payload[1:], start=2):
         if not isinstance(row, list) or len(row) != len(header):
             report.rejected.append((i, f"{len(row) if isinstance(row, list) else 'not a list of'}"
                                        f" fields, the header has {len(header)}"))
+            continue
+        for at, column in counts:
+            try:
+                number = float(row[at])
+            except (TypeError, ValueError):
+                continue  # the CBP parser names a value that is not a number
+            problem = _range_problem(column, number, row[at])
+            if problem:
+                report.rejected.append((i, problem))
+                break
     geo = next((g for col, g in _GEO_COLUMNS.items() if col in header), None)
     if geo is None:
         raise SchemaError("the response has no county, state, us or metro geography column.")

@@ -5,6 +5,7 @@ related clusters to grow into, and the cluster network."""
 import streamlit as st
 
 from ui import charts, components, data, export, pickers, state
+from ui.safe import md
 
 state.require_shell()
 
@@ -82,8 +83,8 @@ def kpis(portfolio, base_label: str) -> None:
                    help="Traded clusters sell beyond their region (Cluster Mapping Project).")
     cols[1].metric("Share of jobs in traded clusters", _shown(s["traded_share"], ".1%"),
                    f"{_shown(gap, '+.1f')} pts vs base", border=True,
-                   help=f"{base_label}: {_shown(s['base_traded_share'], '.1%')}. Region "
-                        f"total: {s['total_basis']}.")
+                   help=f"{md(base_label)}: {_shown(s['base_traded_share'], '.1%')}. Region "
+                        f"total: {md(s['total_basis'])}.")
     cols[2].metric("Average pay, traded vs local", "US$" + _shown(s["traded_avg_pay"], ",.0f"),
                    f"{_shown(s['traded_pay_premium'], '+.1%')} over local (US$"
                    f"{_shown(s['local_avg_pay'], ',.0f')})", border=True,
@@ -134,18 +135,19 @@ def render() -> None:
         base_label = "the base (regions in the data)"
     name = portfolio.region_name
     span = f"{first}-{year}" if first else str(year)
-    st.header(f"{name}: traded clusters, {year}")
+    st.header(f"{md(name)}: traded clusters, {year}")
     kpis(portfolio, base_label)
     strong = portfolio.table[portfolio.table["strong_cluster"].astype("boolean").fillna(False)]
     if len(strong):
         st.markdown("**Strong clusters:** " + " · ".join(
-            f"{n} (LQ {lq:.2f})" for n, lq in zip(strong["cluster_name"], strong["lq_employment"])))
+            f"{md(n)} (LQ {lq:.2f})" for n, lq in zip(strong["cluster_name"],
+                                                      strong["lq_employment"])))
     else:
         st.caption("No strong traded cluster by the Cluster Mapping method in this year.")
     components.provenance_caption(portfolio.provenance)
     with st.expander(f"Notes on these figures ({len(portfolio.notes) + 1})",
                      icon=":material/info:"):
-        st.markdown("\n".join(f"- {line}" for line in portfolio.notes + [
+        st.markdown("\n".join(f"- {md(line)}" for line in portfolio.notes + [
             "Cluster employment is the sum of its member codes' published cells; a withheld "
             "member is counted in 'Codes withheld' and makes the sum a lower bound."]))
 
@@ -171,7 +173,7 @@ def render() -> None:
         unplotted = table.loc[table["employment"].notna() & table["employment_cagr"].isna(),
                               "cluster_name"]
         if len(unplotted):
-            st.caption("Not plotted (no figure in both years): " + "; ".join(unplotted))
+            st.caption("Not plotted (no figure in both years): " + md("; ".join(unplotted)))
 
     st.subheader("Where could it grow next?")
     related = portfolio.related
@@ -213,8 +215,8 @@ def render() -> None:
         st.switch_page("pages/explore.py", query_params={
             "source": source, "year": str(year), "naics": f"cluster:{pick}", "geo": "county",
             "metric": "lq"})
-    st.caption("Summary: " + "; ".join(f"{k}: {v}" for k, v in data.cluster_views.summary_lines(portfolio))
-               .replace("$", "\\$"))
+    st.caption("Summary: " + md("; ".join(f"{k}: {v}" for k, v in
+                                          data.cluster_views.summary_lines(portfolio))))
     brief(portfolio, source, region, year, first, base)
     components.share_control()
 

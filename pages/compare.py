@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import charts, components, data, export, pickers, state
+from ui.safe import md
 
 state.require_shell()
 
@@ -67,7 +68,7 @@ def render() -> None:
                                   base=data.base_label(frame, pickers.BASES[base]),
                                   extra=data.codes_label(industry, year, source))
     table = frame[[c for c in KPI_COLUMNS if c in frame.columns]]
-    st.subheader(f"{name}, {first} to {year}")
+    st.subheader(f"{md(name)}, {first} to {year}")
     components.table(table, column_config=KPI_CONFIG,
                      key="compare_table")
     about = data.about(table, provenance, {"source": source, "start": first, "year": year,
@@ -79,10 +80,10 @@ def render() -> None:
     absent = [pickers.region_label(t, options) for t in regions
               if t not in set(frame["region_token"])]
     if absent:
-        st.caption(f"No row in both {first} and {year}: " + "; ".join(absent))
+        st.caption(f"No row in both {first} and {year}: " + md("; ".join(absent)))
     note = data.base_note(frame, pickers.BASES[base])
     if note:
-        st.caption(note)
+        st.caption(md(note))
 
     st.subheader("Where the change came from")
     st.segmented_control("Bars", list(BARS), key="bars", format_func=BARS.get, required=True)
@@ -102,7 +103,7 @@ def render() -> None:
         components.figure_downloads(share_fig, stem + "_shift-share", key="compare_shift")
     missing = sorted(set(frame["region"]) - set(shares["region"]))
     if missing:
-        st.caption("Not shown (a value is suppressed or missing): " + "; ".join(missing))
+        st.caption("Not shown (a value is suppressed or missing): " + md("; ".join(missing)))
 
     st.subheader("Specialization")
     if frame["quadrant"].isna().all():
@@ -120,7 +121,8 @@ def render() -> None:
     components.plotly(bubble, key="compare_quadrant_chart")
     unplotted = frame.loc[frame["quadrant"].isna(), "region"].tolist()
     if unplotted:
-        st.caption("Not plotted (LQ suppressed or missing in a year): " + "; ".join(unplotted))
+        st.caption("Not plotted (LQ suppressed or missing in a year): "
+                   + md("; ".join(unplotted)))
     components.figure_downloads(bubble, stem + "_quadrants", key="compare_quadrant")
     brief(source, tuple(regions), industry, year, first, base, options)
     method()

@@ -6,6 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui import components, data, state, uploads
+from ui.safe import md
 
 state.require_shell()
 METHODOLOGY = Path(__file__).resolve().parents[1] / "docs" / "methodology.md"
@@ -37,7 +38,7 @@ def cached_files() -> None:
         st.toast("Pages will read the cached files again.")
     live = sorted(s for s in manifest["source"].dropna().unique() if not s.startswith("import"))
     if live and right.button("Refetch live sources now", icon=":material/cloud_download:",
-                             help="Drop cached " + ", ".join(live) + " files; pages fetch "
+                             help="Drop cached " + md(", ".join(live)) + " files; pages fetch "
                                   "them again on next use.", disabled=data.offline()):
         removed = components.attempt(data.drop_cached, live, context="fresh copies",
                                      key="refetch")
@@ -128,13 +129,13 @@ def show_report(name: str, report, shared: bool) -> None:
     """One line per file, saying where it went; the first rejected lines with their reasons
     in a table, and how many more there are."""
     if isinstance(report, str):
-        st.error(f"{name}: {report}", icon=":material/error:")
+        st.error(md(f"{name}: {report}"), icon=":material/error:")
     elif report.ok:
         where = "into the shared data for everyone" if shared else "for this session only"
-        st.success(f"{report.summary().replace(report.path, name)}; {where}",
+        st.success(md(f"{report.summary().replace(report.path, name)}; {where}"),
                    icon=":material/check_circle:")
     else:
-        st.error(report.summary().replace(report.path, name), icon=":material/block:")
+        st.error(md(report.summary().replace(report.path, name)), icon=":material/block:")
         components.table([{"line": line, "reason": reason} for line, reason in report.rejected])
         if report.rejected_more:
             st.caption(f"... and {report.rejected_more:,} more rejected lines (the first "
@@ -178,7 +179,7 @@ def methodology() -> None:
 
 
 st.title("Data and sources")
-st.caption(data.source_note(st.session_state["source"]))
+st.caption(md(data.source_note(st.session_state["source"])))
 listing = st.container()  # filled after the importer, so it includes what was just imported
 importer()
 with listing:

@@ -4,6 +4,7 @@ rise faster than the base area's, each with the components and a plain-English r
 import streamlit as st
 
 from ui import charts, components, data, export, pickers, state
+from ui.safe import md
 
 state.require_shell()
 
@@ -107,13 +108,13 @@ def render() -> None:
     counts[0].metric("Pairs compared", f"{summary['pairs']:,}", border=True)
     counts[1].metric("Ranked (eligible)", f"{summary['eligible']:,}", border=True)
     counts[2].metric("Left out", f"{summary['pairs'] - summary['eligible']:,}", border=True,
-                     help="; ".join(f"{reason}: {n:,}" for reason, n in
-                                    summary["left_out"].items()))
+                     help=md("; ".join(f"{reason}: {n:,}" for reason, n in
+                                       summary["left_out"].items())))
     components.provenance_caption(provenance)
     with st.expander(f"Notes on this ranking ({len(notes)})", icon=":material/info:"):
-        st.markdown("\n".join(f"- {note}" for note in notes))
+        st.markdown("\n".join(f"- {md(note)}" for note in notes))
     if ranked.empty:
-        st.info(no_pair_text(summary), icon=":material/info:")
+        st.info(md(no_pair_text(summary)), icon=":material/info:")
         components.share_control()
         return
     st.text_input("Filter by industry or region (code or words)", key="find",
@@ -121,12 +122,12 @@ def render() -> None:
     shown = data.find_rows(ranked, st.session_state["find"],
                            ["industry_code", "industry_title", "region_name", "region_code"])
     table = shown[[c for c in COLUMNS if c in shown.columns]]
-    what = "traded cluster" if kind == "clusters" else (
+    paired = "traded cluster" if kind == "clusters" else (
         "traded industry" if traded else "industry")
-    st.subheader(f"{len(table):,} emerging {data.GEOS[geo].lower()} x {what} pairs, "
+    st.subheader(f"{len(table):,} emerging {data.GEOS[geo].lower()} x {paired} pairs, "
                  f"{first}-{year}")
     if table.empty:
-        st.info(f"No row matches '{state.shown(st.session_state['find'])}': {len(ranked):,} pairs "
+        st.info(f"No row matches '{md(state.shown(st.session_state['find']))}': {len(ranked):,} pairs "
                 "are ranked; try fewer words, a NAICS code (3399) or a region's name.",
                 icon=":material/filter_alt_off:")
         components.share_control()

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import charts, components, data, export, pickers, state
+from ui.safe import link, md
 
 state.require_shell()
 
@@ -62,12 +63,13 @@ def benchmark(hub, source: str, year: int) -> None:
         return
     theme = data.themes().get(hub["theme_id"]) if isinstance(hub["theme_id"], str) else None
     left, right = st.columns([3, 1], vertical_alignment="center")
-    left.markdown(f"**Benchmark cluster:** {found[0][1]}"
-                  + (f" (also {', '.join(name for _, name in found[1:3])})" if found[1:] else "")
-                  + (f" · theme: {theme.name}" if theme else "")
+    left.markdown(f"**Benchmark cluster:** {md(found[0][1])}"
+                  + (f" (also {md(', '.join(name for _, name in found[1:3]))})" if found[1:]
+                     else "")
+                  + (f" · theme: {md(theme.name)}" if theme else "")
                   + " · U.S. Cluster Mapping Project definitions")
     if right.button("Switch to the cluster", icon=":material/workspaces:", key="hub_cluster",
-                    help=f"Explore {found[0][1]} nationally: the standard cluster instead of "
+                    help=f"Explore {md(found[0][1])} nationally: the standard cluster instead of "
                          "the hub's own theme."):
         st.switch_page("pages/explore.py", query_params={
             "source": source, "year": str(year), "naics": f"cluster:{found[0][0]}",
@@ -75,13 +77,13 @@ def benchmark(hub, source: str, year: int) -> None:
 
 
 def profile(hub, source: str, year: int) -> None:
-    st.header(hub["hub_name"])
+    st.header(md(hub["hub_name"]))
     county = data.region_names("county").get(hub["anchor_county_fips"],
                                              f"county {hub['anchor_county_fips']}")
     counted = data.codes_label(data.hub_industry(hub), year, source)
-    st.caption(f"{hub['anchor_place']} (anchor: {county}) · "
-               f"{hub['programs']} · focus: {hub['focus']} · {counted} · "
-               f"[source]({hub['source_url']})")
+    st.caption(f"{md(hub['anchor_place'])} (anchor: {md(county)}) · "
+               f"{md(hub['programs'])} · focus: {md(hub['focus'])} · {md(counted)} · "
+               f"{link('source', hub['source_url'])}")
     benchmark(hub, source, year)
     years = tuple(y for y in data.year_options(source) if y <= year)[:TREND_YEARS]
     loaded = components.attempt(data.hub_trend, source, years, hub["key"],
@@ -93,7 +95,7 @@ def profile(hub, source: str, year: int) -> None:
                     icon=":material/upload_file:")
             components.source_button("import", "Use imported files", key="hub_imports")
         elif source == "import":
-            st.info(f"The imported files have no rows for {counted} in {county}. Import CBP "
+            st.info(f"The imported files have no rows for {md(counted)} in {md(county)}. Import CBP "
                     "or QCEW files with this county on the Data page (or `python -m hubdata "
                     "import FILE`).", icon=":material/upload_file:")
         else:
@@ -117,9 +119,9 @@ def profile(hub, source: str, year: int) -> None:
                                                ("wages", "Average annual pay")]):
             metric = charts.METRICS[key]
             value = metric.format(latest[metric.column])
-            column.metric(f"{label}, {shown_year}",
+            column.metric(f"{md(label)}, {shown_year}",
                           ("US$" if metric.unit == "US$" and value != "suppressed" else "") + value,
-                          border=True, help=f"Base area: {base}." if key == "lq" else None)
+                          border=True, help=f"Base area: {md(base)}." if key == "lq" else None)
         components.provenance_caption(provenance, pickers.other_warnings(warnings))
         plotted = trend.loc[trend["employment"].notna(), "year"].astype(int)
         span = f"{plotted.min()}-{plotted.max()}" if plotted.nunique() > 1 else shown_year
@@ -138,7 +140,7 @@ def profile(hub, source: str, year: int) -> None:
                 trend, "lq", title="Concentration (location quotient)", caption=caption)
             components.plotly(lq_fig, key="hub_lq_chart")
         for note in whole + lines:
-            st.caption(note)
+            st.caption(md(note))
         if not detail.empty:
             st.subheader("Industries inside the theme")
             components.data_table(detail, key="hub_detail", height=220)

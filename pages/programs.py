@@ -4,6 +4,7 @@ USAspending, and the overlay of each hub's measured cluster strength next to its
 import streamlit as st
 
 from ui import charts, components, data, export, pickers, state
+from ui.safe import md
 
 state.require_shell()
 
@@ -232,7 +233,7 @@ def overlay_section(programs: str | None, fiscal_years: list[int]) -> None:
                      column_config=OVERLAY_CONFIG, key="overlay_table")
     notes = list(overlay.attrs.get("notes", [])) + notes
     with st.expander(f"Notes on this table ({len(notes)})", icon=":material/info:"):
-        st.markdown("\n".join(f"- {note}" for note in notes))
+        st.markdown("\n".join(f"- {md(note)}" for note in notes))
     about = data.about(table, provenance, {**selection(), "listings": programs or "",
                                            "source": source, "year": year},
                        title="Hub Atlas program overlay",

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import charts, components, data, export, pickers, state
+from ui.safe import md
 
 state.require_shell()
 
@@ -84,7 +85,7 @@ def render() -> None:
         set(series[keys].itertuples(index=False, name=None)))
     plotted = [p if by_quarter else p[0] for p in plotted]
     if not by_quarter and year not in plotted:
-        st.info(f"No {what} in {year}; the chart ends at {plotted[-1]}, the latest year with "
+        st.info(f"No {md(what)} in {year}; the chart ends at {plotted[-1]}, the latest year with "
                 "data.", icon=":material/event_busy:")
         pickers.year_button(plotted[-1], key="trends_end", label=f"Show {plotted[-1]}")
     note = data.base_note(series, pickers.BASES[base])
@@ -112,11 +113,11 @@ def render() -> None:
                             data.vintage_changes(plotted, source))
     components.plotly(fig, key="trends_chart")
     for line in whole + lines:
-        st.caption(line)
+        st.caption(md(line))
     if note:
-        st.caption(note)
+        st.caption(md(note))
     for note in data.series_notes(series, source):
-        st.info(note, icon=":material/published_with_changes:")
+        st.info(md(note), icon=":material/published_with_changes:")
     components.provenance_caption(provenance, warnings if by_quarter
                                   else pickers.other_warnings(warnings))
     table = data.trend_table(series, reference, [  # a quarter has a weekly wage, no annual pay

@@ -5,6 +5,11 @@ colour-blind-safe palette (Okabe-Ito for categories; ColorBrewer classes on maps
 source caption inside the figure, so a PNG pasted into a slide still says where the numbers
 came from.
 
+Every text from data (region, cluster, hub and program names, titles and captions the pages
+compose from them) enters a figure through ui.safe.label, so a name carrying `<a href>` or
+`<b>` markup is drawn as those characters, in the page and in SVG/PNG/PPTX exports. Builders
+add their own markup (`<b>`, `<br>`) around escaped text; a title's line break is "\n".
+
 Figures carry their own template (TEMPLATE): Streamlit makes its own template plotly's default
 when it is imported, and that one has no automatic axis margins, so tick labels and axis
 titles of a figure exported in the app's process were cut off or drawn over each other.
@@ -28,6 +33,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 import pydeck as pdk
+
+from ui.safe import label as esc
 
 
 # Okabe & Ito (2008), distinguishable with every common colour-vision deficiency
@@ -98,9 +105,12 @@ def caption_text(source: str, vintage: object, base: str = "US", extra: str = ""
 
 def _finish(fig: go.Figure, title: str, caption: str, *, height: int = 560,
             bottom: int = 70, right: int = 10) -> go.Figure:
+    """Title (plain text, escaped here; "\n" breaks it), the source caption (plain text,
+    escaped and wrapped here), fonts, margins, and a map's view."""
     fig.update_layout(
         template=TEMPLATE,
-        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 20}},
+        title={"text": "<br>".join(esc(part) for part in str(title).split("\n")), "x": 0.01,
+               "xanchor": "left", "font": {"size": 20}},
         font={"family": FONT, "size": 14}, separators=".,", height=height,
         margin={"l": 20, "r": max(right, 20), "t": 60, "b": bottom}, colorway=OKABE_ITO,
         paper_bgcolor="white", plot_bgcolor="white",
@@ -108,7 +118,7 @@ def _finish(fig: go.Figure, title: str, caption: str, *, height: int = 560,
     )
     lines = textwrap.wrap(caption, CAPTION_WIDTH) or [""]
     fig.update_layout(margin={"b": bottom + 16 * (len(lines) - 1)})
-    fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0,
+    fig.add_annotation(text="<br>".join(esc(lines)), xref="paper", yref="paper", x=0, y=0,
                        xanchor="left", yanchor="top", yshift=-bottom + 22, showarrow=False,
                        align="left", font={"size": 12, "color": "#444"})
     if MAP_BOX in (fig.layout.meta or {}):
@@ -120,7 +130,7 @@ def _hover(frame: pd.DataFrame, metric: Metric) -> list[str]:
     lines = []
     for _, row in frame.iterrows():
         name = row.get("region_name")
-        parts = [f"<b>{row.get('region_code') if pd.isna(name) else name}</b>",
+        parts = [f"<b>{esc(str(row.get('region_code') if pd.isna(name) else name))}</b>",
                  f"{metric.label}: {metric.format(row.get(metric.column))}"]
         for column, m in (("employment", METRICS["employment"]), ("lq_employment", METRICS["lq"]),
                           ("establishments", METRICS["establishments"])):
@@ -327,9 +337,11 @@ def build_choropleth_figure(table: pd.DataFrame, metric_key: str, geo: str, *, t
     frame = table.assign(region_code=table["region_code"].astype(str))
     values = pd.to_numeric(frame[metric.column], errors="coerce")
     wanted = set(frame["region_code"]) | set(area or ())
-    # each trace ships only the shapes it draws: a national county file is ~2 MB, and every
-    # class is a trace
-    by_id = {str(f["id"]): f for f in geojson["features"] if str(f["id"]) in wanted}
+    # each trace ships only the shapes it draws (a national county file is ~2 MB, and every
+    # class is a trace), without their properties: the hover text names each region
+    # (escaped), the browser needs no raw names
+    by_id = {str(f["id"]): {"type": "Feature", "id": f["id"], "geometry": f["geometry"]}
+             for f in geojson["features"] if str(f["id"]) in wanted}
     drawn = set(by_id)
     fig = go.Figure()
 
@@ -356,7 +368,7 @@ def build_choropleth_figure(table: pd.DataFrame, metric_key: str, geo: str, *, t
     empty = sorted(drawn - set(frame["region_code"]))
     if empty:
         known = names or {}
-        add(pd.Series(empty), [f"<b>{known.get(c, c)}</b><br>No row in the data for this "
+        add(pd.Series(empty), [f"<b>{esc(known.get(c, c))}</b><br>No row in the data for this "
                                "industry (not published)" for c in empty], NO_DATA, NO_DATA_COLOUR)
     _map_layout(fig, map_box(_shape_bounds({"features": list(by_id.values())}, drawn)), outlines)
     _map_legend(fig, legend_title(metric))
@@ -402,7 +414,7 @@ def build_ranking_figure(table: pd.DataFrame, metric_key: str, *, title: str, ca
     metric = metric_of(metric_key)
     frame = table.assign(_v=pd.to_numeric(table[metric.column], errors="coerce"))
     frame = frame.dropna(subset=["_v"]).nlargest(top, "_v").iloc[::-1]
-    fig = go.Figure(go.Bar(x=frame["_v"], y=frame["region_name"].fillna(frame["region_code"]),
+    fig = go.Figure(go.Bar(x=frame["_v"], y=esc(frame["region_name"].fillna(frame["region_code"])),
                            orientation="h", marker_color=OKABE_ITO[0],
                            hovertemplate="%{y}: %{x:" + metric.fmt + "}<extra></extra>"))
     fig.update_xaxes(title_text=metric.axis, tickformat=metric.fmt.replace(".2f", ".1f"),
@@ -439,11 +451,11 @@ def build_trend_figure(frame: pd.DataFrame, metric_key: str, *, title: str, capt
 
     fmt = ",.1f" if indexed else metric.fmt
     order = ["year", "quarter"] if "quarter" in frame.columns else ["year"]
-    parts = [(str(name), part, prepared(part), False) for name, part in
+    parts = [(esc(str(name)), part, prepared(part), False) for name, part in
              frame.sort_values(order).groupby(label, sort=False)]
     if reference is not None and not reference.empty:
         part = reference.sort_values(order)
-        parts.append((str(part[label].iloc[0]), part, prepared(part), True))
+        parts.append((esc(str(part[label].iloc[0])), part, prepared(part), True))
     years = sorted({x for _, part, values, _ in parts for x in _x(part)[values.notna()]})
     names = {x: n for _, part, _, _ in parts for x, n in zip(_x(part), _x_names(part))}
     lines = sum(not is_reference for *_, is_reference in parts)
@@ -560,9 +572,7 @@ def program_colours(programs: list[str]) -> dict[str, str]:
 
 def legend_html(colours: dict[str, str]) -> str:
     """A one-line HTML legend (coloured dot, name) for maps drawn without one (pydeck)."""
-    import html
-
-    return " &nbsp; ".join(f"<span style='color:{c}'>●</span> {html.escape(p)}"
+    return " &nbsp; ".join(f"<span style='color:{c}'>●</span> {esc(p)}"
                            for p, c in colours.items())
 
 
@@ -577,13 +587,17 @@ def hub_marker_sizes(values: pd.Series, *, smallest: float = 6, largest: float =
     return (smallest + (largest - smallest) * np.sqrt(v / top)).fillna(smallest)
 
 
+TOOLTIP_FIELDS = ("hub_name", "program", "focus", "tip")  # the hub map's tooltip shows them
+
+
 def build_hub_deck(hubs: pd.DataFrame, colours: dict[str, str], *, selected: str | None = None,
                    outlines: dict | None = None) -> pdk.Deck:
     """Hubs as circles (hubs: key, hub_name, program, focus, lat, lon, radius in pixels, tip);
     the selected hub gets a black ring. outlines: state GeoJSON drawn underneath, so the map
     reads without basemap tiles (offline). Only the columns the map and its tooltip use are
     sent: the deck travels to the browser as indented JSON on every run."""
-    frame = hubs[["key", "hub_name", "program", "focus", "lat", "lon", "radius", "tip"]].assign(
+    shown = hubs[["key", "hub_name", "program", "focus", "lat", "lon", "radius", "tip"]]
+    frame = shown.assign(**{c: esc(shown[c].astype(str)) for c in TOOLTIP_FIELDS},  # HTML
         fill=[_rgb(colours.get(p, "#777777")) + [190] for p in hubs["program"]],
         line=[[0, 0, 0, 255] if k == selected else [255, 255, 255, 255] for k in hubs["key"]],
         line_width=[3 if k == selected else 1 for k in hubs["key"]],
@@ -600,7 +614,7 @@ def build_hub_deck(hubs: pd.DataFrame, colours: dict[str, str], *, selected: str
         get_radius="radius", radius_units="'pixels'", get_fill_color="fill",
         get_line_color="line", get_line_width="line_width", line_width_units="'pixels'",
         stroked=True, pickable=True, auto_highlight=True))
-    tooltip = {"html": "<b>{hub_name}</b><br/>{program}<br/>{focus}<br/>{tip}",
+    tooltip = {"html": "<b>{hub_name}</b><br/>{program}<br/>{focus}<br/>{tip}",  # TOOLTIP_FIELDS
                "style": {"fontSize": "13px"}}
     view = pdk.ViewState(latitude=38.2, longitude=-96.0, zoom=3.4)
     return pdk.Deck(layers=layers, initial_view_state=view, tooltip=tooltip, map_style="light")
@@ -612,8 +626,8 @@ def build_hub_map_figure(hubs: pd.DataFrame, colours: dict[str, str], *, title: 
     fig = go.Figure()
     for program, part in hubs.groupby("program", sort=False):
         fig.add_trace(go.Scattermap(
-            lat=part["lat"], lon=part["lon"], name=str(program), text=part["hub_name"],
-            hovertemplate="%{text}<extra>" + str(program) + "</extra>",
+            lat=part["lat"], lon=part["lon"], name=esc(str(program)), text=esc(part["hub_name"]),
+            hovertemplate="%{text}<extra>" + esc(str(program)) + "</extra>",
             marker={"size": part["radius"] * 1.6, "color": colours.get(program, "#777777"),
                     "opacity": 0.8}))
     _map_layout(fig, LOWER_48, outlines)
@@ -636,7 +650,7 @@ def add_year_markers(fig: go.Figure, marks: dict[int, str]) -> go.Figure:
     (a NAICS revision, Connecticut's planning regions)."""
     for year, label in marks.items():
         fig.add_vline(x=year - 0.5, line={"color": "#777777", "width": 1.5, "dash": "dot"},
-                      annotation={"text": label, "font": {"size": 12, "color": "#555"},
+                      annotation={"text": esc(label), "font": {"size": 12, "color": "#555"},
                                   "textangle": -90, "xanchor": "right", "yanchor": "top"},
                       annotation_position="top left")
     return fig
@@ -649,18 +663,19 @@ def build_shift_share_figure(frame: pd.DataFrame, *, label: str, stacked: bool, 
     competitive effect as bars (stacked: they add up to the actual change; grouped: side by
     side), the actual change as a black diamond."""
     fig = go.Figure()
+    regions = esc(frame[label].astype(str))
     for column, (name, colour) in SHIFT_PARTS.items():
-        name = f"{base_name} growth" if column == "shift_national" else name
-        fig.add_trace(go.Bar(x=frame[label], y=frame[column], name=name, marker_color=colour,
+        name = esc(f"{base_name} growth") if column == "shift_national" else name
+        fig.add_trace(go.Bar(x=regions, y=frame[column], name=name, marker_color=colour,
                              hovertemplate="%{x}<br>" + name + ": %{y:+,.0f} jobs<extra></extra>"))
     fig.add_trace(go.Scatter(
-        x=frame[label], y=frame["employment_change"], name="Actual change", mode="markers",
+        x=regions, y=frame["employment_change"], name="Actual change", mode="markers",
         marker={"symbol": "diamond", "size": 15, "color": "#000000",
                 "line": {"color": "white", "width": 1.5}},
         hovertemplate="%{x}<br>Actual change: %{y:+,.0f} jobs<extra></extra>"))
     fig.update_layout(barmode="relative" if stacked else "group",
                       legend={"orientation": "h", "y": -0.2, "x": 0})
-    fig.update_yaxes(title_text=axis, tickformat=",.0f", gridcolor="#E5E5E5",
+    fig.update_yaxes(title_text=esc(axis), tickformat=",.0f", gridcolor="#E5E5E5",
                      zeroline=True, zerolinecolor="#555555", zerolinewidth=1.5)
     fig.update_xaxes(title_text=None, automargin=True)
     return _finish(fig, title, caption, bottom=120)
@@ -678,7 +693,8 @@ def build_quadrant_figure(frame: pd.DataFrame, *, label: str, title: str, captio
     sizeref = 2.0 * float(size.max() or 1) / 60 ** 2
     colours = [OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(shown))]
     fig = go.Figure(go.Scatter(
-        x=x, y=y, mode="markers+text", text=shown[label], textposition="top center",
+        x=x, y=y, mode="markers+text", text=esc(shown[label].astype(str)),
+        textposition="top center",
         marker={"size": size, "sizemode": "area", "sizeref": sizeref, "sizemin": 8,
                 "color": colours, "opacity": 0.8, "line": {"width": 1, "color": "#333"}},
         customdata=np.stack([size, shown["quadrant"].astype(str)], axis=-1) if len(shown)
@@ -698,9 +714,9 @@ def build_quadrant_figure(frame: pd.DataFrame, *, label: str, title: str, captio
                            text=f"<b>{name}</b><br><span style='font-size:11px'>"
                                 f"{QUADRANT_NOTES[name]}</span>",
                            font={"size": 15, "color": "#666666"}, align=xanchor)
-    fig.update_xaxes(title_text=x_axis, range=[-reach, reach], tickformat="+.2f",
+    fig.update_xaxes(title_text=esc(x_axis), range=[-reach, reach], tickformat="+.2f",
                      gridcolor="#EEEEEE", zeroline=False)
-    fig.update_yaxes(title_text=y_axis, range=[0, top], tickformat=".1f", gridcolor="#EEEEEE",
+    fig.update_yaxes(title_text=esc(y_axis), range=[0, top], tickformat=".1f", gridcolor="#EEEEEE",
                      zeroline=False)
     return _finish(fig, title, caption, height=600)
 
@@ -714,8 +730,9 @@ def legend_beside(fig: go.Figure, width: int = 250) -> go.Figure:
 
 
 def two_line(head: str, tail: str, width: int = 70) -> str:
-    """'head: tail' as a figure title, broken after the colon when it would not fit."""
-    return f"{head}: {tail}" if len(head) + len(tail) + 2 <= width else f"{head}:<br>{tail}"
+    """'head: tail' as a figure title, broken after the colon when it would not fit (a
+    "\n", which _finish turns into a line break of the escaped title)."""
+    return f"{head}: {tail}" if len(head) + len(tail) + 2 <= width else f"{head}:\n{tail}"
 
 
 # --- Clusters (benchmark cluster portfolio and network) ------------------------------------
@@ -724,8 +741,8 @@ STRONG_COLOUR, OTHER_COLOUR = OKABE_ITO[5], OKABE_ITO[0]  # vermilion: strong; b
 
 
 def _short(name: str, width: int = 22) -> str:
-    """A cluster name broken over lines for a label inside a chart."""
-    return "<br>".join(textwrap.wrap(str(name), width)) or str(name)
+    """A cluster name broken over lines for a label inside a chart (escaped)."""
+    return "<br>".join(esc(textwrap.wrap(str(name), width))) or esc(str(name))
 
 
 def build_portfolio_bubble_figure(table: pd.DataFrame, *, title: str, caption: str,
@@ -753,7 +770,8 @@ def build_portfolio_bubble_figure(table: pd.DataFrame, *, title: str, caption: s
             textposition="top center", textfont={"size": 11, "color": "#333"},
             marker={"size": part["_s"], "sizemode": "area", "sizeref": sizeref, "sizemin": 6,
                     "color": colour, "opacity": 0.75, "line": {"width": 1, "color": "#333"}},
-            customdata=np.stack([part["cluster_name"], part["_s"]], axis=-1) if len(part)
+            customdata=np.stack([esc(part["cluster_name"].astype(str)), part["_s"]], axis=-1)
+            if len(part)
             else None,
             hovertemplate="<b>%{customdata[0]}</b><br>LQ %{y:.2f}; growth %{x:+.1f}% a year"
                           "<br>%{customdata[1]:,.0f} jobs<extra></extra>"))
@@ -764,7 +782,7 @@ def build_portfolio_bubble_figure(table: pd.DataFrame, *, title: str, caption: s
     fig.update_yaxes(type="log", title_text="Location quotient (log scale; 1 = base area's "
                      "share)", gridcolor="#EEEEEE", tickvals=ticks,
                      ticktext=[f"{t:g}" for t in ticks])
-    fig.update_xaxes(title_text=x_axis, gridcolor="#EEEEEE", tickformat="+.0f",
+    fig.update_xaxes(title_text=esc(x_axis), gridcolor="#EEEEEE", tickformat="+.0f",
                      zeroline=False)
     fig.update_layout(legend={"orientation": "h", "y": 1.0, "x": 1, "xanchor": "right",
                               "yanchor": "bottom"})
@@ -815,7 +833,8 @@ def build_cluster_network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, ti
                 "line": {"color": np.where(strong, "#000000", np.where(marked, "#D55E00",
                                                                          "#FFFFFF")),
                          "width": np.where(strong | marked, 3, 1)}},
-        customdata=np.stack([nodes["cluster_name"], lq.map(lambda v: f"{v:.2f}" if pd.notna(v)
+        customdata=np.stack([esc(nodes["cluster_name"].astype(str)), lq.map(
+                             lambda v: f"{v:.2f}" if pd.notna(v)
                                                            else "no jobs published"),
                              jobs.map("{:,.0f}".format)], axis=-1),
         hovertemplate="<b>%{customdata[0]}</b><br>LQ %{customdata[1]}<br>%{customdata[2]} jobs"

@@ -13,6 +13,7 @@ import streamlit as st
 from hubdata.errors import HubDataError, NoDataError
 from hubdata.export import retrieved_text
 from ui import charts, data, export, state
+from ui.safe import md
 
 T = TypeVar("T")
 
@@ -30,14 +31,14 @@ def attempt(load: Callable[..., T], *args: Any, context: str, key: str, **kwargs
         return load(*args, **kwargs)
     except NoDataError as exc:
         st.session_state[FAILURE] = "no data"
-        st.info(f"No data for this selection ({context}). {exc.user_message}",
+        st.info(f"No data for this selection ({md(context)}). {md(exc.user_message)}",
                 icon=":material/info:")
     except HubDataError as exc:
         st.session_state[FAILURE] = "error"
         if data.unreachable_error(exc):
-            st.info(f"Not in this server's cache: {context}.", icon=":material/cloud_off:")
+            st.info(f"Not in this server's cache: {md(context)}.", icon=":material/cloud_off:")
             return None
-        st.error(f"Could not load {context}: {exc.user_message} "
+        st.error(f"Could not load {md(context)}: {md(exc.user_message)} "
                  "Check the source on the Data page, or import files there.",
                  icon=":material/error:")
         if st.button("Retry", key=f"retry_{key}", icon=":material/refresh:"):
@@ -73,9 +74,9 @@ def provenance_caption(provenance: list[dict], warnings: list[str] = ()) -> None
     notes = sorted({p["employment"] for p in provenance if p.get("employment")})
     if notes:  # a quarter: what its employment figure is
         text += " · " + "; ".join(notes)
-    st.caption(text)
+    st.caption(md(text))
     for warning in dict.fromkeys(warnings):
-        st.warning(warning, icon=":material/history:")
+        st.warning(md(warning), icon=":material/history:")
 
 
 OFFERED = "_offered_tables"  # session key: file stem -> (table, about) of table downloads
@@ -131,9 +132,9 @@ def figure_downloads(fig, stem: str, key: str, *, slide_rows: pd.DataFrame | Non
     for column, (fmt, (label, mime, icon, make)) in zip(st.columns(3), files.items()):
         column.download_button(label, make, f"{stem}.{fmt}", mime, key=f"{fmt}_{key}",
                                icon=icon, on_click="ignore", disabled=problem is not None,
-                               help=problem, width="stretch")
+                               help=md(problem) if problem else None, width="stretch")
     if problem:
-        st.caption(problem)
+        st.caption(md(problem))
 
 
 def plotly(fig, key: str, **kwargs: Any):

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import functools
 import io
-import re
 import threading
 import warnings
 
 import pandas as pd
 
 from hubdata import export as _export
+from ui.safe import plain
 
 IMAGE_SIZE = {"width": 1600, "height": 900}
 PNG_SCALE = 2  # 3200 x 1800 pixels: sharp on a projected slide
@@ -107,9 +107,9 @@ GREY = (0x44, 0x44, 0x44)
 
 
 def plain_text(html: object) -> str:
-    """Plotly's title/caption markup as one line of text ('a<br>b' -> 'a b', tags dropped)."""
-    text = re.sub(r"<br\s*/?>", " ", str(html or ""), flags=re.IGNORECASE)
-    return " ".join(re.sub(r"<[^>]+>", "", text).split())
+    """Plotly's title/caption markup as one line of text ('a<br>b' -> 'a b', tags dropped,
+    the entities ui.safe.label wrote turned back into characters: a slide carries text)."""
+    return plain(html)
 
 
 def figure_title(fig) -> str:

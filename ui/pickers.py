@@ -16,6 +16,7 @@ import streamlit as st
 
 from hubdata.errors import HubDataError
 from ui import data, state
+from ui.safe import md
 
 DEFAULT_REGIONS = ["county:49057", "msa:36260", "state:49"]  # Ogden: Weber County, its metro, Utah
 BASES = {"us": "United States", **{f"state:{fips}": name for fips, name in
@@ -163,7 +164,7 @@ def custom_region_popover(column, label: str, on_click, key: str) -> None:
                       placeholder="49011, 49029, 49057")
         st.button(label, on_click=on_click, key=key)
         if st.session_state.get("_custom_problem"):
-            st.error(st.session_state["_custom_problem"])
+            st.error(md(st.session_state["_custom_problem"]))
         st.caption("The region's counties are summed; it stays in the page link.")
 
 
@@ -253,12 +254,12 @@ def offer_years(source: str, year: int, have: list[int] | None, what: str, *,
         if components.last_failure() != "no data":  # a failed source says nothing of its data
             return
         if year - 1 in options:
-            st.info(f"{data.SOURCE_SHORT[source]} has no {what} for {year}; an earlier year "
+            st.info(f"{data.SOURCE_SHORT[source]} has no {md(what)} for {year}; an earlier year "
                     "may have it.", icon=":material/event_busy:")
             year_button(year - 1, key=f"{key}_try", label=f"Try {year - 1}")
         return
     if not have:
-        st.info(f"No imported year has {what}. Import files with it on the Data page.",
+        st.info(f"No imported year has {md(what)}. Import files with it on the Data page.",
                 icon=":material/event_busy:")
         return
     listed = ", ".join(map(str, sorted(have)))
@@ -267,11 +268,11 @@ def offer_years(source: str, year: int, have: list[int] | None, what: str, *,
     if year in have and (start is None or start in have):
         return
     if start is not None and not pairs:
-        st.info(f"Only {listed} has {what}; this needs two years. Import another year on the "
+        st.info(f"Only {listed} has {md(what)}; this needs two years. Import another year on the "
                 "Data page.", icon=":material/event_busy:")
         return
-    missing = year if year not in have else start
-    st.info(f"No {what} in {missing}. Years with data for it: {listed}.",
+    missing_year = year if year not in have else start
+    st.info(f"No {md(what)} in {missing_year}. Years with data for it: {listed}.",
             icon=":material/event_busy:")
     with st.container(horizontal=True):
         for end, first in pairs[:4]:

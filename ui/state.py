@@ -28,9 +28,13 @@ or raises ValueError with a short reason.
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from ui.safe import md
 
 MAX_REGIONS = 10
 MAX_CUSTOM_COUNTIES = 200
@@ -272,6 +276,61 @@ def _st():
     return st
 
 
+# Streamlit ignores a whole query string of more than 1,000 fields or 512 KiB
+# (runtime.state.query_params.sanitize_query_string) and says so only in the server log: the
+# page would open on its defaults with no word why. This filter on that log notes the
+# session it happened to; begin() turns the note into the page's link notice.
+_QUERY_LOG = "streamlit.runtime.state.query_params"
+_DROPPED: dict[str, str] = {}  # session id -> what was dropped (popped by begin)
+_MAX_DROPPED = 1000  # sessions that never ran cannot grow it without bound
+
+
+def _session_id() -> str | None:
+    """The session of the running script (None outside a script run)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return ctx.session_id if ctx else None
+
+
+def _session_of_caller() -> str | None:
+    """The session whose query string is being read: the AppSession handling a browser's
+    rerun request (server thread), else the session of the running script (AppTest)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        owner = frame.f_locals.get("self")
+        if type(owner).__name__ == "AppSession":
+            return getattr(owner, "id", None)
+        frame = frame.f_back
+    return _session_id()
+
+
+class _DroppedQueryFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        if message.startswith("Ignoring query string") and len(record.args or ()) == 2:
+            size, limit = record.args
+            unit = "parameters" if "parameter" in message else "characters"
+            session = _session_of_caller()
+            if session:
+                _DROPPED.pop(session, None)
+                _DROPPED[session] = (f"the whole link ({size:,} {unit}; this server reads at "
+                                     f"most {limit:,})")
+                for old in list(_DROPPED)[:-_MAX_DROPPED]:
+                    del _DROPPED[old]
+        return True
+
+
+def watch_dropped_links() -> None:
+    """Install the filter once (idempotent; ui.state does it when first imported)."""
+    log = logging.getLogger(_QUERY_LOG)
+    if not any(isinstance(f, _DroppedQueryFilter) for f in log.filters):
+        log.addFilter(_DroppedQueryFilter())
+
+
+watch_dropped_links()
+
+
 def _url() -> dict[str, list[str]]:
     qp = _st().query_params
     return {key: qp.get_all(key) for key in qp}
@@ -299,8 +358,9 @@ def begin() -> None:
     url = _url()
     run = st.session_state.setdefault("_filters_run", {})
     run.clear()
+    dropped = _DROPPED.pop(_session_id() or "", None)  # a link Streamlit ignored whole
     run.update(url=url, new=bool(url) and url != st.session_state.get("_filters_published"),
-               params={}, notes=[])
+               params={}, notes=[dropped] if dropped else [])
 
 
 def bind(params: Sequence[Param]) -> dict[str, Any]:
@@ -354,7 +414,7 @@ def finish(notice_slot=None) -> None:
     if run.get("new"):
         notes += [f"unknown parameter '{shown(k, 20)}'" for k in run["url"] if k not in params]
     if notes:
-        (notice_slot or st).warning(notice_text(notes), icon=":material/link_off:")
+        (notice_slot or st).warning(md(notice_text(notes)), icon=":material/link_off:")
     saved = st.session_state.setdefault("_filters", {})
     for name, param in params.items():
         saved[name] = st.session_state[name] if name in st.session_state else param.initial()

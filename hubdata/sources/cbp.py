@@ -37,6 +37,7 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from hubdata import cache, http
+from hubdata.encoding import decode, load_json
 from hubdata.errors import (ConfigError, NoDataError, NotFoundError, SchemaError, SourceError,
                             register_secret)
 from hubdata.regions import state_fips
@@ -164,9 +165,9 @@ def _flags(df: pd.DataFrame, emp: pd.Series) -> tuple[pd.Series, pd.Series, pd.S
 
 def _load_rows(payload: bytes | str | list) -> list:
     if isinstance(payload, (bytes, str)):
-        text = payload.decode("utf-8-sig") if isinstance(payload, bytes) else payload
         try:
-            payload = json.loads(text)
+            payload = load_json(decode(payload, what="Census CBP answer"),
+                                what="Census CBP answer")
         except ValueError:
             raise SchemaError("Census CBP answer is not complete JSON (the download may have "
                               "been cut off); try again.", source=SOURCE) from None

@@ -40,8 +40,9 @@ _failed: dict[tuple[int, int], str] = {}  # pairs whose fetch failed in this pro
 
 
 def rows_of(raw: bytes | str) -> list[list[str]]:
-    """Text rows of a concordance CSV or workbook (its first sheet)."""
-    return text_rows(raw, what="concordance", source=SOURCE)
+    """Text rows of a concordance CSV, or of the workbook sheet that holds one (else its
+    first sheet)."""
+    return text_rows(raw, what="concordance", source=SOURCE, find=find_header)
 
 
 def find_header(rows: list[list[str]]) -> tuple[int, list[tuple[int, int]]] | None:

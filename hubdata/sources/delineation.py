@@ -47,6 +47,12 @@ def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
 
 
+def header_line(rows: Iterable[list[str]]) -> int | None:
+    """The index of the row naming a CBSA code column (the header), or None."""
+    return next((i for i, row in enumerate(rows) if "cbsacode" in (_norm(c) for c in row)),
+                None)
+
+
 def find_header(rows: Iterable[list[str]]) -> tuple[int, dict[str, int]] | None:
     """(row index, field -> column) of the delineation header, or None if there is none."""
     for i, row in enumerate(rows):
@@ -67,7 +73,7 @@ def find_header(rows: Iterable[list[str]]) -> tuple[int, dict[str, int]] | None:
 def read_delineation(raw: bytes | str, vintage: str | None = None
                      ) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
     """Parse and validate every county row: (frame, [(line, reason), ...] rejected rows)."""
-    rows = text_rows(raw, what="delineation", source=SOURCE)
+    rows = text_rows(raw, what="delineation", source=SOURCE, find=header_line)
     found = find_header(rows)
     if found is None:
         raise SchemaError("This is not a delineation file: no 'CBSA Code' header row.",

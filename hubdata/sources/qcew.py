@@ -34,6 +34,7 @@ import zipfile
 import pandas as pd
 
 from hubdata import cache, http
+from hubdata.encoding import decode
 from hubdata.errors import ConfigError, NoDataError, NotFoundError, SchemaError
 from hubdata.schema import ALL_INDUSTRIES, PRIVATE, conform
 
@@ -122,7 +123,7 @@ def parse_qcew_csv(raw: bytes | str, *, own_codes: tuple[str, ...] = (PRIVATE,),
 
     quarter: None takes the file as it is (annual or quarterly); "annual" or 1-4 requires that
     period and says so when the file holds another (what a fetcher asked the URL for)."""
-    text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    text = decode(raw, what="QCEW file")
     if not text.strip():
         raise SchemaError("QCEW returned an empty file.", source=SOURCE)
     try:

@@ -34,6 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from hubdata import cache, http
+from hubdata.encoding import decode, load_json
 from hubdata.errors import ConfigError, NoDataError, SchemaError, SourceError
 from hubdata.regions import FIPS_BY_POSTAL
 
@@ -201,7 +202,7 @@ def import_awards_json(path: str | Path, fiscal_year: int, geo_layer: str,
     listings the saved request used (the response does not echo its filters)."""
     programs = _check_args(fiscal_year, geo_layer, program_numbers)
     try:
-        payload = json.loads(Path(path).read_text(encoding="utf-8"))
+        payload = load_json(decode(Path(path).read_bytes()))
     except OSError as exc:
         raise ConfigError(f"Cannot read {path}: {exc.strerror or exc}.") from None
     except ValueError as exc:
