@@ -233,7 +233,7 @@ def brief(portfolio, source: str, region: str, year: int, first: int | None, bas
     code, name = lead["cluster_code"].iloc[0], lead["cluster_name"].iloc[0]
     st.subheader("Brief for presentations")
     st.caption(f"On the region's {'strongest' if len(strong) else 'largest'} traded cluster, "
-               f"{name}, with its full portfolio.")
+               f"{md(name)}, with its full portfolio.")
     components.brief_downloads(
         lambda: data.brief_data(source, region, f"cluster:{code}", year, first, base),
         (source, region, code, year, first, base), key="clusters",

@@ -15,7 +15,7 @@ METHODOLOGY = Path(__file__).resolve().parents[1] / "docs" / "methodology.md"
 def cached_files() -> None:
     st.subheader("What is cached (shared by every visitor)")
     for note in data.corrupt_cache_notes():
-        st.warning(note, icon=":material/broken_image:")
+        st.warning(md(note), icon=":material/broken_image:")
     manifest = data.cache_manifest()
     if manifest.empty:
         st.info("Nothing is cached yet. Pages fetch BLS QCEW on first use (no key needed), or "
@@ -62,7 +62,7 @@ def importer() -> None:
                    icon=":material/group:")
     else:
         st.info(f"Your uploads stay in this session: no other visitor sees them, and they are "
-                f"deleted {uploads.MAX_AGE} after your last upload, or sooner when the server "
+                f"deleted {md(uploads.MAX_AGE)} after your last upload, or sooner when the server "
                 "drops the session. Reloading the page or opening a link in a new tab starts a "
                 "new session without them. Tables and downloads made from them say “uploaded "
                 "in this session”. A county → CBSA delineation changes every visitor's metro "

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import charts, components, data, export, pickers, state
+from ui.safe import md
 
 state.require_shell()
 industries = data.industry_options()
@@ -47,7 +48,7 @@ def render() -> None:
     period = data.period_label(year, quarter)
     start_year = year - 1 if quarter else st.session_state["start"]  # a quarter: a year earlier
     if metric == "growth" and quarter:
-        low[2].caption(f"Growth: {period} against {data.period_label(start_year, quarter)}, "
+        low[2].caption(f"Growth: {md(period)} against {md(data.period_label(start_year, quarter))}, "
                        "the same quarter a year earlier.")
     elif metric == "growth":
         if starts == [year]:
@@ -62,7 +63,7 @@ def render() -> None:
         loaded = components.attempt(data.selection_table, source, year, geo, industry,
                                     region_state, "us", quarter, context=context, key="explore")
     if loaded is None and quarter:
-        st.info(f"No {data.SOURCE_SHORT[source]} figures for {period} in this selection; the "
+        st.info(f"No {data.SOURCE_SHORT[source]} figures for {md(period)} in this selection; the "
                 "annual data of the sidebar's year may have them.", icon=":material/event_busy:")
         st.button("Show the annual data", key="explore_annual", icon=":material/event_available:",
                   on_click=lambda: st.session_state.update(quarter=""))
@@ -99,10 +100,11 @@ def render() -> None:
         components.plotly(fig, key="explore_map_chart")
     components.provenance_caption(provenance, warnings)
     suppressed = data.suppressed_rows(shown)  # in either year of a growth table
-    st.subheader(f"{len(shown):,} regions, ranked by {chart_metric.label.lower()}")
+    st.subheader(f"{len(shown):,} region{'' if len(shown) == 1 else 's'}, ranked by "
+                 f"{chart_metric.label.lower()}")
     if suppressed:
         st.caption(f"{suppressed} of {len(shown)} rows have values the source suppressed"
-                   + (f" in {data.period_label(start_year, quarter)} or {period}"
+                   + (f" in {md(data.period_label(start_year, quarter))} or {md(period)}"
                       if metric == "growth" else "")
                    + "; they are blank, not zero, and sort last.")
     components.data_table(display, key="explore_table",

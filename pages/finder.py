@@ -7,6 +7,7 @@ import re
 import streamlit as st
 
 from ui import components, data, export, state
+from ui.safe import md
 
 state.require_shell()
 
@@ -44,7 +45,7 @@ def pick_industry() -> str:
     current = st.session_state["industry"]
     found = dict(data.industry_matches(words)) if words.strip() else {}
     if not found and words.strip():
-        st.caption(f"No NAICS title matches “{state.shown(words)}”: try other words.")
+        st.caption(f"No NAICS title matches “{md(state.shown(words))}”: try other words.")
     options = {**found, **dict(data.industry_matches(current)[:1])}
     if words.strip() and found and current not in found:
         st.session_state["industry"] = next(iter(found))
@@ -76,20 +77,18 @@ def pick_place() -> tuple[str | None, str | None]:
 
 def answers(found) -> None:
     (st.success if found.hub else st.info)(
-        found.headline, icon=":material/verified:" if found.hub else ":material/search:")
+        md(found.headline), icon=":material/verified:" if found.hub else ":material/search:")
     from hubdata.finder import TOPICS
 
     for topic, heading in TOPICS.items():
         said = [a.sentence for a in found.answers if a.topic == topic]
         if not said or (topic == "hub" and len(said) == 1):
             continue
-        st.subheader(heading)
-        st.markdown("\n".join(f"- {s}" for s in (said[1:] if topic == "hub" else said))
-                    .replace("$", "\\$"))
+        st.subheader(md(heading))
+        st.markdown("\n".join(f"- {md(s)}" for s in (said[1:] if topic == "hub" else said)))
     st.subheader("Next steps")
     if found.checklist:
-        st.markdown("\n".join(f"{i}. {s}" for i, s in enumerate(found.checklist, 1))
-                    .replace("$", "\\$"))
+        st.markdown("\n".join(f"{i:d}. {md(s)}" for i, s in enumerate(found.checklist, 1)))
     else:
         st.caption("No step follows from the data for this business.")
 
@@ -143,13 +142,13 @@ def render() -> None:
                                        f"in {where}", key="finder")
     if found is None:
         return
-    st.header(f"{found.industry.title} in {found.place.name}, {year}")
+    st.header(f"{md(found.industry.title)} in {md(found.place.name)}, {year}")
     if zip_code:
-        st.caption(found.place.how + ".")
+        st.caption(md(found.place.how) + ".")
     answers(found)
     components.provenance_caption(found.provenance)
     with st.expander(f"Notes on these answers ({len(found.notes)})", icon=":material/info:"):
-        st.markdown("\n".join(f"- {n}" for n in found.notes))
+        st.markdown("\n".join(f"- {md(n)}" for n in found.notes))
     tables(found)
     from hubdata.finder import finding_about, finding_pdf
 

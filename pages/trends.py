@@ -123,7 +123,7 @@ def render() -> None:
     table = data.trend_table(series, reference, [  # a quarter has a weekly wage, no annual pay
         c for c in TABLE_COLUMNS if not (by_quarter and c == "avg_annual_pay")])
     count = series[keys].drop_duplicates().shape[0]
-    st.subheader(f"{len(table):,} rows: {len(regions)} regions x {count} "
+    st.subheader(f"{len(table):,} rows: {len(regions)} regions x {count:,} "
                  f"{'quarters' if by_quarter else 'years'}"
                  + ("" if reference.empty else ", and the base area"))
     components.data_table(table, key="trends_table", height=360)

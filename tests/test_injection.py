@@ -207,11 +207,12 @@ PAGE_QUERIES = {
     "pages/compare.py": {"naics": "339920", "regions": "county:49057;msa:36260;county:30031",
                          "start": "2019"},
     "pages/emerging.py": {"start": "2019", "minemp": "0", "minest": "0"},
+    "pages/finder.py": {"industry": "339920", "county": "49057", "start": "2019"},
     "pages/programs.py": {},
     "pages/data.py": {},
 }
 REACHED = {"pages/home.py", "pages/explore.py", "pages/clusters.py", "pages/trends.py",
-           "pages/compare.py"}  # data.py lists the files in a table: see the upload test
+           "pages/compare.py", "pages/finder.py"}  # data.py lists the files in a table: see the upload test
 
 
 def test_every_page_is_listed():

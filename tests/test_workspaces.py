@@ -160,14 +160,18 @@ def test_two_sessions_alternating_keep_the_shared_frames_loaded(tmp_path):
     mine = workspaces.create()
     assert upload(tmp_path / "b", PLANTED, SHARED.name, mine).ok
     shared = store.year_frames(store.imports(), [2021])[2021]
-    store.year_frames(store.imports(mine), [2021])
+    store.year_frames(store.imports(workspace=mine), [2021])
     assert store.year_frames(store.imports(), [2021])[2021] is shared
 
 
-def test_the_workspace_of_an_ended_session_is_removed_after_the_grace_time():
+def test_the_workspace_of_an_ended_session_is_removed_after_the_grace_time(monkeypatch):
     """ui.uploads.remove_ended: a session no longer connected loses its workspace once it has
     been gone longer than a closed tab may reconnect; a session that came back keeps it."""
     from ui import uploads
+
+    # only this test's sessions (earlier AppTest sessions of the process are not its own)
+    monkeypatch.setattr(uploads, "_OWNERS", {})
+    monkeypatch.setattr(uploads, "_SEEN", {})
 
     ended, back, live = (workspaces.create() for _ in range(3))
     connected = {"live": True, "back": False, "ended": False}

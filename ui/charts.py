@@ -464,7 +464,7 @@ def build_trend_figure(frame: pd.DataFrame, metric_key: str, *, title: str, capt
     for i, (name, part, values, is_reference) in enumerate(parts):
         colour = "#555555" if is_reference else OKABE_ITO[i % len(OKABE_ITO)]
         fig.add_trace(go.Scatter(
-            x=_x(part), y=values, name=name, customdata=_x_names(part),
+            x=_x(part), y=values, name=name, hovertext=_x_names(part),
             mode="lines+markers+text" if labelled else "lines+markers",
             line={"color": colour, "width": 2 if is_reference else 3,
                   "dash": "dash" if is_reference else "solid"},
@@ -474,7 +474,7 @@ def build_trend_figure(frame: pd.DataFrame, metric_key: str, *, title: str, capt
             textposition=LABEL_POSITIONS[i % len(LABEL_POSITIONS)],
             textfont={"size": 13, "color": colour},
             cliponaxis=False,
-            hovertemplate=f"{name} %{{customdata}}: %{{y:{fmt}}}<extra></extra>"))
+            hovertemplate=f"{name} %{{hovertext}}: %{{y:{fmt}}}<extra></extra>"))
     quarterly = "period" in frame.columns
     axis = {"title_text": "Quarter" if quarterly else "Year", "tickformat": "d",
             "gridcolor": "#E5E5E5"}

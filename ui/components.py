@@ -323,16 +323,17 @@ def brief_downloads(make: Callable[[], Any], signature: tuple, key: str,
     missing = data.missing_national_files(list(years)) if source == "qcew" else []
     if missing:
         st.caption("A brief compares every region: it needs the BLS QCEW national files for "
-                   f"{' and '.join(map(str, missing))} (fetch them on the Cluster portfolio "
+                   f"{md(' and '.join(map(str, missing)))} (fetch them on the Cluster portfolio "
                    "or Hub finder page).")
         return
     problem = export.image_export_problem()
     warm_renderer()
     store = st.session_state.setdefault(BRIEFS, {})
-    if st.button(label, key=f"brief_{key}", icon=":material/slideshow:", disabled=bool(problem),
-                 help=problem or "A 16:9 PowerPoint deck and the same brief as PDF: key "
-                                 "figures, map, trend, clusters, shift-share, related "
-                                 "clusters, top regions, sources and methods."):
+    if st.button(md(label), key=f"brief_{key}", icon=":material/slideshow:",
+                 disabled=bool(problem), help=md(problem) if problem else (
+                     "A 16:9 PowerPoint deck and the same brief as PDF: key figures, map, "
+                     "trend, clusters, shift-share, related clusters, top regions, sources "
+                     "and methods.")):
         bar = st.progress(0.0, text="Gathering the figures…")
         try:
             data_ = make()
@@ -343,11 +344,12 @@ def brief_downloads(make: Callable[[], Any], signature: tuple, key: str,
                 outlines=data.geojson("state"))
             store[key] = (signature, made)
         except HubDataError as exc:
-            st.error(f"Could not prepare the brief: {exc.user_message}", icon=":material/error:")
+            st.error(f"Could not prepare the brief: {md(exc.user_message)}",
+                     icon=":material/error:")
         finally:
             bar.empty()
     if problem:
-        st.caption(problem)
+        st.caption(md(problem))
     saved = store.get(key)
     if not saved or saved[0] != signature:
         return
@@ -356,9 +358,9 @@ def brief_downloads(make: Callable[[], Any], signature: tuple, key: str,
              ("PDF", made.pdf, "pdf", "application/pdf", ":material/picture_as_pdf:"),
              ("Charts and tables (zip)", made.zip, "zip", "application/zip",
               ":material/folder_zip:"))
-    st.caption(f"Brief ready: {len(made.titles)} slides ({'; '.join(made.titles[1:])}).")
-    for column, (text, content, suffix, mime, icon) in zip(st.columns(3), files):
-        column.download_button(f"Download brief: {text}", content, f"{made.name}.{suffix}", mime,
+    st.caption(f"Brief ready: {len(made.titles)} slides ({md('; '.join(made.titles[1:]))}).")
+    for column, (kind, content, suffix, mime, icon) in zip(st.columns(3), files):
+        column.download_button(f"Download brief: {kind}", content, f"{made.name}.{suffix}", mime,
                                key=f"brief_{suffix}_{key}", icon=icon, on_click="ignore",
                                width="stretch")
 
@@ -369,7 +371,7 @@ def needs_every_industry(source: str, what: str) -> bool:
     industry at a time); `what` names the page's view ('A portfolio')."""
     if source != "cbp":
         return True
-    st.info(f"{what} ranks the region among all regions of its type, so it needs every "
+    st.info(f"{md(what)} ranks the region among all regions of its type, so it needs every "
             "industry in every region: use BLS QCEW (its national files) or import CBP "
             "county files on the Data page.", icon=":material/info:")
     return False
