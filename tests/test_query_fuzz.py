@@ -56,6 +56,12 @@ VALID = {
     "layer": ["county", "state"],
     "listings": ["11.020"],
     "fy": ["2023", "2021;2022"],
+    "quarter": ["", "2025Q1", "2021Q4"],
+    "by": ["year", "quarter"],
+    "industry": ["339920", "sporting goods", "cluster:41"],
+    "county": ["49057", "02013"],
+    "zip": ["84067", "99999"],
+    "where": ["county", "zip"],
 }
 HOSTILE = ["", " ", ";", ";;;", "0", "-1", "99999999999999", "1e309", "NaN", "true;false",
            "<b>x</b>", "%{customdata}", "[x](https://evil.example)", "county:", "custom::",
