@@ -32,6 +32,7 @@ from atlas_browser import (ARTIFACTS, NEEDS_CHROMIUM, assert_no_exception, brows
                            download, errors_shown, finished, free_port, hubdata, new_tab,
                            page, selected, shot, streamlit_server)  # noqa: F401
 from conftest import SHARED_DATA
+from ui.charts import LEGEND_ONLY
 
 REAL_FILES = ["cbp_counties/US-UT-census-naics6-counties-2017.csv",
               "cbp_counties/US-UT-census-naics6-counties-2021.csv",
@@ -101,21 +102,33 @@ def test_1_opens_on_the_imports_without_a_network(atlas, page):
 
 # --- 2 ----------------------------------------------------------------------------------
 
-def rendered_fills(tab) -> dict[str, tuple[float, float, float]]:
-    """Region code -> fill colour (r, g, b in 0..1) of every region the map has drawn
-    (MapLibre's rendered features, what is on the canvas)."""
-    return tab.evaluate("""() => {
-        const gd = document.querySelector('.js-plotly-plot');
-        const map = gd._fullLayout.map._subplot.map;
-        const out = {};
-        for (const f of map.queryRenderedFeatures()) {
-            if (f.layer.type === 'fill' && f.id !== undefined) {
-                const c = JSON.parse(JSON.stringify(f.layer.paint['fill-color']));
-                out[String(f.id)] = [c.r, c.g, c.b];
-            }
+# Region code -> fill colour (r, g, b in 0..1) of every region the map has drawn (MapLibre's
+# rendered features, what is on the canvas), once the map has loaded and every class with
+# regions (a trace) has its fill layer on the canvas; null before. MapLibre adds the traces'
+# layers one by one and Streamlit may redraw the chart, so "loaded" alone can come before the
+# last class: the check and the reading are one step.
+RENDERED_FILLS = """() => {
+    const gd = document.querySelector('.js-plotly-plot');
+    const map = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
+        && gd._fullLayout.map._subplot.map;
+    if (!map || !map.loaded()) return null;
+    const classes = gd._fullData.filter(t => t.type === 'choroplethmap'
+        && [...t.locations].some(code => code !== '%s')).length;
+    const layers = new Set();
+    const fills = {};
+    for (const f of map.queryRenderedFeatures()) {
+        if (f.layer.type === 'fill' && f.id !== undefined) {
+            const c = JSON.parse(JSON.stringify(f.layer.paint['fill-color']));
+            fills[String(f.id)] = [c.r, c.g, c.b];
+            layers.add(f.layer.id);
         }
-        return out;
-    }""")
+    }
+    return classes > 0 && layers.size === classes ? fills : null;
+}""" % LEGEND_ONLY
+
+
+def rendered_fills(tab) -> dict[str, tuple[float, float, float]]:
+    return tab.wait_for_function(RENDERED_FILLS, timeout=30_000).json_value()
 
 
 def luminance(rgb) -> float:
@@ -127,15 +140,11 @@ def test_2_explore_sporting_goods_in_utah(atlas, page, tmp_path):
     page.goto(atlas + "/explore?naics=339920&state=UT&geo=county&metric=lq")
     finished(page, "Explore an industry")
     assert_no_exception(page)
-    page.wait_for_function("""() => {
-        const gd = document.querySelector('.js-plotly-plot');
-        return gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
-            && gd._fullLayout.map._subplot.map.loaded();
-    }""")
     fills = rendered_fills(page)
     utah = {code for code in fills if code.startswith("49")}
     assert len(utah) == UTAH_COUNTIES, sorted(utah)  # every county, with data or not
-    assert min(utah, key=lambda code: luminance(fills[code])) == CACHE_COUNTY
+    darkest = min(utah, key=lambda code: luminance(fills[code]))
+    assert darkest == CACHE_COUNTY, (fills[darkest], fills.get(CACHE_COUNTY))
     legend = page.locator(".js-plotly-plot .legend").first.text_content()
     assert "No data (no row published)" in legend and "4 or more" in legend
     rows = grid(page)
