@@ -14,6 +14,8 @@ Suppressed cells are NaN (never zero); every result propagates NaN and counts th
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -244,12 +246,13 @@ INDUSTRY_ROWS = "the industry has rows in"
 def _unmeasured_base(out: pd.DataFrame) -> pd.Series:
     """Rows whose base area's start or end figure leaves out withheld cells: its change is
     then cells appearing or disappearing, not growth."""
-    texts = [out[c].astype("string").fillna("") for c in ("base_basis", "base_basis_start")
-             if c in out.columns]
+    def unmeasured(basis: object) -> bool:  # read once per distinct text
+        return isinstance(basis, str) and any(marker in basis for marker in UNMEASURED_BASE)
+
     flagged = pd.Series(False, index=out.index)
-    for text in texts:
-        for marker in UNMEASURED_BASE:
-            flagged |= text.str.contains(marker, regex=False)
+    for column in ("base_basis", "base_basis_start"):
+        if column in out.columns:
+            flagged |= store.map_distinct(out[column], unmeasured).astype(bool)
     return flagged
 
 
@@ -396,6 +399,13 @@ def _notes(start_table, end_table, out, s_year, e_year, has_base, names) -> list
     return notes
 
 
+def _distinct(values: pd.Series, where: np.ndarray) -> np.ndarray:
+    """The distinct values of the rows where `where` holds, without copying those rows (a
+    national table repeats a few thousand long texts a million times)."""
+    codes, distinct = pd.factorize(values)
+    return np.asarray(distinct, dtype=object)[np.unique(codes[where & (codes >= 0)])]
+
+
 def _base_notes(out: pd.DataFrame, s_year: int | str, e_year: int | str) -> list[str]:
     """Why shift-share is blank for some rows, and a base summed from different regions in
     the two years (its change then includes regions appearing in or leaving the data)."""
@@ -404,9 +414,9 @@ def _base_notes(out: pd.DataFrame, s_year: int | str, e_year: int | str) -> list
     if refused.any():
         texts = {f"{year}: {b}" for year, column in ((s_year, "base_basis_start"),
                                                      (e_year, "base_basis"))
-                 for b in out.loc[refused, column].dropna().astype(str)
-                 if any(marker in b for marker in UNMEASURED_BASE)}
-        example = min(texts, key=len)
+                 for b in _distinct(out[column], refused.to_numpy(dtype=bool))
+                 if isinstance(b, str) and any(marker in b for marker in UNMEASURED_BASE)}
+        example = min(texts, key=lambda text: (len(text), text))  # not a set's order
         which = f"for example {example}" + (f"; and {len(texts) - 1:,} more base areas like it"
                                              if len(texts) > 1 else "")
         notes.append(f"Shift-share is not computed (and base growth is blank) for "
@@ -415,9 +425,14 @@ def _base_notes(out: pd.DataFrame, s_year: int | str, e_year: int | str) -> list
                      "cells, so its change would be cells appearing or disappearing, not growth "
                      f"({which}).")
     if {"base_basis", "base_basis_start"} <= set(out.columns):
-        pattern = rf"{INDUSTRY_ROWS} (\d+ \w+)"
-        before = out["base_basis_start"].astype(str).str.extract(pattern)[0].fillna("")
-        after = out["base_basis"].astype(str).str.extract(pattern)[0].fillna("")
+        pattern = re.compile(rf"{INDUSTRY_ROWS} (\d+ \w+)")
+
+        def members(basis: object) -> str:  # "1300 counties", or "" (read once per text)
+            found = pattern.search(str(basis))
+            return found.group(1) if found else ""
+
+        before = store.map_distinct(out["base_basis_start"], members).astype(str)
+        after = store.map_distinct(out["base_basis"], members).astype(str)
         moved = pd.Series(~refused.to_numpy(dtype=bool) & (before != "").to_numpy(dtype=bool)
                           & (after != "").to_numpy(dtype=bool)
                           & (before != after).to_numpy(dtype=bool), index=out.index)
