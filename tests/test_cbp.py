@@ -43,7 +43,7 @@ def no_env_key(monkeypatch):
 @pytest.mark.parametrize("year, var", [
     (1998, "NAICS1997"), (2002, "NAICS1997"), (2003, "NAICS2002"), (2007, "NAICS2002"),
     (2008, "NAICS2007"), (2011, "NAICS2007"), (2012, "NAICS2012"), (2016, "NAICS2012"),
-    (2017, "NAICS2017"), (2022, "NAICS2017"), (2023, "NAICS2022")])
+    (2017, "NAICS2017"), (2022, "NAICS2017"), (2023, "NAICS2017")])
 def test_naics_variable_by_year(year, var):
     assert cbp.naics_variable(year) == var
 
@@ -57,7 +57,14 @@ def test_years_outside_cbp_are_refused(year):
 def test_a_year_newer_than_the_table_gets_the_newest_variable():
     """A CBP year is not refused because this code is older than it: whether it is published
     is the API's answer (discovery finds it), and the newest vintage's variable is asked."""
-    assert cbp.naics_variable(date.today().year - 1) == "NAICS2022"
+    assert cbp.naics_variables(date.today().year - 1) == ("NAICS2017", "NAICS2022")
+
+
+def test_2023_tries_naics2017_then_naics2022():
+    """Published keyed calls to the 2023 dataset were answered with NAICS2017; DESIGN.md names
+    NAICS2022. Both are tried, in that order; the years before have one name."""
+    assert cbp.naics_variables(2023) == ("NAICS2017", "NAICS2022")
+    assert cbp.naics_variables(2022) == ("NAICS2017",)
 
 
 @pytest.mark.parametrize("year", [2017, 2020, 2022])
@@ -175,7 +182,7 @@ def test_parse_malformed_answers_are_schema_errors(payload):
 @pytest.mark.parametrize("year, fixture, var", [
     (2016, "cbp_state_2016.json", "NAICS2012"),
     (2017, "cbp_county_2017.json", "NAICS2017"),
-    (2023, "cbp_us_2023.json", "NAICS2022")])
+    (2023, "cbp_us_2023_naics2017.json", "NAICS2017")])
 def test_request_uses_the_vintage_variable_and_all_sizes(year, fixture, var):
     responses.get(url(year), body=fixture_text(fixture))
     geo = {2016: "state", 2017: "county", 2023: "us"}[year]
@@ -188,6 +195,37 @@ def test_request_uses_the_vintage_variable_and_all_sizes(year, fixture, var):
     assert query["get"].split(",") == wanted
     assert query["EMPSZES"] == "001" and query["LFO"] == "001"
     assert query["key"] == KEY
+
+
+@responses.activate
+def test_2023_asks_naics2022_when_the_api_does_not_know_naics2017():
+    """A 400 'unknown variable' for the first name moves on to the second, once: the rows
+    come from the answer to NAICS2022, and only two requests were sent."""
+    responses.get(url(2023), status=400, body="error: unknown variable 'NAICS2017'")
+    responses.get(url(2023), body=fixture_text("cbp_us_2023.json"))
+    hit = cbp.fetch_cbp(2023, "00", "us", key=KEY)
+    assert [sent(i).get("NAICS2017") for i in range(2)] == ["00", None]
+    assert sent(1)["NAICS2022"] == "00" and "NAICS2022" in sent(1)["get"].split(",")
+    assert len(responses.calls) == 2
+    assert hit.frame.loc[0, "employment"] == 135000000.0
+
+
+@responses.activate
+def test_2023_with_neither_name_known_says_both():
+    responses.get(url(2023), status=400, body="error: unknown variable 'NAICS2017'")
+    responses.get(url(2023), status=400, body="error: unknown variable 'NAICS2022'")
+    with pytest.raises(ConfigError, match="for 2023 the industry variable is NAICS2017 or "
+                                          "NAICS2022"):
+        cbp.fetch_cbp(2023, "00", "us", key=KEY)
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_a_400_about_another_variable_is_not_retried():
+    responses.get(url(2023), status=400, body="error: unknown variable 'EMP_N_F'")
+    with pytest.raises(ConfigError, match="does not know the variable EMP_N_F"):
+        cbp.fetch_cbp(2023, "00", "us", key=KEY)
+    assert len(responses.calls) == 1
 
 
 @responses.activate

@@ -2,8 +2,11 @@
 
 Request: https://api.census.gov/data/{year}/cbp?get=...&for=...&key=... (a key is required).
 - Industry variable by year (asking for the wrong one is a 400): NAICS1997 (1998-2002),
-  NAICS2002 (2003-2007), NAICS2007 (2008-2011), NAICS2012 (2012-2016), NAICS2017 (2017-2022),
-  NAICS2022 (2023). 1986-1997 are SIC-coded and refused.
+  NAICS2002 (2003-2007), NAICS2007 (2008-2011), NAICS2012 (2012-2016), NAICS2017 (2017-2022).
+  For 2023 on, two names are tried in turn: NAICS2017, which published keyed calls to the 2023
+  dataset were answered with, then NAICS2022, the name DESIGN.md gives (a 400 "unknown
+  variable" for the first moves on to the second; it could not be checked from here).
+  1986-1997 are SIC-coded and refused.
 - What is requested follows each year's published variable list
   (api.census.gov/data/{year}/cbp/variables.json, the VARIABLES table below): 2017-2023 list
   NAME (an attribute of GEO_ID), NAICS20xx_LABEL, ESTAB with its flag ESTAB_F, EMP with EMP_F,
@@ -38,8 +41,8 @@ import pandas as pd
 
 from hubdata import cache, http
 from hubdata.encoding import decode, load_json
-from hubdata.errors import (ConfigError, NoDataError, NotFoundError, SchemaError, SourceError,
-                            register_secret)
+from hubdata.errors import (ConfigError, HubDataError, NoDataError, NotFoundError, SchemaError,
+                            SourceError, register_secret)
 from hubdata.regions import state_fips
 from hubdata.schema import PRIVATE, conform
 
@@ -58,7 +61,7 @@ WITHHELD_FLAGS = {"D", "S"}
 _LISTED_SINCE_2017 = ("NAME", "{naics}_LABEL", "ESTAB", "ESTAB_F", "EMP", "EMP_F", "EMP_N",
                       "EMP_N_F", "PAYANN")
 _VINTAGES = [(1998, "NAICS1997"), (2003, "NAICS2002"), (2008, "NAICS2007"),
-             (2012, "NAICS2012"), (2017, "NAICS2017"), (2023, "NAICS2022")]
+             (2012, "NAICS2012"), (2017, "NAICS2017"), (2023, "NAICS2017", "NAICS2022")]
 _CODE = re.compile(r"^(\d{2,6}|\d{2}-\d{2})$")
 
 
@@ -67,14 +70,20 @@ def last_possible_year() -> int:
     return date.today().year - 1
 
 
-def naics_variable(year: int) -> str:
-    """The API's industry variable for a CBP year (NAICS years 1998 on; a year newer than
-    the table gets the newest variable, and the API says with a 400 if that is wrong)."""
+def naics_variables(year: int) -> tuple[str, ...]:
+    """The API's industry variable names for a CBP year, to try in this order (NAICS years
+    1998 on; a year newer than the table gets the newest names, and the API says with a 400
+    if none is right)."""
     year = _check_year(year)
     if year < _VINTAGES[0][0]:
         raise ConfigError(f"CBP {year} is classified by SIC, not NAICS; Hub Atlas supports CBP "
                           f"from {_VINTAGES[0][0]}.", source=SOURCE)
-    return [var for first, var in _VINTAGES if year >= first][-1]
+    return [tuple(names) for first, *names in _VINTAGES if year >= first][-1]
+
+
+def naics_variable(year: int) -> str:
+    """The industry variable asked first for a CBP year (naics_variables)."""
+    return naics_variables(year)[0]
 
 
 def _check_year(year: int) -> int:
@@ -85,9 +94,10 @@ def _check_year(year: int) -> int:
     return int(year)
 
 
-def request_variables(year: int) -> tuple[list[str], dict[str, str]]:
-    """The `get` variables and the all-classes predicates for a year, from its variable list."""
-    var = naics_variable(year)
+def request_variables(year: int, var: str | None = None) -> tuple[list[str], dict[str, str]]:
+    """The `get` variables and the all-classes predicates for a year, from its variable list
+    (`var`: one of naics_variables(year), by default the first)."""
+    var = var or naics_variable(year)
     if year >= 2017:
         return [var, *(v.format(naics=var) for v in _LISTED_SINCE_2017)], {"EMPSZES": "001",
                                                                              "LFO": "001"}
@@ -207,10 +217,12 @@ def api_key(key: str | None = None) -> str:
     return key
 
 
-def request_params(year: int, naics: str, geo: str, state: str | None) -> dict:
-    """Query parameters (without the key) for one industry, year and geography."""
-    var = naics_variable(year)
-    get, predicates = request_variables(year)
+def request_params(year: int, naics: str, geo: str, state: str | None,
+                   var: str | None = None) -> dict:
+    """Query parameters (without the key) for one industry, year and geography, asking
+    industry variable `var` (by default the year's first)."""
+    var = var or naics_variable(year)
+    get, predicates = request_variables(year, var)
     params = {"get": ",".join(get), var: naics, **predicates}
     where = f"state:{state}" if state else "state:*"
     if geo == "us":
@@ -227,9 +239,16 @@ def request_params(year: int, naics: str, geo: str, state: str | None) -> dict:
 def _fetch_one(year: int, naics: str, geo: str, state: str | None,
                key: str) -> tuple[pd.DataFrame, str]:
     url = f"{BASE_URL}/{year}/cbp"
-    params = request_params(year, naics, geo, state)
-    shown = f"{url}?{urlencode(params)}"
-    resp = _get(url, {**params, "key": key}, year)
+    names = naics_variables(year)
+    for var in names:
+        params = request_params(year, naics, geo, state, var)
+        shown = f"{url}?{urlencode(params)}"
+        try:
+            resp = _get(url, {**params, "key": key}, year, names)
+            break
+        except ConfigError as exc:  # the next name, where the API does not know this one
+            if _unknown_variable(exc) != var or var == names[-1]:
+                raise
     text = resp.text.strip()
     if resp.status_code == 204 or not text:
         raise NoDataError(f"Census CBP has no {year} rows for NAICS {naics} at {geo} level.",
@@ -243,7 +262,7 @@ def _fetch_one(year: int, naics: str, geo: str, state: str | None,
     return frame, shown
 
 
-def _get(url: str, params: dict, year: int):
+def _get(url: str, params: dict, year: int, names: tuple[str, ...]):
     """GET without following redirects (a missing key is a 302 to missing_key.html) and map
     the API's failure shapes to one error each."""
     try:
@@ -253,11 +272,11 @@ def _get(url: str, params: dict, year: int):
                             "published yet (a CBP year comes out about 16-20 months after it "
                             "ends).", source=SOURCE, status=404) from None
     except SourceError as exc:
-        unknown = re.search(r"unknown variable\W*([A-Za-z0-9_]+)", exc.detail or "")
-        if exc.status == 400 and unknown:
-            raise ConfigError(f"Census CBP {year} does not know the variable {unknown.group(1)}; "
-                              f"for {year} the industry variable is {naics_variable(year)}.",
-                              source=SOURCE, status=400) from None
+        unknown = _unknown_variable(exc)
+        if unknown:
+            raise ConfigError(f"Census CBP {year} does not know the variable {unknown}; for "
+                              f"{year} the industry variable is {' or '.join(names)}.",
+                              source=SOURCE, status=400, detail=exc.detail) from None
         raise
     if 300 <= resp.status_code < 400:
         location = resp.headers.get("Location", "")
@@ -266,6 +285,12 @@ def _get(url: str, params: dict, year: int):
                           f"{resp.status_code}); try again later.", source=SOURCE,
                           status=resp.status_code)
     return resp
+
+
+def _unknown_variable(exc: HubDataError) -> str | None:
+    """The variable an API 400 says the dataset does not know ('unknown variable ...')."""
+    found = re.search(r"unknown variable\W*([A-Za-z0-9_]+)", exc.detail or "")
+    return found.group(1) if exc.status == 400 and found else None
 
 
 def _raise_for_html(text: str, shown: str) -> None:
@@ -291,7 +316,7 @@ def fetch_cbp(year: int, naics_codes: str | list[str], geo: str, state: str | No
     none has rows.
     """
     year = _check_year(year)
-    naics_variable(year)
+    naics_variables(year)
     if geo not in GEO_COLUMNS:
         raise ConfigError(f"Unknown geography {geo!r}: use us, state, county or msa.")
     if state is not None and geo not in ("state", "county"):
