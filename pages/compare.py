@@ -92,8 +92,8 @@ def render() -> None:
         st.info("No region has shift-share figures: a start or end value, or the base area's, "
                 "is suppressed or missing.", icon=":material/info:")
     else:
-        share_fig = charts.build_shift_share_figure(
-            shares, label="region", stacked=st.session_state["bars"] == "stacked",
+        share_fig = data.chart(
+            charts.build_shift_share_figure, shares, label="region", stacked=st.session_state["bars"] == "stacked",
             title=charts.two_line(name, f"job change {first}-{year} split by shift-share"),
             caption=caption,
             axis=f"Change in employment, {first}-{year} (jobs)",
@@ -113,8 +113,8 @@ def render() -> None:
         method()
         components.share_control()
         return
-    bubble = charts.build_quadrant_figure(
-        frame, label="region",
+    bubble = data.chart(
+        charts.build_quadrant_figure, frame, label="region",
         title=charts.two_line(name, f"concentration {year} and its change since {first}"),
         caption=caption, x_axis=f"Change in location quotient, {first}-{year} (ratio points)",
         y_axis=f"Location quotient, {year} (ratio to the base area)")

@@ -131,13 +131,13 @@ def profile(hub, source: str, year: int) -> None:
                                       extra=" ".join([f"{county}, {counted}.", *whole]))
         left, right = st.columns(2)
         with left:
-            fig = charts.build_trend_figure(
-                trend, "employment", title=f"Employment in focus industries, {latest['region_name']}",
-                caption=caption)
+            fig = data.chart(
+                charts.build_trend_figure, trend, "employment",
+                title=f"Employment in focus industries, {latest['region_name']}", caption=caption)
             components.plotly(fig, key="hub_trend_chart")
         with right:
-            lq_fig = charts.build_trend_figure(
-                trend, "lq", title="Concentration (location quotient)", caption=caption)
+            lq_fig = data.chart(charts.build_trend_figure, trend, "lq",
+                                title="Concentration (location quotient)", caption=caption)
             components.plotly(lq_fig, key="hub_lq_chart")
         for note in whole + lines:
             st.caption(md(note))
@@ -196,12 +196,14 @@ def render() -> None:
     st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="hub_map",
                     height=520)
     st.markdown(charts.legend_html(colours), unsafe_allow_html=True)
-    map_fig = charts.build_hub_map_figure(
-        frame, colours, outlines=data.outlines(),
-        title=f"US industry hubs, sized by {SIZED_BY[st.session_state['size']]}",
-        caption="Source: Hub Atlas registry (EDA, NSF, SBA announcements; classic hubs)"
-                + ("" if st.session_state["size"] == "award"
-                   else f"; {data.SOURCE_SHORT[source]} {year}"))
+    title = f"US industry hubs, sized by {SIZED_BY[st.session_state['size']]}"
+    caption = ("Source: Hub Atlas registry (EDA, NSF, SBA announcements; classic hubs)"
+               + ("" if st.session_state["size"] == "award"
+                  else f"; {data.SOURCE_SHORT[source]} {year}"))
+    map_fig = data.session_figure("hub map", frame, (tuple(colours.items()), title, caption),
+                                  lambda: charts.build_hub_map_figure(
+                                      frame, colours, outlines=data.outlines(), title=title,
+                                      caption=caption))
     with st.expander("Map image for slides"):
         components.figure_downloads(map_fig, export.stem("hub-map", year), key="hub_map")
     profile(frame[frame["key"] == st.session_state["hub"]].iloc[0], source, year)

@@ -163,9 +163,9 @@ def awards_section() -> tuple[str | None, list[int]]:
     title = f"Award obligations by {layer}, {span}"
     left, right = st.columns(2)
     with left:
-        ranking = charts.build_ranking_figure(totals.dropna(subset=["region_code"]), charts.AWARDS,
-                                              title=f"Top {LAYERS[layer].lower()}: {title.lower()}",
-                                              caption=caption)
+        ranking = data.chart(charts.build_ranking_figure, totals.dropna(subset=["region_code"]),
+                             charts.AWARDS, title=f"Top {LAYERS[layer].lower()}: {title.lower()}",
+                             caption=caption)
         components.plotly(ranking, key="awards_ranking")
     with right:
         fig = components.attempt(data.map_figure, totals.dropna(subset=["region_code"]),

@@ -106,11 +106,10 @@ def render() -> None:
     title = charts.two_line(label.split(" · ")[-1], metric.label.lower() + (
         f" (index, first {'quarter' if by_quarter else 'year'} = 100)" if indexed else "")
         + f", {span}")
-    fig = charts.build_trend_figure(series, metric, title=title, caption=caption,
-                                    reference=reference if not reference.empty else None,
-                                    indexed=indexed)
-    charts.add_year_markers(charts.legend_beside(fig), {} if by_quarter else
-                            data.vintage_changes(plotted, source))
+    marks = {} if by_quarter else data.vintage_changes(plotted, source)
+    fig = data.chart(charts.build_trends_figure, series, metric, title=title, caption=caption,
+                     reference=reference if not reference.empty else None, indexed=indexed,
+                     marks=tuple(marks.items()))
     components.plotly(fig, key="trends_chart")
     for line in whole + lines:
         st.caption(md(line))

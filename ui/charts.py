@@ -645,6 +645,14 @@ QUADRANT_NOTES = {"Star": "LQ ≥ 1 and rising", "Mature": "LQ ≥ 1, not rising
                   "Emerging": "LQ < 1 and rising", "Transforming": "LQ < 1, not rising"}
 
 
+def build_trends_figure(frame: pd.DataFrame, metric_key: str | Metric, *,
+                        marks: tuple[tuple[int, str], ...] = (), **options) -> go.Figure:
+    """The Trends page's chart: build_trend_figure with the legend beside the plot and a
+    marker at each (year, label) in `marks` where a series changes definition."""
+    return add_year_markers(legend_beside(build_trend_figure(frame, metric_key, **options)),
+                            dict(marks))
+
+
 def add_year_markers(fig: go.Figure, marks: dict[int, str]) -> go.Figure:
     """A dotted vertical line with a label at each year where a series changes definition
     (a NAICS revision, Connecticut's planning regions)."""

@@ -10,8 +10,8 @@ progress bars and spinners, and a few display-only helpers (labels, captions, ma
   (`per_session` fills in the session's own), so one session's upload is never served to
   another, and sessions without uploads share one cache entry.
 - Per-code tables are cached once (`table`) and handed to hubdata's views as their loader;
-  the views themselves are cached whole, and maps are built once per session and selection
-  (`_session_figure`), so a rerun that asks for nothing new recomputes nothing.
+  the views themselves are cached whole, and maps and charts are built once per session and selection
+  (`session_figure`, `chart`), so a rerun that asks for nothing new recomputes nothing.
 - Loaders raise hubdata's errors unchanged; pages show them with ui.components.
 - A live fetch shows a progress bar while it runs. The bar is drawn inside the cached
   function (so a cache hit replays it), and removed when the fetch ends (so it replays as
@@ -428,36 +428,62 @@ def centroids(level: str) -> pd.DataFrame:
 
 FIGURES = "_map_figures"  # session key: (kind, arguments, rows) -> (figure, its map view)
 FIGURES_KEPT = 4
+CHARTS = "_chart_figures"  # the same for charts without a map (small: more are kept)
+CHARTS_KEPT = 12
 
 
-def _session_figure(kind: str, frame: pd.DataFrame, arguments: tuple, build):
-    """A map built once per session for the same rows and arguments. Building a national
-    county map (shapes copied into its traces, a hover text per region) takes longer than
-    drawing it, and st.cache_data would copy the figure at every rerun. The view is put back
-    as built: a page may switch it to the whole US (charts.show_whole_us) afterwards."""
+def _rows_key(frame: pd.DataFrame | None) -> tuple | None:
+    """What identifies a frame's rows for a figure: its columns, length and content hash."""
+    if frame is None:
+        return None
+    rows = int(pd.util.hash_pandas_object(frame, index=False).sum()) if len(frame) else 0
+    return tuple(frame.columns), len(frame), rows
+
+
+def session_figure(kind: str, frames: pd.DataFrame | tuple, arguments: tuple, build, *,
+                   store: str = FIGURES, kept_most: int = FIGURES_KEPT):
+    """A figure built once per session for the same rows and arguments. Building a Plotly
+    figure (validating every property; for a national county map, shapes copied into its
+    traces and a hover text per region) takes longer than drawing it, and st.cache_data
+    would copy the figure at every rerun. A map's view is put back as built: a page may
+    switch it to the whole US (charts.show_whole_us) afterwards. Callers never change the
+    figure they get in place (only a map's view)."""
     try:
-        rows = int(pd.util.hash_pandas_object(frame, index=False).sum()) if len(frame) else 0
-    except TypeError:  # a column pandas cannot hash: build it each time
+        key = (kind, arguments, tuple(_rows_key(f) for f in (
+            frames if isinstance(frames, tuple) else (frames,))))
+        hash(key)
+    except TypeError:  # a column pandas cannot hash, an unhashable argument: build it each time
         return build()
-    key = (kind, arguments, tuple(frame.columns), len(frame), rows)
-    kept = st.session_state.setdefault(FIGURES, {})
+    kept = st.session_state.setdefault(store, {})
     if key in kept:
         fig, view = kept.pop(key)
         kept[key] = (fig, view)  # most recently used last
-        return fig.update_layout(map=view)
+        return fig.update_layout(map=view) if view else fig
     fig = build()
-    kept[key] = (fig, {"center": fig.layout.map.center.to_plotly_json(),
-                       "zoom": fig.layout.map.zoom})
-    while len(kept) > FIGURES_KEPT:
+    center = fig.layout.map.center.to_plotly_json()
+    kept[key] = (fig, {"center": center, "zoom": fig.layout.map.zoom} if center else None)
+    while len(kept) > kept_most:
         kept.pop(next(iter(kept)))
     return fig
+
+
+def chart(builder, frame: pd.DataFrame, *args, **options):
+    """builder(frame, *args, **options), a ui.charts figure builder, built once per session
+    for the same rows and arguments (session_figure); frames among the options are keyed by
+    their rows."""
+    frames = (frame, *(v for v in options.values() if isinstance(v, pd.DataFrame)))
+    named = tuple((k, None if isinstance(v, pd.DataFrame) else v)
+                  for k, v in sorted(options.items()))
+    return session_figure(builder.__qualname__, frames, (args, named),
+                          lambda: builder(frame, *args, **options), store=CHARTS,
+                          kept_most=CHARTS_KEPT)
 
 
 def map_figure(frame: pd.DataFrame, metric: str, geo: str, *, title: str, caption: str,
                ct_regions: bool = False, state: str | None = None):
     """The map of a table: a choropleth of every region of the area: the counties (or
     metros) of the chosen state, else of the states the table's regions are in; every
-    state. Built once per session and selection (_session_figure)."""
+    state. Built once per session and selection (session_figure)."""
     from ui import charts
 
     def build():
@@ -479,7 +505,7 @@ def map_figure(frame: pd.DataFrame, metric: str, geo: str, *, title: str, captio
     measure = metric if isinstance(metric, str) else (metric.column, metric.label, metric.unit,
                                                        metric.fmt)
     key = (measure, geo, title, caption, ct_regions, state)
-    return _session_figure("map", frame, key, build)
+    return session_figure("map", frame, key, build)
 
 
 def emerging_map(frame: pd.DataFrame, geo: str, *, title: str, caption: str):
@@ -499,7 +525,7 @@ def emerging_map(frame: pd.DataFrame, geo: str, *, title: str, caption: str):
         return charts.build_bubble_map_figure(labelled, "lq", centroids(geo), title=title,
                                               caption=caption, outlines=geojson("state"))
 
-    return _session_figure("emerging", frame, (geo, title, caption), build)
+    return session_figure("emerging", frame, (geo, title, caption), build)
 
 
 # --- Hubs (home page) -----------------------------------------------------------------------
