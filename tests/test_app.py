@@ -152,6 +152,30 @@ def test_home_opens_on_ogden_with_its_figures(imported):
     assert kpis["Establishments, 2021"] == "57"
 
 
+def test_a_rerun_that_asks_nothing_new_builds_no_chart_again(imported, monkeypatch):
+    """Charts are built once per session for the same rows and arguments (ui.data.chart): a
+    rerun draws the same charts without building them; another hub builds its own."""
+    from ui import charts
+
+    built, original = [], charts.build_trend_figure
+
+    def counted(frame, metric, **options):
+        built.append((metric, options["title"]))
+        return original(frame, metric, **options)
+
+    monkeypatch.setattr(charts, "build_trend_figure", counted)
+    at = run(source="import")
+    assert_clean(at)
+    assert sorted(m for m, _ in built) == ["employment", "lq"]
+    drawn = [chart.proto.spec for chart in at.get("plotly_chart")]
+    at.run()
+    assert len(built) == 2
+    assert [chart.proto.spec for chart in at.get("plotly_chart")] == drawn
+    at.selectbox(key="hub").set_value("albany-nanotechnology-hub").run()
+    assert_clean(at)
+    assert len(built) == 4 and "Albany" in built[2][1] + built[3][1]
+
+
 def test_hubs_sized_by_employment_show_their_figures(imported):
     at = run(size="employment")
     assert_clean(at)
