@@ -191,8 +191,8 @@ def add_location_quotients(table: pd.DataFrame) -> pd.DataFrame:
         if f"lq_{value}" not in out.columns and set(parts) <= set(out.columns):
             out[f"lq_{value}"] = location_quotient(*(out[p] for p in parts))
     us_base = ("base_area" in out.columns and len(out) and (out["base_area"] == "us").all()
-               and not out.get("base_basis", pd.Series("", index=out.index)).astype(str)
-               .str.contains(NOT_THE_NATION).any())
+               and not ("base_basis" in out.columns and store.map_distinct(
+                   out["base_basis"], lambda b: NOT_THE_NATION in str(b)).astype(bool).any()))
     national = "us_employment" if "us_employment" in out.columns else (
         "base_employment" if us_base and "base_employment" in out.columns else None)
     if national and "national_share" not in out.columns:

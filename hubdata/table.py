@@ -381,6 +381,9 @@ def _base(context: YearContext, codes: list[str], base: str,
         if every.any():
             per_code.loc[every, "base_basis"] += "; " + said[every] + (
                 " with a row, all withheld: no base figure")
+    # categorical: a national table repeats a few hundred long texts a million times, and
+    # every join, filter and sort would copy each one's characters
+    per_code["base_basis"] = per_code["base_basis"].astype("category")
     scalars = {"base_area": base,
                "base_total_employment": _first(tot, "total_employment"),
                "base_total_establishments": _first(tot, "total_establishments")}
