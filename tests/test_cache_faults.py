@@ -408,3 +408,30 @@ def test_bit_flips_in_an_import_are_detected_by_the_store(cache_dir):
         again = load_observations("import", [2021], ["5221"], "county")
         pd.testing.assert_frame_equal(again.frame, expected)
         assert not again.warnings
+
+
+def test_changed_row_group_statistics_do_not_hide_a_years_rows(cache_dir, tmp_path):
+    """A file of two years is read for one of them by its rows, not through the row groups'
+    min/max statistics: those sit in the footer, outside the checksum, and a changed maximum
+    year would skip the row group and leave the year's rows out without a word."""
+    text = (FIXTURES / QCEW_FILES["5221"]).read_text()
+    header, *rows = text.strip().splitlines()
+    earlier = [row.replace('"2022","A"', '"2021","A"') for row in rows]
+    both = tmp_path / "qcew_two_years.csv"
+    both.write_text("\n".join([header, *earlier, *rows]) + "\n")
+    assert main(["import", str(both)]) == 0
+    (path,) = cache_dir.glob("import_*/*.parquet")
+    store.clear()
+    expected = store.year_frames(store.imports(), [2022])[2022].frame
+    assert len(expected) == len(rows)
+    footer_length = int.from_bytes(path.read_bytes()[-8:-4], "little")
+    raw = bytearray(path.read_bytes())
+    footer = slice(len(raw) - 8 - footer_length, len(raw) - 8)
+    wrong = bytes(raw[footer]).replace((2022).to_bytes(8, "little", signed=True),
+                                       (2020).to_bytes(8, "little", signed=True))
+    assert wrong != bytes(raw[footer])  # the year column's statistics were found and changed
+    raw[footer] = wrong
+    path.write_bytes(bytes(raw))
+    store.clear()
+    read = store.year_frames(store.imports(), [2022])[2022].frame
+    pd.testing.assert_frame_equal(read, expected)
