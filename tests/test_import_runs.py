@@ -7,6 +7,7 @@ repeats on both sides of run boundaries, and text in Windows-1252. The tables ar
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -103,3 +104,21 @@ def test_utf8_text_in_runs(tmp_path, monkeypatch):
     rows[60] = "49001,Doña€,1,2,3,x\n"
     report, _ = _same_in_runs(tmp_path, monkeypatch, "\ufeff" + HEADER + "".join(rows))
     assert report.rejected_lines() == ["line 62: NAICS 'Doña€' is not a 2-6 digit code"]
+
+
+def test_a_browser_upload_goes_to_disk_in_blocks(tmp_path, monkeypatch):
+    """The Data page hands the importer Streamlit's file object, copied to a temp file a block
+    at a time, never its bytes as a whole (getvalue)."""
+    from ui import data
+
+    class Upload(io.BytesIO):
+        def getvalue(self):
+            pytest.fail("the upload was read whole")
+
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    monkeypatch.setattr(data.uploads, "open_workspace", lambda: str(workspace))
+    report = data.import_upload("made_up_2021.csv",
+                                Upload((HEADER + "".join(_rows(50))).encode()))
+    assert report.ok and report.rows == 50
+    assert len(list(workspace.glob("import_cbp_csv/*.parquet"))) == 1
