@@ -534,12 +534,14 @@ def _counts(column: pa.Array, label: str) -> tuple[_Checked, np.ndarray]:
     return checked, values
 
 
-def _first_problems(checks: list) -> list[tuple[int, str]]:
-    """(row position, reason) of each row with a problem: the first check it fails."""
+def _first_problems(checks: list, shown: int | None = None
+                    ) -> tuple[list[tuple[int, str]], np.ndarray]:
+    """(row position, reason) of each row with a problem (the first check it fails), of the
+    first `shown` only (None: all), and the positions of all of them."""
     bad = np.vstack([check.bad for check in checks])
     rows = np.flatnonzero(bad.any(axis=0))
     which = bad[:, rows].argmax(axis=0)
-    return [(int(i), checks[j].reason(i)) for i, j in zip(rows, which)]
+    return [(int(i), checks[j].reason(i)) for i, j in zip(rows[:shown], which[:shown])], rows
 
 
 def _import_awards(text: str, path: Path, year: int | None, report: ImportReport) -> pd.DataFrame:
@@ -689,9 +691,10 @@ def _read_cbp_csv(source: _Text, header: list[str], name: str, year: int | None,
     first_lines, years, geos, withheld = _FirstLines(), set(), set(), 0
     for n, (lines_before, text) in enumerate(source.runs()):
         rows = _read_rows(text, len(header), lines_before, header=n == 0)
-        frame, rejected, run_withheld = _cbp_rows(rows, cols, file_year, first_lines)
+        frame, rejected, more, run_withheld = _cbp_rows(
+            rows, cols, file_year, first_lines, max(0, REJECTED_SHOWN - len(report.rejected)))
         report.rejected.extend(rejected)
-        report.cap_rejected()
+        report.rejected_more += more
         years.update(frame["year"].unique().tolist())
         geos.update(frame["region_type"].unique().tolist())
         withheld += run_withheld
@@ -706,10 +709,12 @@ def _read_cbp_csv(source: _Text, header: list[str], name: str, year: int | None,
 
 
 def _cbp_rows(rows: _Rows, cols: dict[str, int], file_year: int | None,
-              first_lines: _FirstLines) -> tuple[pd.DataFrame, list[tuple[int, str]], int]:
-    """One run's rows of a CBP-style table: (its good rows as observations, its rejected
-    lines in order, its withheld cells); a cell key an earlier line holds (in this run or
-    an earlier one) is a repeat of that line."""
+              first_lines: _FirstLines, shown: int
+              ) -> tuple[pd.DataFrame, list[tuple[int, str]], int, int]:
+    """One run's rows of a CBP-style table: (its good rows as observations, its first
+    `shown` rejected lines in order, how many more there are, its withheld cells); a cell
+    key an earlier line holds (in this run or an earlier one) is a repeat of that line.
+    Only the rejected lines shown get their reason written (a file of bad rows is millions)."""
     cell = {f: rows.columns[i] for f, i in cols.items()}
     if "county" in cell:  # one distinct value per (region, county) pair
         region = _Checked(pc.binary_join_element_wise(cell["region"], cell["county"], "\x00"),
@@ -720,10 +725,10 @@ def _cbp_rows(rows: _Rows, cols: dict[str, int], file_year: int | None,
     row_year = None if file_year is not None else _Checked(cell["year"], _row_year)
     counts = [_counts(cell[label], label) for label in ("establishments", "employees",
                                                           "payroll")]
-    problems = _first_problems([region, naics, *([row_year] if row_year else []),
-                                *(checked for checked, _ in counts)])
+    problems, bad = _first_problems([region, naics, *([row_year] if row_year else []),
+                                     *(checked for checked, _ in counts)], shown)
     good = np.ones(len(rows.lines), dtype=bool)
-    good[[i for i, _ in problems]] = False
+    good[bad] = False
     rows_kept = np.flatnonzero(good)
     years = (np.full(len(rows_kept), file_year, dtype=np.int64) if row_year is None
              else np.array([row_year.results[i] for i in row_year.index[rows_kept]],
@@ -738,7 +743,10 @@ def _cbp_rows(rows: _Rows, cols: dict[str, int], file_year: int | None,
     if repeats.any():
         codes, industries = region.parts(rows_kept, lambda r: r[1]), naics.parts(rows_kept)
         rejected += [(int(lines[i]), f"{codes[i]} NAICS {industries[i]} {years[i]} repeats "
-                                     f"line {first[i]}") for i in np.flatnonzero(repeats)]
+                                     f"line {first[i]}")
+                     for i in np.flatnonzero(repeats)[:shown]]
+    rejected = sorted(rejected + rows.rejected)
+    more = len(bad) + int(repeats.sum()) + len(rows.rejected) - min(len(rejected), shown)
     keep = rows_kept[~repeats]
     flag = _flags([cell[f] for f in ("establishments", "employees", "payroll")], keep)
     estab, emp, pay = estab[~repeats], emp[~repeats], pay[~repeats]
@@ -758,7 +766,7 @@ def _cbp_rows(rows: _Rows, cols: dict[str, int], file_year: int | None,
         source="import:cbp_csv", own_code=PRIVATE,
         avg_annual_pay=(frame["payroll"] / frame["employment"]).where(with_pay),
         disclosed=frame["employment"].notna() & frame["payroll"].notna())
-    return conform(frame), sorted(rejected + rows.rejected), int(withheld.sum())
+    return conform(frame), rejected[:shown], more, int(withheld.sum())
 
 
 def _text(values: pa.Array) -> pd.Series:
@@ -948,7 +956,7 @@ def _read_qcew(text: str, head: list[str], report: ImportReport) -> pd.DataFrame
     checks += [_Checked(rows.columns[idx[col]], _qcew_number(col),
                         fast=f"^({_within(col)[1:-1]})?$") for col in numeric]
     report.rejected.extend(sorted([(int(rows.lines[i]), reason) for i, reason in
-                                   _first_problems(checks)] + rows.rejected))
+                                   _first_problems(checks)[0]] + rows.rejected))
     if not report.ok:
         return pd.DataFrame()
     frame = qcew.parse_qcew_csv(text).assign(source="import:qcew")

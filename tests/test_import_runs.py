@@ -90,6 +90,15 @@ def test_rejects_and_repeats_on_both_sides_of_run_boundaries(tmp_path, monkeypat
     assert report.rejected_count == 9
 
 
+def test_the_listing_keeps_the_first_lines_of_many_runs(tmp_path, monkeypatch):
+    rows = _rows(300)
+    for at in range(5, 300, 4):
+        rows[at] = rows[at].replace(",", ",x", 2)  # a bad NAICS code
+    report, _ = _same_in_runs(tmp_path, monkeypatch, HEADER + "".join(rows))
+    assert len(report.rejected) == importers.REJECTED_SHOWN and report.rejected[0][0] == 7
+    assert report.rejected_count == 74
+
+
 def test_windows_1252_text_in_runs(tmp_path, monkeypatch):
     rows = _rows(120)
     rows[3] = "49001,Doña,1,2,3,Doña Ana\n"       # 'ñ' is the byte 0xF1
