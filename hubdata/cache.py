@@ -19,6 +19,10 @@ Layout: <root>/<source>/<key>.parquet, key = hash of the request parameters.
   it loads); a bad, truncated or zeroed file is renamed `<key>.parquet.corrupt-<UTC time>`
   (never deleted), listed by `corrupt_entries` (status, pages), and a fetched entry is
   fetched again. Files written before checksums have none and are trusted as they are.
+- Drafts: an entry bigger than memory (a large import) is written part by part (Draft: a
+  row group a part) into its temp file, then renamed like any other; its manifest row is
+  known only at the end, so it is in the footer's key-values alone (not the schema's copy),
+  where _read_meta, _read and verify look. A frame is written as before (byte for byte).
 """
 
 from __future__ import annotations
@@ -128,9 +132,15 @@ def check_writable(source: str = "") -> None:
         raise _write_error(exc, source, root) or exc from None
 
 
-def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
+def _temp_beside(path: Path) -> str:
+    """A new temp file in path's folder, named so that no glob of entries matches it."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
+    return tmp
+
+
+def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
+    tmp = _temp_beside(path)
     try:
         write(tmp)
         os.replace(tmp, path)
@@ -178,23 +188,102 @@ def _checksum(sha, footer: dict[bytes, bytes], schema: pa.Schema) -> str:
     return sha.hexdigest()
 
 
+class _EntryFile:
+    """One cache file being written table by table (a row group each) into a temp file, its
+    bytes hashed as they go. `meta` known up front goes into the schema (as every file was
+    written before drafts); else finish(meta) puts it in the footer only, where _read_meta,
+    _read and verify look. finish() adds the checksum; close() then writes the footer."""
+
+    def __init__(self, tmp: str, meta: dict | None = None):
+        self._raw = open(tmp, "wb")
+        self._sink, self._writer, self._meta, self.rows = _Hashing(self._raw), None, meta, 0
+
+    def append(self, table: pa.Table) -> None:
+        if self._writer is None:
+            schema = table.schema
+            if self._meta is not None:
+                schema = schema.with_metadata({**(schema.metadata or {}),
+                                               META_KEY: _meta_row(self._meta)})
+            self._writer = pq.ParquetWriter(self._sink, schema)
+        self._writer.write_table(table)  # every column chunk of it is in the file now
+        self.rows += table.num_rows
+
+    def finish(self, meta: dict | None = None) -> None:
+        footer = dict(self._writer.schema.metadata or {})
+        if META_KEY not in footer:
+            footer[META_KEY] = _meta_row(meta)
+            self._writer.add_key_value_metadata({META_KEY: footer[META_KEY]})
+        check = {"sha256": _checksum(self._sink.sha.copy(), footer, self._writer.schema),
+                 "bytes": self._sink.count}
+        self._writer.add_key_value_metadata({CHECK_KEY: json.dumps(check).encode()})
+
+    def close(self) -> None:
+        try:
+            if self._writer is not None:
+                self._writer.close()
+        finally:
+            self._raw.close()
+
+
+def _meta_row(meta: dict) -> bytes:
+    return json.dumps(meta, default=str).encode()
+
+
 def _write_parquet(frame: pd.DataFrame, meta: dict) -> Callable[[str], None]:
     def write(tmp: str) -> None:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        row = json.dumps(meta, default=str).encode()
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}), META_KEY: row})
-        with open(tmp, "wb") as raw:
-            sink = _Hashing(raw)
-            writer = pq.ParquetWriter(sink, table.schema)
-            try:
-                writer.write_table(table)  # every column chunk is in the file now
-                check = {"sha256": _checksum(sink.sha.copy(), table.schema.metadata,
-                                             table.schema),
-                         "bytes": sink.count}
-                writer.add_key_value_metadata({CHECK_KEY: json.dumps(check).encode()})
-            finally:
-                writer.close()
+        entry = _EntryFile(tmp, meta)
+        try:
+            entry.append(pa.Table.from_pandas(frame, preserve_index=False))
+            entry.finish()
+        finally:
+            entry.close()
     return write
+
+
+class Draft:
+    """An entry written part by part as its rows are read (a frame of the same columns and
+    dtypes each), so that an entry larger than memory is never whole in it: the parts go to
+    a temp file beside the entry (created at the first part), and write(source, params,
+    draft) stores it by rename, or the draft is deleted when its `with` block ends unstored.
+    A refused write (read-only, full disk) is a CacheError, as in write()."""
+
+    def __init__(self, source: str, params: dict, root: Path | None = None):
+        self.source, self.params = source, params
+        self.path = _paths(source, entry_key(source, params), root)[0]
+        self._tmp: str | None = None
+        self._file: _EntryFile | None = None
+
+    def __enter__(self) -> Draft:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.discard()
+
+    def __len__(self) -> int:
+        return self._file.rows if self._file else 0
+
+    def append(self, frame: pd.DataFrame) -> None:
+        try:
+            if self._file is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._tmp = _temp_beside(self.path)
+                self._file = _EntryFile(self._tmp)
+            self._file.append(pa.Table.from_pandas(frame, preserve_index=False))
+        except OSError as exc:
+            raise _write_error(exc, self.source, self.path.parent) or exc from None
+
+    def _store(self, meta: dict) -> None:
+        self._file.finish(meta)
+        self._file.close()
+        os.replace(self._tmp, self.path)
+        self._tmp = None
+
+    def discard(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        if self._tmp is not None and os.path.exists(self._tmp):
+            os.unlink(self._tmp)
+        self._tmp = None
 
 
 def _read_footer(path: Path) -> dict[bytes, bytes] | None:
@@ -308,7 +397,8 @@ def _read(source: str, params: dict, *, locked: bool = False
                 try:
                     handle.seek(0)
                     table = pq.read_table(handle)
-                    meta = json.loads((table.schema.metadata or {})[META_KEY])
+                    handle.seek(0)
+                    meta = json.loads(pq.read_metadata(handle).metadata[META_KEY])
                     frame = table.to_pandas()
                 except (ValueError, KeyError, TypeError, OSError, pa.ArrowException):
                     problem = "it cannot be read as a table"
@@ -321,18 +411,19 @@ def _read(source: str, params: dict, *, locked: bool = False
     return CachedFrame(frame, meta, from_cache=True, age_seconds=age), None
 
 
-def write(source: str, params: dict, frame: pd.DataFrame, *, url: str | None = None,
+def write(source: str, params: dict, frame: pd.DataFrame | Draft, *, url: str | None = None,
           ttl: float | None = DEFAULT_TTL, extra: dict | None = None,
           root: Path | None = None) -> dict:
-    """Store frame atomically and return its manifest row (`root`: another folder laid out
-    like the cache, e.g. a session's upload workspace; default the cache root)."""
+    """Store frame (or a Draft of this entry) atomically and return its manifest row
+    (`root`: another folder laid out like the cache, e.g. a session's upload workspace;
+    default the cache root)."""
     _, lock_path = _paths(source, entry_key(source, params), root)
     with entry_lock(lock_path, timeout=120):
         return _store(source, params, frame, _manifest_row(source, params, frame, url, ttl,
                                                            extra), root=root)
 
 
-def _manifest_row(source: str, params: dict, frame: pd.DataFrame, url: str | None,
+def _manifest_row(source: str, params: dict, frame: pd.DataFrame | Draft, url: str | None,
                   ttl: float | None, extra: dict | None = None) -> dict:
     now = time.time()
     return {
@@ -343,14 +434,17 @@ def _manifest_row(source: str, params: dict, frame: pd.DataFrame, url: str | Non
     }
 
 
-def _store(source: str, params: dict, frame: pd.DataFrame, meta: dict,
+def _store(source: str, params: dict, frame: pd.DataFrame | Draft, meta: dict,
            root: Path | None = None) -> dict:
     """Write the entry atomically (the caller holds the entry lock if it could take it);
     CacheError when the disk refuses (read-only, full)."""
     data_path, _ = _paths(source, meta["key"], root)
     try:
         data_path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(data_path, _write_parquet(frame, meta))
+        if isinstance(frame, Draft):
+            frame._store(meta)
+        else:
+            _atomic_write(data_path, _write_parquet(frame, meta))
     except OSError as exc:
         raise _write_error(exc, source, data_path.parent) or exc from None
     return meta

@@ -23,10 +23,16 @@ the file name (the report says so). A CBP row with establishments > 0 but employ
 payroll 0 is a withheld cell: employment and payroll become NaN, disclosed False, flag "withheld".
 Cache entries are keyed by kind and file name, so importing a file again (even edited)
 replaces its earlier import; the sha256 of the bytes is kept in the manifest.
+Memory: a file is never read whole to find its kind or encoding (its head, and a pass in
+blocks). A CBP-style table, the kind big files come in, is read, checked and written in runs
+of whole records (CSV_RUN_BYTES; the rows into a cache.Draft, stored only if none is
+rejected), so memory holds one run, the rejected lines kept and 16 bytes per distinct cell,
+not the file (bench/import_memory.py). The other kinds are read whole.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -36,6 +42,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -44,7 +51,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pv
 
 from hubdata import cache
-from hubdata.encoding import CP1252, decode_text, load_json
+from hubdata.encoding import CP1252, UTF8, file_encoding, load_json
 from hubdata.errors import ConfigError, NoDataError, SchemaError
 from hubdata.industries import HYPHENATED
 from hubdata.regions import FIPS_BY_POSTAL, NAME_BY_FIPS, POSTAL_BY_FIPS
@@ -62,6 +69,7 @@ KIND_NAMES = {"qcew": "BLS QCEW slice", "qcew_quarterly": "BLS QCEW quarterly sl
               "cbp_file": "Census CBP file", "delineation": "county -> CBSA delineation",
               "awards": "USAspending awards response", "concordance": "NAICS concordance"}
 QUARTERLY_SOURCE = "import-quarterly:qcew"  # not under "import:": annual loaders skip it
+CBP_SOURCE = "import:cbp_csv"  # CBP tables and Census CBP files
 _CBP_FILE_NAME = re.compile(r"cbp(\d\d)(co|st|us)\b", re.IGNORECASE)
 SUPPRESSED_MARKERS = {"D", "(D)", "S", "(S)", "N", "(N)", "X", "(X)"}
 REJECTED_SHOWN = 20  # rejected lines a report keeps and lists; the rest are counted
@@ -145,13 +153,20 @@ def import_path(path: str | Path, year: int | None = None, *, root: Path | None 
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: no such file.")
-    raw = path.read_bytes()
     report = ImportReport(str(path))
+    with cache.Draft(CBP_SOURCE, {"file": path.name}, root) as draft:
+        return _import(path, year, report, root, kinds, draft)
+
+
+def _import(path: Path, year: int | None, report: ImportReport, root: Path | None,
+            kinds: tuple[str, ...], draft: cache.Draft) -> ImportReport:
+    """import_path's work; `draft`: the entry a CBP-style table is written to as it is read
+    (unused, and never created, for the other kinds)."""
     try:
-        if not raw.strip():
+        if _blank_file(path):
             raise SchemaError("the file is empty.")
-        kind, frame = _detect_and_read(raw, path, year, report, kinds)
-        if report.ok and frame.empty:
+        kind, frame = _detect_and_read(path, year, report, kinds, draft)
+        if report.ok and not len(frame):
             raise SchemaError("no data rows.")
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc.user_message}") from None
@@ -171,59 +186,101 @@ def import_path(path: str | Path, year: int | None = None, *, root: Path | None 
         report.notes.append("quarters " + ", ".join(
             f"{y} Q{q}" for y, q in frame[["year", "quarter"]].drop_duplicates().sort_values(
                 ["year", "quarter"]).itertuples(index=False)))
-    extra = {"sha256": hashlib.sha256(raw).hexdigest(), "imported_from": str(path),
+    with open(path, "rb") as handle:
+        sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
+    extra = {"sha256": sha256, "imported_from": str(path),
              "year": report.year, "geo": report.geo}
     if kind == "concordance":
         concordance.store_import(frame, path.name, extra)
         return report
-    source = {"qcew_quarterly": QUARTERLY_SOURCE, "cbp_file": "import:cbp_csv"}.get(
+    source = {"qcew_quarterly": QUARTERLY_SOURCE, "cbp_file": CBP_SOURCE}.get(
         kind, f"import:{kind}")
     cache.write(source, {"file": path.name}, frame, url=None, ttl=None, extra=extra, root=root)
     return report
 
 
-def _detect_and_read(raw: bytes, path: Path, year: int | None, report: ImportReport,
-                     kinds: tuple[str, ...] = KINDS) -> tuple[str, pd.DataFrame]:
+def _blank_file(path: Path) -> bool:
+    """Whether the file holds nothing but white space (read until a block holds more)."""
+    with open(path, "rb") as handle:
+        return not any(block.strip() for block in iter(lambda: handle.read(1 << 20), b""))
+
+
+def _detect_and_read(path: Path, year: int | None, report: ImportReport,
+                     kinds: tuple[str, ...], draft: cache.Draft
+                     ) -> tuple[str, pd.DataFrame | cache.Draft]:
     """The kind from the first bytes and the header lines only (a kind not in `kinds` is a
-    ConfigError, before anything is read or stored); then the file is read whole."""
-    kind, read = _detect(raw, path, year, report)
+    ConfigError, before anything is read or stored); then the file is read: a CBP-style
+    table run by run into `draft`, every other kind whole."""
+    kind, read = _detect(path, year, report, draft)
     if kind not in kinds:
         raise ConfigError(f"a {KIND_NAMES[kind]} cannot be imported here; accepted: "
                           f"{', '.join(KIND_NAMES[k] for k in kinds)}.")
     return kind, read()
 
 
-def _detect(raw: bytes, path: Path, year: int | None, report: ImportReport):
+def _detect(path: Path, year: int | None, report: ImportReport, draft: cache.Draft):
     """(kind, a function reading the file as that kind). Text is decoded by one rule
-    (hubdata.encoding: strict UTF-8, else Windows-1252, never a silent replacement)."""
-    if is_workbook(raw):
-        return _detect_workbook(raw, path, year, report)
-    text, encoding = decode_text(raw)
+    (hubdata.encoding: strict UTF-8, else Windows-1252, never a silent replacement), checked
+    on the whole file in a pass that holds one block at a time."""
+    with open(path, "rb") as handle:
+        head = handle.read(_HEAD_BYTES)
+    if is_workbook(head):
+        return _detect_workbook(path.read_bytes(), path, year, report, draft)
+    encoding = file_encoding(path)
     if encoding == CP1252:
         report.notes.append("read as Windows-1252 text (the file is not UTF-8)")
-    return _detect_text(text, path, year, report)
+    return _detect_text(_Text.of_file(path, encoding, head), path, year, report, draft)
 
 
-def _detect_text(text: str, path: Path, year: int | None, report: ImportReport):
-    name = path.name
+_HEAD_BYTES = 1 << 16  # the first bytes of a text file, from which its kind is detected
+
+
+@dataclass
+class _Text:
+    """A text file's content for the readers: its head (the first lines, enough to detect the
+    kind), the whole text, and consecutive runs of whole records, (lines before the run, its
+    text), the first holding the header (for the readers that go run by run)."""
+    head: str
+    whole: Callable[[], str]
+    runs: Callable[[], Iterable[tuple[int, str]]]
+
+    @classmethod
+    def of(cls, text: str) -> _Text:
+        return cls(text, lambda: text, lambda: [(0, text)])
+
+    @classmethod
+    def of_file(cls, path: Path, encoding: str, head: bytes) -> _Text:
+        """A file whose `encoding` was checked on the whole file (hubdata.encoding)."""
+        codec = "utf-8-sig" if encoding == UTF8 else CP1252
+        text = codecs.getincrementaldecoder(codec)().decode(head)  # may end mid-character
+        if len(head) == _HEAD_BYTES and "\n" in text:  # more follows: a last line cut short
+            text = text[:text.rfind("\n") + 1]             # is left out
+        return cls(text, lambda: path.read_bytes().decode(codec),
+                   lambda: _record_runs(path, encoding))
+
+
+def _detect_text(source: _Text, path: Path, year: int | None, report: ImportReport,
+                 draft: cache.Draft):
+    name, text = path.name, source.head
     if text.lstrip().startswith("["):
-        return "cbp_json", lambda: _read_cbp_json(text, name, year, report)
+        return "cbp_json", lambda: _read_cbp_json(source.whole(), name, year, report)
     if text.lstrip().startswith("{"):
-        return "awards", lambda: _import_awards(text, path, year, report)
+        return "awards", lambda: _import_awards(source.whole(), path, year, report)
     head = list(itertools.islice(csv.reader(io.StringIO(text)), 20))
     if concordance.find_header(head) is not None:
-        return "concordance", lambda: _read_concordance(text, report)
+        return "concordance", lambda: _read_concordance(source.whole(), report)
     header = [_norm(c) for c in head[0]]
     if {"areafips", "owncode", "industrycode"} <= set(header):
-        return "qcew", lambda: _read_qcew(text, head[0], report)
+        return "qcew", lambda: _read_qcew(source.whole(), head[0], report)
     if delineation.find_header(head[:10]) is not None:
-        return "delineation", lambda: _read_delineation(text, name, year, report)
+        return "delineation", lambda: _read_delineation(source.whole(), name, year, report)
     if "empnf" in header or "empflag" in header:  # the Census CBP downloadable layout
-        return "cbp_file", lambda: _read_cbp_file(text, name, year, report)
-    return "cbp_csv", lambda: _read_cbp_csv(text, head[0], name, year, report)
+        return "cbp_file", lambda: _read_cbp_file(source.whole(), name, year, report)
+    return "cbp_csv", lambda: _read_cbp_csv(source, head[0], name, year, report, draft)
 
 
-def _detect_workbook(raw: bytes, path: Path, year: int | None, report: ImportReport):
+def _detect_workbook(raw: bytes, path: Path, year: int | None, report: ImportReport,
+                     draft: cache.Draft):
     """The first sheet of an xlsx workbook in a layout the importer knows: a concordance or
     delineation (their readers pick that sheet), or a QCEW or CBP table (read as the CSV it
     would be saved as). Else a SchemaError naming every sheet and its first row."""
@@ -246,7 +303,7 @@ def _detect_workbook(raw: bytes, path: Path, year: int | None, report: ImportRep
             return kind, lambda: _read_delineation(raw, path.name, year, report)
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows(rows)
-        return _detect_text(buffer.getvalue(), path, year, report)
+        return _detect_text(_Text.of(buffer.getvalue()), path, year, report, draft)
     raise SchemaError("an Excel workbook, but no sheet holds a layout Hub Atlas imports (a QCEW "
                       "or CBP table, the OMB delineation, a NAICS concordance): sheets "
                       + "; ".join(found) + ".")
@@ -258,7 +315,55 @@ def _cbp_table_header(header: set[str]) -> bool:
                for f in ("region", "naics", "establishments", "employees", "payroll"))
 
 
-# ---- reading a CSV file whole, as string columns --------------------------------------
+# ---- reading a CSV file as string columns, run by run ---------------------------------
+
+# a CBP-style table is read, checked and written in runs about this long: a run's working
+# set is some tens of times its size (pyarrow's columns, the checks, a frame of OBS_COLUMNS)
+CSV_RUN_BYTES = 2 << 20
+# a quote inside an unquoted field: the csv module reads it as text, a count of quotes would not
+_QUOTE_INSIDE_FIELD = re.compile(rb'[^,\r\n"]"[^,\r\n"]')
+
+
+def _record_runs(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
+    """(lines before it, its text) of consecutive runs of whole records of a CSV file, about
+    CSV_RUN_BYTES each, decoded (a cut after a newline byte splits no character in UTF-8 or
+    cp1252); the first holds the header. Where a run cannot be cut by counting quotes
+    (_run_end: None), the rest of the file is one run."""
+    codec = "utf-8-sig" if encoding == UTF8 else CP1252
+    lines, carry = 0, b""
+    with open(path, "rb") as handle:
+        while block := handle.read(CSV_RUN_BYTES):
+            data = carry + block
+            end = _run_end(data)
+            if end is None:
+                data = data + handle.read()
+                end = len(data)
+            if end:
+                yield lines, data[:end].decode(codec)
+                lines += data.count(b"\n", 0, end)
+                codec = "utf-8" if encoding == UTF8 else CP1252  # a byte-order mark only first
+            carry = data[end:]
+    if carry:
+        yield lines, carry.decode(codec)
+
+
+def _run_end(data: bytes) -> int | None:
+    """Where the longest run of whole records at the start of `data` ends: after its last
+    newline outside quotes (an even count of '"' before it), 0 if there is none yet; None
+    where counting quotes is not how the csv module reads the text (a quote inside an
+    unquoted field, a bare carriage return)."""
+    end = data.rfind(b"\n") + 1
+    if data.count(b"\r", 0, end) != data.count(b"\r\n", 0, end):
+        return None
+    quotes = data.count(b'"', 0, end)
+    if quotes and _QUOTE_INSIDE_FIELD.search(data, 0, end):
+        return None
+    while quotes % 2 and end:
+        start = data.rfind(b"\n", 0, end - 1) + 1
+        quotes -= data.count(b'"', start, end)
+        end = start
+    return end
+
 
 @dataclass
 class _Rows:
@@ -277,19 +382,22 @@ def _width_message(count: int, width: int) -> str:
     return f"{count} fields, the header has {width}"
 
 
-def _read_rows(text: str, width: int) -> _Rows:
-    """Every row after the header, read by pyarrow's CSV reader (all fields as text) with the
-    line numbers the csv module would give; blank rows are skipped, as before. Files the
-    fast reader cannot number exactly (a quoted field across lines, a bare carriage return)
-    are read with the csv module instead, with the same result."""
+def _read_rows(text: str, width: int, lines_before: int = 0, header: bool = True) -> _Rows:
+    """Every row of a run of whole records (after the header, if it holds it), read by
+    pyarrow's CSV reader (all fields as text) with the line numbers the csv module would
+    give, counted from `lines_before`; blank rows are skipped, as before. Runs the fast
+    reader cannot number exactly (a quoted field across lines, a bare carriage return) are
+    read with the csv module instead, with the same result."""
+    rows = None
     if text.count("\r") == text.count("\r\n"):
-        rows = _arrow_rows(text, width)
-        if rows is not None:
-            return rows
-    return _csv_module_rows(text, width)
+        rows = _arrow_rows(text, width, header)
+    rows = rows or _csv_module_rows(text, width, header)
+    rows.lines += lines_before
+    rows.rejected = [(line + lines_before, reason) for line, reason in rows.rejected]
+    return rows
 
 
-def _arrow_rows(text: str, width: int) -> _Rows | None:
+def _arrow_rows(text: str, width: int, header: bool) -> _Rows | None:
     names = [f"c{i}" for i in range(width)]
 
     def read(threads: bool, found: list) -> pa.Table:
@@ -299,7 +407,8 @@ def _arrow_rows(text: str, width: int) -> _Rows | None:
 
         return pv.read_csv(
             io.BytesIO(text.encode("utf-8")),
-            read_options=pv.ReadOptions(column_names=names, skip_rows=1, use_threads=threads),
+            read_options=pv.ReadOptions(column_names=names, skip_rows=int(header),
+                                        use_threads=threads),
             parse_options=pv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
                                           invalid_row_handler=invalid),
             convert_options=pv.ConvertOptions(column_types={n: pa.string() for n in names},
@@ -312,9 +421,9 @@ def _arrow_rows(text: str, width: int) -> _Rows | None:
         invalid = []
         table = read(False, invalid)
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-    if table.num_rows + len(invalid) != lines - 1:
+    if table.num_rows + len(invalid) != lines - header:
         return None  # some record spans lines: let the csv module number them
-    numbers = np.arange(2, lines + 1, dtype=np.int64)
+    numbers = np.arange(1 + header, lines + 1, dtype=np.int64)
     if invalid:
         numbers = numbers[~np.isin(numbers, [row.number for row in invalid])]
     rejected = []
@@ -346,9 +455,10 @@ def _blank_rows(columns: list[pa.Array]) -> np.ndarray:
     return blank
 
 
-def _csv_module_rows(text: str, width: int) -> _Rows:
+def _csv_module_rows(text: str, width: int, header: bool) -> _Rows:
     reader = csv.reader(io.StringIO(text))
-    next(reader)
+    if header:
+        next(reader)
     cells: list[list[str]] = [[] for _ in range(width)]
     lines, rejected = [], []
     for row in reader:
@@ -402,10 +512,12 @@ class _Checked:
                              for r in self.results], type=pa.string())
         return distinct.take(pa.array(self.index[rows]))
 
-    def ids(self, rows: np.ndarray, part=lambda value: value) -> np.ndarray:
-        """An integer per row, equal where the parsed values (their part) are equal."""
-        codes = pd.factorize(np.array([None if isinstance(r, _Invalid) else part(r)
-                                       for r in self.results], dtype=object))[0]
+    def ids(self, rows: np.ndarray, known: dict, part=lambda value: value) -> np.ndarray:
+        """An integer per row (of valid values), equal where the parsed values (their part)
+        are equal, here and in every column checked with the same `known` (value -> id, grown
+        here)."""
+        codes = np.array([-1 if isinstance(r, _Invalid) else known.setdefault(part(r), len(known))
+                          for r in self.results], dtype=np.int64)
         return codes[self.index[rows]]
 
 
@@ -422,12 +534,14 @@ def _counts(column: pa.Array, label: str) -> tuple[_Checked, np.ndarray]:
     return checked, values
 
 
-def _first_problems(checks: list) -> list[tuple[int, str]]:
-    """(row position, reason) of each row with a problem: the first check it fails."""
+def _first_problems(checks: list, shown: int | None = None
+                    ) -> tuple[list[tuple[int, str]], np.ndarray]:
+    """(row position, reason) of each row with a problem (the first check it fails), of the
+    first `shown` only (None: all), and the positions of all of them."""
     bad = np.vstack([check.bad for check in checks])
     rows = np.flatnonzero(bad.any(axis=0))
     which = bad[:, rows].argmax(axis=0)
-    return [(int(i), checks[j].reason(i)) for i, j in zip(rows, which)]
+    return [(int(i), checks[j].reason(i)) for i, j in zip(rows[:shown], which[:shown])], rows
 
 
 def _import_awards(text: str, path: Path, year: int | None, report: ImportReport) -> pd.DataFrame:
@@ -565,13 +679,42 @@ def _number(label: str, value: str) -> float:
     return number
 
 
-def _read_cbp_csv(text: str, header: list[str], name: str, year: int | None,
-                  report: ImportReport) -> pd.DataFrame:
-    """Every row checked column-wise (each distinct value once, with the scalar rules
-    _region, _naics, _row_year and _number); a row's first problem is its rejection."""
+def _read_cbp_csv(source: _Text, header: list[str], name: str, year: int | None,
+                  report: ImportReport, draft: cache.Draft) -> pd.DataFrame | cache.Draft:
+    """Every row checked column-wise (each distinct value of a run once, with the scalar
+    rules _region, _naics, _row_year and _number); a row's first problem is its rejection.
+    Read run by run (_record_runs): memory holds one run, the rejected lines kept, and the
+    first line of each cell key (_FirstLines), never the whole file; the rows go to `draft`
+    while none is rejected (returned whole or not at all: an empty frame then)."""
     cols = _columns(header)
     file_year = None if "year" in cols else _year_for(name, year, report)
-    rows = _read_rows(text, len(header))
+    first_lines, years, geos, withheld = _FirstLines(), set(), set(), 0
+    for n, (lines_before, text) in enumerate(source.runs()):
+        rows = _read_rows(text, len(header), lines_before, header=n == 0)
+        frame, rejected, more, run_withheld = _cbp_rows(
+            rows, cols, file_year, first_lines, max(0, REJECTED_SHOWN - len(report.rejected)))
+        report.rejected.extend(rejected)
+        report.rejected_more += more
+        years.update(frame["year"].unique().tolist())
+        geos.update(frame["region_type"].unique().tolist())
+        withheld += run_withheld
+        if report.ok and len(frame):
+            draft.append(frame)
+    report.year = int(next(iter(years))) if len(years) == 1 else None
+    report.geo = "/".join(sorted(geos))
+    if withheld:
+        report.notes.append(f"{withheld} withheld cells (establishments but 0 employees and "
+                            "0 payroll) stored as missing, not zero")
+    return draft if report.ok and len(draft) else pd.DataFrame()
+
+
+def _cbp_rows(rows: _Rows, cols: dict[str, int], file_year: int | None,
+              first_lines: _FirstLines, shown: int
+              ) -> tuple[pd.DataFrame, list[tuple[int, str]], int, int]:
+    """One run's rows of a CBP-style table: (its good rows as observations, its first
+    `shown` rejected lines in order, how many more there are, its withheld cells); a cell
+    key an earlier line holds (in this run or an earlier one) is a repeat of that line.
+    Only the rejected lines shown get their reason written (a file of bad rows is millions)."""
     cell = {f: rows.columns[i] for f, i in cols.items()}
     if "county" in cell:  # one distinct value per (region, county) pair
         region = _Checked(pc.binary_join_element_wise(cell["region"], cell["county"], "\x00"),
@@ -582,26 +725,28 @@ def _read_cbp_csv(text: str, header: list[str], name: str, year: int | None,
     row_year = None if file_year is not None else _Checked(cell["year"], _row_year)
     counts = [_counts(cell[label], label) for label in ("establishments", "employees",
                                                           "payroll")]
-    rejected = _first_problems([region, naics, *([row_year] if row_year else []),
-                                *(checked for checked, _ in counts)])
+    problems, bad = _first_problems([region, naics, *([row_year] if row_year else []),
+                                     *(checked for checked, _ in counts)], shown)
     good = np.ones(len(rows.lines), dtype=bool)
-    good[[i for i, _ in rejected]] = False
+    good[bad] = False
     rows_kept = np.flatnonzero(good)
     years = (np.full(len(rows_kept), file_year, dtype=np.int64) if row_year is None
              else np.array([row_year.results[i] for i in row_year.index[rows_kept]],
                            dtype=np.int64))
     estab, emp, pay = (values[good] for _, values in counts)
     lines = rows.lines[good]
-    repeats, first = _repeats(years, region.ids(rows_kept, lambda r: r[1]),
-                              naics.ids(rows_kept))
+    first = first_lines.of(_cell_keys(years, region.ids(rows_kept, first_lines.regions,
+                                                         lambda r: r[1]),
+                                      naics.ids(rows_kept, first_lines.industries)), lines)
+    repeats = first >= 0
+    rejected = [(int(rows.lines[i]), reason) for i, reason in problems]
     if repeats.any():
         codes, industries = region.parts(rows_kept, lambda r: r[1]), naics.parts(rows_kept)
-        rejected = [(int(rows.lines[i]), reason) for i, reason in rejected] + [
-            (int(lines[i]), f"{codes[i]} NAICS {industries[i]} {years[i]} repeats line "
-                            f"{lines[first[i]]}") for i in np.flatnonzero(repeats)]
-    else:
-        rejected = [(int(rows.lines[i]), reason) for i, reason in rejected]
-    report.rejected.extend(sorted(rejected + rows.rejected))
+        rejected += [(int(lines[i]), f"{codes[i]} NAICS {industries[i]} {years[i]} repeats "
+                                     f"line {first[i]}")
+                     for i in np.flatnonzero(repeats)[:shown]]
+    rejected = sorted(rejected + rows.rejected)
+    more = len(bad) + int(repeats.sum()) + len(rows.rejected) - min(len(rejected), shown)
     keep = rows_kept[~repeats]
     flag = _flags([cell[f] for f in ("establishments", "employees", "payroll")], keep)
     estab, emp, pay = estab[~repeats], emp[~repeats], pay[~repeats]
@@ -616,37 +761,60 @@ def _read_cbp_csv(text: str, header: list[str], name: str, year: int | None,
                                           if r[0] == "state" else None)),
         "industry_code": _text(naics.parts(keep)), "establishments": estab,
         "employment": emp, "payroll": pay * 1000, "flag": _text(flag)})
-    report.year = int(frame["year"].iloc[0]) if frame["year"].nunique() == 1 else None
-    report.geo = "/".join(sorted(frame["region_type"].unique()))
-    withheld = int(withheld.sum())
-    if withheld:
-        report.notes.append(f"{withheld} withheld cells (establishments but 0 employees and "
-                            "0 payroll) stored as missing, not zero")
     with_pay = frame["employment"] > 0
     frame = frame.assign(
         source="import:cbp_csv", own_code=PRIVATE,
         avg_annual_pay=(frame["payroll"] / frame["employment"]).where(with_pay),
         disclosed=frame["employment"].notna() & frame["payroll"].notna())
-    return conform(frame)
+    return conform(frame), rejected[:shown], more, int(withheld.sum())
 
 
 def _text(values: pa.Array) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(values), dtype="string")
 
 
-def _repeats(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For integer key columns: (True where a row's key repeats an earlier row's, the
-    position of the row it repeats, else its own)."""
-    combined = np.zeros(len(keys[0]), dtype=np.int64)
-    for key in keys:
-        key = np.asarray(key, dtype=np.int64)
-        key = key - key.min() if len(key) else key
-        combined = combined * (int(key.max()) + 1 if len(key) else 1) + key
-    group, distinct = pd.factorize(combined)
-    first = np.empty(len(distinct), dtype=np.int64)
-    first[group[::-1]] = np.arange(len(group) - 1, -1, -1)  # the last write is the first row
-    at = first[group]
-    return at != np.arange(len(group)), at
+def _cell_keys(years: np.ndarray, regions: np.ndarray, industries: np.ndarray) -> np.ndarray:
+    """One int64 per (year, region id, industry id): 21 bits for each id (valid codes: at
+    most 100,000 regions and about 1.1 million NAICS codes)."""
+    return (years.astype(np.int64) << 42) | (regions << 21) | industries
+
+
+class _FirstLines:
+    """The first line of each cell key of a file read run by run: the ids of region and
+    industry codes (`regions`, `industries`: code -> id, shared by the runs), and the keys
+    seen (sorted, in parts) with their first lines: 16 bytes a distinct cell, not a row.
+    The parts of earlier runs are merged while the merge stays under MERGED_KEYS (a few
+    parts to search, and no copy of them all at once)."""
+
+    MERGED_KEYS = 1 << 20
+
+    def __init__(self):
+        self.regions: dict[str, int] = {}
+        self.industries: dict[str, int] = {}
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def of(self, keys: np.ndarray, lines: np.ndarray) -> np.ndarray:
+        """Per row, the line of the first row with its key (an earlier run's, else an
+        earlier one of this run), -1 where it is the first; this run's new keys are kept."""
+        first = np.full(len(keys), -1, dtype=np.int64)
+        for known, known_lines in self._runs:
+            at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
+            found = known[at] == keys
+            first[found] = known_lines[at[found]]
+        distinct, at_first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        inner = at_first[inverse]
+        again = (inner != np.arange(len(keys))) & (first < 0)
+        first[again] = lines[inner[again]]
+        new = first[at_first] < 0
+        if new.any():
+            self._runs.append((distinct[new], lines[at_first[new]]))
+            while (len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0])
+                   and len(self._runs[-2][0]) + len(self._runs[-1][0]) <= self.MERGED_KEYS):
+                (keys_a, lines_a), (keys_b, lines_b) = self._runs.pop(-2), self._runs.pop()
+                order = np.argsort(np.concatenate([keys_a, keys_b]), kind="stable")
+                self._runs.append((np.concatenate([keys_a, keys_b])[order],
+                                   np.concatenate([lines_a, lines_b])[order]))
+        return first
 
 
 def _flags(columns: list[pa.Array], rows: np.ndarray) -> pa.Array:
@@ -788,7 +956,7 @@ def _read_qcew(text: str, head: list[str], report: ImportReport) -> pd.DataFrame
     checks += [_Checked(rows.columns[idx[col]], _qcew_number(col),
                         fast=f"^({_within(col)[1:-1]})?$") for col in numeric]
     report.rejected.extend(sorted([(int(rows.lines[i]), reason) for i, reason in
-                                   _first_problems(checks)] + rows.rejected))
+                                   _first_problems(checks)[0]] + rows.rejected))
     if not report.ok:
         return pd.DataFrame()
     frame = qcew.parse_qcew_csv(text).assign(source="import:qcew")

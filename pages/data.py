@@ -75,7 +75,7 @@ def importer() -> None:
         submitted = st.form_submit_button("Import", icon=":material/upload:")
     if submitted and files:
         for upload in files:
-            show_report(upload.name, data.import_upload(upload.name, upload.getvalue(), year,
+            show_report(upload.name, data.import_upload(upload.name, upload, year,
                                                         shared=shared), shared)
         data.clear_memory()
     session_uploads()

@@ -24,6 +24,7 @@ import functools
 import logging
 import os
 import time
+from typing import BinaryIO
 
 import pandas as pd
 import streamlit as st
@@ -568,13 +569,17 @@ def programs_touching(county: str) -> pd.DataFrame:
 
 # --- Data page ------------------------------------------------------------------------------
 
-def import_upload(name: str, content: bytes, year: int | None = None, *,
+def import_upload(name: str, content: bytes | BinaryIO, year: int | None = None, *,
                   shared: bool = False):
-    """Import one uploaded file with the CLI's rules (saved under its own name in a temp
-    folder: the importer takes the year from the name and keys the entry by it) into this
-    session's workspace, or, for a maintainer who chose it, into the data everyone shares
-    (refused for anyone else). Returns the ImportReport, or the error sentence when the file
-    could not be imported at all."""
+    """Import one uploaded file (its bytes, or a file object such as Streamlit's
+    UploadedFile, copied to disk a block at a time: the importer then reads it from disk in
+    bounded memory) with the CLI's rules (saved under its own name in a temp folder: the
+    importer takes the year from the name and keys the entry by it) into this session's
+    workspace, or, for a maintainer who chose it, into the data everyone shares (refused for
+    anyone else). Returns the ImportReport, or the error sentence when the file could not be
+    imported at all."""
+    import io
+    import shutil
     import tempfile
     from pathlib import Path
 
@@ -586,7 +591,10 @@ def import_upload(name: str, content: bytes, year: int | None = None, *,
     safe = Path(name).name or "upload.csv"
     with tempfile.TemporaryDirectory(prefix="hubatlas-import-") as folder:
         path = Path(folder) / safe
-        path.write_bytes(content)
+        upload = io.BytesIO(content) if isinstance(content, bytes) else content
+        upload.seek(0)
+        with open(path, "wb") as spooled:
+            shutil.copyfileobj(upload, spooled, 1 << 20)
         try:
             if shared:
                 report = import_path(path, year=int(year) if year else None)
