@@ -158,6 +158,15 @@ def rss_slope(samples: list[tuple[float, float]]) -> float | None:
 
 # ---- the server --------------------------------------------------------------------------
 
+def server_flag(option: str) -> list[str]:
+    """'runner.postScriptGC=false' -> ['--runner.postScriptGC', 'false'] (streamlit run's
+    flag for a config option)."""
+    key, sep, value = option.partition("=")
+    if not sep or "." not in key or not key.replace(".", "").replace("_", "").isalnum():
+        raise ValueError(f"not a config option KEY=VALUE: {option!r}")
+    return [f"--{key.strip()}", value.strip()]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -195,7 +204,8 @@ def demo_cache(folder: Path) -> Path:
 class Server:
     """`streamlit run app.py` on 127.0.0.1:<free port>, in its own process group."""
 
-    def __init__(self, cache: Path, log: Path, online: bool = False):
+    def __init__(self, cache: Path, log: Path, online: bool = False,
+                 options: list[str] = ()):
         self.port = free_port()
         self.log_path = log
         self._log = open(log, "wb")
@@ -203,7 +213,8 @@ class Server:
             [sys.executable, "-m", "streamlit", "run", "app.py",
              "--server.headless", "true", "--server.address", HOST,
              "--server.port", str(self.port), "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
+             "--server.fileWatcherType", "none", "--server.runOnSave", "false",
+             *[part for option in options for part in server_flag(option)]],
             cwd=ROOT, env=_env(cache, online), stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
 
@@ -494,6 +505,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--soak", type=float, default=0,
                         help="seconds of a soak run with the (single) --sessions count")
     parser.add_argument("--no-warmup", action="store_true")
+    parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                        help="a streamlit config option for the server, e.g. "
+                             "runner.postScriptGC=false (repeatable; to compare settings)")
     parser.add_argument("--online", action="store_true",
                         help="do not set HUBDATA_OFFLINE=1 for the server")
     args = parser.parse_args(argv)
@@ -529,7 +543,14 @@ def main(argv: list[str] | None = None) -> int:
                               "load_average_at_start": round(os.getloadavg()[0], 2)},
                   "settings": {"reruns": args.reruns, "timeout": args.timeout,
                                "max_seconds": args.max_seconds, "think_time": 0}}
-        server = Server(cache, scratch / "streamlit.log", online=args.online)
+        for option in args.option:
+            try:
+                server_flag(option)
+            except ValueError as exc:
+                parser.error(str(exc))
+        result["settings"]["server_options"] = args.option
+        server = Server(cache, scratch / "streamlit.log", online=args.online,
+                        options=args.option)
         try:
             server.wait_healthy()
             import streamlit
@@ -542,11 +563,14 @@ def main(argv: list[str] | None = None) -> int:
                 result["warmup"] = {"seconds": round(time.perf_counter() - clock, 1),
                                     "errors": warm["errors"], "headings": warm["views"]}
             if args.soak:
+                print(f"load: soak, {counts[0]} session(s) for {args.soak:g} s...",
+                      file=sys.stderr, flush=True)
                 result["soak"] = soak(server, counts[0], args.page, links, args.soak,
                                       args.timeout)
             else:
                 result["runs"] = {}
                 for n in counts:
+                    print(f"load: {n} session(s)...", file=sys.stderr, flush=True)
                     result["runs"][str(n)] = measure(server, n, args.page, links,
                                                      args.reruns, args.timeout,
                                                      time.monotonic() + args.max_seconds)

@@ -80,3 +80,11 @@ def test_rss_slope_in_mb_per_minute():
     assert load.rss_slope([(0, 100.0), (60, 110.0), (120, 120.0)]) == 10.0
     assert load.rss_slope([(0, 100.0), (30, 100.0)]) == 0.0
     assert load.rss_slope([(0, 100.0)]) is None
+
+
+def test_server_flag():
+    assert load.server_flag("runner.postScriptGC=false") == ["--runner.postScriptGC", "false"]
+    with pytest.raises(ValueError):
+        load.server_flag("postScriptGC")
+    with pytest.raises(ValueError):
+        load.server_flag("runner.x;rm=1")
