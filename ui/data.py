@@ -392,16 +392,36 @@ def region_label(token: str, options: dict[str, str]) -> str:
 
 # --- Maps -----------------------------------------------------------------------------------
 
-@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner="Loading map shapes…")
 def geojson(level: str, ct_planning_regions: bool = False) -> dict:
     """County, state or metro polygons (offline, from plotly-geo via hubdata.geometry; metros
-    are their counties dissolved, after the newest delineation imported or cached)."""
+    are their counties dissolved, after the newest delineation imported or cached).
+    County and state shapes are shared by every session (_shapes), not copied: read-only."""
+    from hubdata import cache
+
+    if level == "msa":
+        return _metro_geojson()
+    return _shapes(level, ct_planning_regions, str(cache.cache_root()))
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner="Loading map shapes…")
+def _metro_geojson() -> dict:
+    from hubdata import geometry
+
+    return geometry.cbsa_geojson(metro_members())
+
+
+# The county and state shapes (and the state outlines) are the same for every session and
+# never change under a cache root (hubdata.geometry builds them once from plotly-geo), so one
+# object is kept per root and handed to every caller, where st.cache_data would unpickle a
+# fresh copy of the national county file at every call: on every map a session builds. The
+# root is an argument so that another cache folder (a test's) gets its own. Callers only
+# read them (charts copy what they draw).
+@st.cache_resource(ttl=TTL, max_entries=SMALL, show_spinner="Loading map shapes…")
+def _shapes(level: str, ct_planning_regions: bool, root: str) -> dict:
     from hubdata import geometry
 
     if level == "county":
         return geometry.county_geojson(ct_planning_regions=ct_planning_regions)
-    if level == "msa":
-        return geometry.cbsa_geojson(metro_members())
     return geometry.state_geojson()
 
 
@@ -759,9 +779,16 @@ def imported_coverage(workspace: str | None = None) -> dict[int, list[str]]:
     return views.imported_coverage(workspace)
 
 
-@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
 def outlines() -> dict:
-    """Light state outlines for national overview maps (hubdata.geometry.state_outlines)."""
+    """Light state outlines for national overview maps (hubdata.geometry.state_outlines);
+    shared, read-only, like the shapes (_shapes)."""
+    from hubdata import cache
+
+    return _outlines(str(cache.cache_root()))
+
+
+@st.cache_resource(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def _outlines(root: str) -> dict:
     from hubdata import geometry
 
     return geometry.state_outlines()
