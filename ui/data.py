@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 import time
 
 import pandas as pd
@@ -263,6 +264,8 @@ def corrupt_cache_notes() -> list[str]:
 def clear_memory() -> None:
     """Forget in-memory copies (after an import or a refresh) so pages read the disk again."""
     st.cache_data.clear()
+    with _FIGURES_LOCK:
+        _FIGURES.clear()
 
 
 def source_note(source: str) -> str:
@@ -446,30 +449,37 @@ def centroids(level: str) -> pd.DataFrame:
     return points.rename(columns={"id": "region_code"})[["region_code", "lat", "lon"]]
 
 
-FIGURES = "_map_figures"  # session key: (kind, arguments, rows) -> (figure, its map view)
-FIGURES_KEPT = 4
+FIGURES_KEPT = 16  # maps kept for every session: a few selections of each of a few pages
+_FIGURES: dict = {}  # (kind, arguments, rows) -> figure, most recently used last
+_FIGURES_LOCK = threading.Lock()
 
 
 def _session_figure(kind: str, frame: pd.DataFrame, arguments: tuple, build):
-    """A map built once per session for the same rows and arguments. Building a national
-    county map (shapes copied into its traces, a hover text per region) takes longer than
-    drawing it, and st.cache_data would copy the figure at every rerun. The view is put back
-    as built: a page may switch it to the whole US (charts.show_whole_us) afterwards."""
+    """A map built once for the same rows and arguments, and shared by every session.
+    Building a national county map (shapes copied into its traces, a hover text per region)
+    takes longer than drawing it, st.cache_data would copy the figure at every rerun, and
+    sessions asking for the same view (a shared link, the page's default) would each build
+    it. The figure is the same object for everyone, so nobody may change it: pages draw and
+    export it as it is, and charts.show_whole_us returns a changed copy. Its key holds the
+    rows themselves (hashed), so a session's own upload gets its own map."""
     try:
         rows = int(pd.util.hash_pandas_object(frame, index=False).sum()) if len(frame) else 0
     except TypeError:  # a column pandas cannot hash: build it each time
         return build()
-    key = (kind, arguments, tuple(frame.columns), len(frame), rows)
-    kept = st.session_state.setdefault(FIGURES, {})
-    if key in kept:
-        fig, view = kept.pop(key)
-        kept[key] = (fig, view)  # most recently used last
-        return fig.update_layout(map=view)
-    fig = build()
-    kept[key] = (fig, {"center": fig.layout.map.center.to_plotly_json(),
-                       "zoom": fig.layout.map.zoom})
-    while len(kept) > FIGURES_KEPT:
-        kept.pop(next(iter(kept)))
+    from hubdata import cache
+
+    # the cache root too: another folder (a test's) may hold other shapes or metro areas
+    key = (kind, arguments, tuple(frame.columns), len(frame), rows, str(cache.cache_root()))
+    with _FIGURES_LOCK:
+        fig = _FIGURES.pop(key, None)
+        if fig is not None:
+            _FIGURES[key] = fig  # most recently used last
+            return fig
+    fig = build()  # outside the lock: other sessions' maps are built meanwhile
+    with _FIGURES_LOCK:
+        _FIGURES[key] = fig
+        while len(_FIGURES) > FIGURES_KEPT:
+            _FIGURES.pop(next(iter(_FIGURES)))
     return fig
 
 
@@ -477,7 +487,7 @@ def map_figure(frame: pd.DataFrame, metric: str, geo: str, *, title: str, captio
                ct_regions: bool = False, state: str | None = None):
     """The map of a table: a choropleth of every region of the area: the counties (or
     metros) of the chosen state, else of the states the table's regions are in; every
-    state. Built once per session and selection (_session_figure)."""
+    state. Built once per selection, shared by every session (_session_figure)."""
     from ui import charts
 
     def build():
