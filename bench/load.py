@@ -62,18 +62,20 @@ TARGET_RATIO = 3.0
 LINK_NOTICE = "Some link parameters were ignored"  # ui.state.notice_text
 
 # page url path -> the filter sets a session goes through (query strings of shared links);
+# each names every filter it uses (a filter a link leaves out keeps the session's value);
 # the sidebar's source and year come from the data (see data_link)
+_EXPLORE = {"naics": "339920", "geo": "county", "state": "all", "metric": "lq", "min": "0"}
 FILTERS = {
-    "explore": [
-        {"naics": "339920", "geo": "county", "state": "UT", "metric": "lq"},
-        {"naics": "339920", "geo": "county", "metric": "employment"},
-        {"naics": "theme:sporting_goods", "geo": "county", "metric": "lq"},
-        {"naics": "339920", "geo": "msa", "metric": "lq"},
-        {"naics": "339920", "geo": "county", "metric": "growth"},
-        {"naics": "cluster:41", "geo": "county", "metric": "lq"},
-        {"naics": "339920", "geo": "state", "metric": "establishments"},
-        {"naics": "339920", "geo": "county", "state": "UT", "metric": "wages", "min": "50"},
-    ],
+    "explore": [{**_EXPLORE, **change} for change in (
+        {"state": "UT"},
+        {"metric": "employment"},
+        {"naics": "theme:sporting_goods"},
+        {"geo": "msa"},
+        {"metric": "growth"},
+        {"naics": "cluster:41"},
+        {"geo": "state", "metric": "establishments"},
+        {"state": "UT", "metric": "wages", "min": "50"},
+    )],
     "": [{}],  # the hub map (the default page)
     "trends": [{}],
     "compare": [{}],

@@ -56,8 +56,8 @@ def test_every_filter_set_is_a_link_the_page_accepts():
     for link in load.FILTERS["explore"]:
         assert link["naics"] in industries
         assert link["geo"] in data.GEOS and link["metric"] in charts.METRICS
-        if "state" in link:
-            state.parse_optional_state(link["state"])
+        state.parse_optional_state(link["state"])
+    assert len({tuple(sorted(link)) for link in load.FILTERS["explore"]}) == 1  # all named
 
 
 def _run(errors=0, p95=1.0):
