@@ -158,7 +158,7 @@ def render() -> None:
                              caption=caption, context="the map")
     if fig is not None:
         if st.session_state["wholeus"]:
-            charts.show_whole_us(fig)
+            fig = charts.show_whole_us(fig)
         components.plotly(fig, key="emerging_map_chart")
         components.figure_downloads(fig, stem + "_map", key="emerging_map")
     components.share_control()

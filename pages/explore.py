@@ -96,7 +96,7 @@ def render() -> None:
                              context="the map", key="explore_map")
     if fig is not None:
         if st.session_state["wholeus"]:
-            charts.show_whole_us(fig)
+            fig = charts.show_whole_us(fig)
         components.plotly(fig, key="explore_map_chart")
     components.provenance_caption(provenance, warnings)
     suppressed = data.suppressed_rows(shown)  # in either year of a growth table

@@ -200,10 +200,10 @@ def render() -> None:
     caption = ("Source: Hub Atlas registry (EDA, NSF, SBA announcements; classic hubs)"
                + ("" if st.session_state["size"] == "award"
                   else f"; {data.SOURCE_SHORT[source]} {year}"))
-    map_fig = data.session_figure("hub map", frame, (tuple(colours.items()), title, caption),
-                                  lambda: charts.build_hub_map_figure(
-                                      frame, colours, outlines=data.outlines(), title=title,
-                                      caption=caption))
+    map_fig = data.shared_figure("hub map", frame, (tuple(colours.items()), title, caption),
+                                 lambda: charts.build_hub_map_figure(
+                                     frame, colours, outlines=data.outlines(), title=title,
+                                     caption=caption))
     with st.expander("Map image for slides"):
         components.figure_downloads(map_fig, export.stem("hub-map", year), key="hub_map")
     profile(frame[frame["key"] == st.session_state["hub"]].iloc[0], source, year)

@@ -290,9 +290,11 @@ def fit_map(fig: go.Figure, width: float | None = None, height: float | None = N
 
 
 def show_whole_us(fig: go.Figure) -> go.Figure:
-    """Show the lower 48 on a map figure (a page's 'Whole US' switch)."""
-    fig.update_layout(meta={**(fig.layout.meta or {}), MAP_BOX: list(LOWER_48)})
-    return fit_map(fig)
+    """A copy of a map figure showing the lower 48 (a page's 'Whole US' switch); the figure
+    given is not changed (pages' maps are shared by every session: ui.data.shared_figure)."""
+    whole = go.Figure(fig)
+    whole.update_layout(meta={**(whole.layout.meta or {}), MAP_BOX: list(LOWER_48)})
+    return fit_map(whole)
 
 
 def _point_bounds(lon: pd.Series, lat: pd.Series) -> tuple[float, float, float, float] | None:

@@ -10,8 +10,9 @@ progress bars and spinners, and a few display-only helpers (labels, captions, ma
   (`per_session` fills in the session's own), so one session's upload is never served to
   another, and sessions without uploads share one cache entry.
 - Per-code tables are cached once (`table`) and handed to hubdata's views as their loader;
-  the views themselves are cached whole, and maps and charts are built once per session and selection
-  (`session_figure`, `chart`), so a rerun that asks for nothing new recomputes nothing.
+  the views themselves are cached whole, and maps and charts are built once per selection
+  and shared by every session (`shared_figure`, `chart`), so a rerun that asks for nothing
+  new recomputes nothing.
 - Loaders raise hubdata's errors unchanged; pages show them with ui.components.
 - A live fetch shows a progress bar while it runs. The bar is drawn inside the cached
   function (so a cache hit replays it), and removed when the fetch ends (so it replays as
@@ -23,6 +24,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 import time
 from typing import BinaryIO
 
@@ -264,6 +266,9 @@ def corrupt_cache_notes() -> list[str]:
 def clear_memory() -> None:
     """Forget in-memory copies (after an import or a refresh) so pages read the disk again."""
     st.cache_data.clear()
+    with _FIGURES_LOCK:
+        _FIGURES.clear()
+        _CHARTS.clear()
 
 
 def source_note(source: str) -> str:
@@ -393,16 +398,36 @@ def region_label(token: str, options: dict[str, str]) -> str:
 
 # --- Maps -----------------------------------------------------------------------------------
 
-@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner="Loading map shapes…")
 def geojson(level: str, ct_planning_regions: bool = False) -> dict:
     """County, state or metro polygons (offline, from plotly-geo via hubdata.geometry; metros
-    are their counties dissolved, after the newest delineation imported or cached)."""
+    are their counties dissolved, after the newest delineation imported or cached).
+    County and state shapes are shared by every session (_shapes), not copied: read-only."""
+    from hubdata import cache
+
+    if level == "msa":
+        return _metro_geojson()
+    return _shapes(level, ct_planning_regions, str(cache.cache_root()))
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner="Loading map shapes…")
+def _metro_geojson() -> dict:
+    from hubdata import geometry
+
+    return geometry.cbsa_geojson(metro_members())
+
+
+# The county and state shapes (and the state outlines) are the same for every session and
+# never change under a cache root (hubdata.geometry builds them once from plotly-geo), so one
+# object is kept per root and handed to every caller, where st.cache_data would unpickle a
+# fresh copy of the national county file at every call: on every map a session builds. The
+# root is an argument so that another cache folder (a test's) gets its own. Callers only
+# read them (charts copy what they draw).
+@st.cache_resource(ttl=TTL, max_entries=SMALL, show_spinner="Loading map shapes…")
+def _shapes(level: str, ct_planning_regions: bool, root: str) -> dict:
     from hubdata import geometry
 
     if level == "county":
         return geometry.county_geojson(ct_planning_regions=ct_planning_regions)
-    if level == "msa":
-        return geometry.cbsa_geojson(metro_members())
     return geometry.state_geojson()
 
 
@@ -427,10 +452,11 @@ def centroids(level: str) -> pd.DataFrame:
     return points.rename(columns={"id": "region_code"})[["region_code", "lat", "lon"]]
 
 
-FIGURES = "_map_figures"  # session key: (kind, arguments, rows) -> (figure, its map view)
-FIGURES_KEPT = 4
-CHARTS = "_chart_figures"  # the same for charts without a map (small: more are kept)
-CHARTS_KEPT = 12
+FIGURES_KEPT = 16  # maps kept for every session: a few selections of each of a few pages
+CHARTS_KEPT = 64  # charts without a map are small: more are kept
+_FIGURES: dict = {}  # (kind, arguments, rows, cache root) -> figure, most recently used last
+_CHARTS: dict = {}  # the same for charts without a map
+_FIGURES_LOCK = threading.Lock()
 
 
 def _rows_key(frame: pd.DataFrame | None) -> tuple | None:
@@ -441,50 +467,54 @@ def _rows_key(frame: pd.DataFrame | None) -> tuple | None:
     return tuple(frame.columns), len(frame), rows
 
 
-def session_figure(kind: str, frames: pd.DataFrame | tuple, arguments: tuple, build, *,
-                   store: str = FIGURES, kept_most: int = FIGURES_KEPT):
-    """A figure built once per session for the same rows and arguments. Building a Plotly
-    figure (validating every property; for a national county map, shapes copied into its
-    traces and a hover text per region) takes longer than drawing it, and st.cache_data
-    would copy the figure at every rerun. A map's view is put back as built: a page may
-    switch it to the whole US (charts.show_whole_us) afterwards. Callers never change the
-    figure they get in place (only a map's view)."""
-    try:
+def shared_figure(kind: str, frames: pd.DataFrame | tuple, arguments: tuple, build, *,
+                  kept: dict = _FIGURES, most: int = FIGURES_KEPT):
+    """A figure built once for the same rows and arguments, and shared by every session.
+    Building a Plotly figure (validating every property; for a national county map, shapes
+    copied into its traces and a hover text per region) takes longer than drawing it,
+    st.cache_data would copy the figure at every rerun, and sessions asking for the same
+    view (a shared link, the page's default) would each build it. The figure is the same
+    object for everyone, so nobody may change it: pages draw and export it as it is, and
+    charts.show_whole_us returns a changed copy. Its key holds the rows themselves (hashed),
+    so a session's own upload gets its own figure."""
+    from hubdata import cache
+
+    try:  # the cache root too: another folder (a test's) may hold other shapes or metros
         key = (kind, arguments, tuple(_rows_key(f) for f in (
-            frames if isinstance(frames, tuple) else (frames,))))
+            frames if isinstance(frames, tuple) else (frames,))), str(cache.cache_root()))
         hash(key)
     except TypeError:  # a column pandas cannot hash, an unhashable argument: build it each time
         return build()
-    kept = st.session_state.setdefault(store, {})
-    if key in kept:
-        fig, view = kept.pop(key)
-        kept[key] = (fig, view)  # most recently used last
-        return fig.update_layout(map=view) if view else fig
-    fig = build()
-    center = fig.layout.map.center.to_plotly_json()
-    kept[key] = (fig, {"center": center, "zoom": fig.layout.map.zoom} if center else None)
-    while len(kept) > kept_most:
-        kept.pop(next(iter(kept)))
+    with _FIGURES_LOCK:
+        fig = kept.pop(key, None)
+        if fig is not None:
+            kept[key] = fig  # most recently used last
+            return fig
+    fig = build()  # outside the lock: other sessions' figures are built meanwhile
+    with _FIGURES_LOCK:
+        kept[key] = fig
+        while len(kept) > most:
+            kept.pop(next(iter(kept)))
     return fig
 
 
 def chart(builder, frame: pd.DataFrame, *args, **options):
-    """builder(frame, *args, **options), a ui.charts figure builder, built once per session
-    for the same rows and arguments (session_figure); frames among the options are keyed by
+    """builder(frame, *args, **options), a ui.charts figure builder, built once for the same
+    rows and arguments and shared (shared_figure); frames among the options are keyed by
     their rows."""
     frames = (frame, *(v for v in options.values() if isinstance(v, pd.DataFrame)))
     named = tuple((k, None if isinstance(v, pd.DataFrame) else v)
                   for k, v in sorted(options.items()))
-    return session_figure(builder.__qualname__, frames, (args, named),
-                          lambda: builder(frame, *args, **options), store=CHARTS,
-                          kept_most=CHARTS_KEPT)
+    return shared_figure(builder.__qualname__, frames, (args, named),
+                         lambda: builder(frame, *args, **options), kept=_CHARTS,
+                         most=CHARTS_KEPT)
 
 
 def map_figure(frame: pd.DataFrame, metric: str, geo: str, *, title: str, caption: str,
                ct_regions: bool = False, state: str | None = None):
     """The map of a table: a choropleth of every region of the area: the counties (or
     metros) of the chosen state, else of the states the table's regions are in; every
-    state. Built once per session and selection (session_figure)."""
+    state. Built once per selection, shared by every session (shared_figure)."""
     from ui import charts
 
     def build():
@@ -506,7 +536,7 @@ def map_figure(frame: pd.DataFrame, metric: str, geo: str, *, title: str, captio
     measure = metric if isinstance(metric, str) else (metric.column, metric.label, metric.unit,
                                                        metric.fmt)
     key = (measure, geo, title, caption, ct_regions, state)
-    return session_figure("map", frame, key, build)
+    return shared_figure("map", frame, key, build)
 
 
 def emerging_map(frame: pd.DataFrame, geo: str, *, title: str, caption: str):
@@ -526,7 +556,7 @@ def emerging_map(frame: pd.DataFrame, geo: str, *, title: str, caption: str):
         return charts.build_bubble_map_figure(labelled, "lq", centroids(geo), title=title,
                                               caption=caption, outlines=geojson("state"))
 
-    return session_figure("emerging", frame, (geo, title, caption), build)
+    return shared_figure("emerging", frame, (geo, title, caption), build)
 
 
 # --- Hubs (home page) -----------------------------------------------------------------------
@@ -793,9 +823,16 @@ def imported_coverage(workspace: str | None = None) -> dict[int, list[str]]:
     return views.imported_coverage(workspace)
 
 
-@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
 def outlines() -> dict:
-    """Light state outlines for national overview maps (hubdata.geometry.state_outlines)."""
+    """Light state outlines for national overview maps (hubdata.geometry.state_outlines);
+    shared, read-only, like the shapes (_shapes)."""
+    from hubdata import cache
+
+    return _outlines(str(cache.cache_root()))
+
+
+@st.cache_resource(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def _outlines(root: str) -> dict:
     from hubdata import geometry
 
     return geometry.state_outlines()
