@@ -129,16 +129,14 @@ def profile(hub, source: str, year: int) -> None:
         caption = charts.caption_text(data.SOURCE_SHORT[source], span,
                                       base=data.base_label(trend, "US"),
                                       extra=" ".join([f"{county}, {counted}.", *whole]))
-        left, right = st.columns(2)
-        with left:
-            fig = data.chart(
-                charts.build_trend_figure, trend, "employment",
-                title=f"Employment in focus industries, {latest['region_name']}", caption=caption)
-            components.plotly(fig, key="hub_trend_chart")
-        with right:
-            lq_fig = data.chart(charts.build_trend_figure, trend, "lq",
-                                title="Concentration (location quotient)", caption=caption)
-            components.plotly(lq_fig, key="hub_lq_chart")
+        # one below the other: side by side, a 1280 px screen cut their titles and captions
+        fig = data.chart(charts.build_trend_figure, trend, "employment",
+                         title=f"Employment in focus industries, {latest['region_name']}",
+                         caption=caption)
+        components.plotly(fig, key="hub_trend_chart")
+        lq_fig = data.chart(charts.build_trend_figure, trend, "lq",
+                            title="Concentration (location quotient)", caption=caption)
+        components.plotly(lq_fig, key="hub_lq_chart")
         for note in whole + lines:
             st.caption(md(note))
         if not detail.empty:

@@ -161,18 +161,16 @@ def awards_section() -> tuple[str | None, list[int]]:
     caption = (f"Source: USAspending.gov spending_by_geography, obligations by place of "
                f"performance, listings {programs.replace(';', ', ')}, {span}")
     title = f"Award obligations by {layer}, {span}"
-    left, right = st.columns(2)
-    with left:
-        ranking = data.chart(charts.build_ranking_figure, totals.dropna(subset=["region_code"]),
-                             charts.AWARDS, title=f"Top {LAYERS[layer].lower()}: {title.lower()}",
-                             caption=caption)
-        components.plotly(ranking, key="awards_ranking")
-    with right:
-        fig = components.attempt(data.map_figure, totals.dropna(subset=["region_code"]),
-                                 charts.AWARDS, layer, title=title, caption=caption,
-                                 context="the award map", key="awards_map")
-        if fig is not None:
-            components.plotly(fig, key="awards_map_chart")
+    # one below the other: side by side, a 1280 px screen cut their titles and captions
+    ranking = data.chart(charts.build_ranking_figure, totals.dropna(subset=["region_code"]),
+                         charts.AWARDS, title=f"Top {LAYERS[layer].lower()}: {title.lower()}",
+                         caption=caption)
+    components.plotly(ranking, key="awards_ranking")
+    fig = components.attempt(data.map_figure, totals.dropna(subset=["region_code"]),
+                             charts.AWARDS, layer, title=title, caption=caption,
+                             context="the award map", key="awards_map")
+    if fig is not None:
+        components.plotly(fig, key="awards_map_chart")
     st.caption("All obligations under these listings in each place, not only hub awards; "
                "negative amounts are deobligations.")
     provenance = [{"source": "usaspending", "label": "USAspending", "fetched_at": t}
