@@ -35,6 +35,7 @@ import logging
 import os
 import tempfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,18 +198,31 @@ class _EntryFile:
     def __init__(self, tmp: str, meta: dict | None = None):
         self._raw = open(tmp, "wb")
         self._sink, self._writer, self._meta, self.rows = _Hashing(self._raw), None, meta, 0
+        self._pending: Future | None = None
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="hubdata-entry")
 
     def append(self, table: pa.Table) -> None:
+        """Write `table` as a row group on the entry's thread, while the caller reads its
+        next part (the encoding runs outside the interpreter lock); the previous part's
+        write is finished first, and its error, if any, raised here."""
+        self.wait()
         if self._writer is None:
             schema = table.schema
             if self._meta is not None:
                 schema = schema.with_metadata({**(schema.metadata or {}),
                                                META_KEY: _meta_row(self._meta)})
             self._writer = pq.ParquetWriter(self._sink, schema)
-        self._writer.write_table(table)  # every column chunk of it is in the file now
+        self._pending = self._thread.submit(self._writer.write_table, table)
         self.rows += table.num_rows
 
+    def wait(self) -> None:
+        """Until the last table appended is in the file (raising what its write raised)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
     def finish(self, meta: dict | None = None) -> None:
+        self.wait()
         footer = dict(self._writer.schema.metadata or {})
         if META_KEY not in footer:
             footer[META_KEY] = _meta_row(meta)
@@ -219,6 +233,7 @@ class _EntryFile:
 
     def close(self) -> None:
         try:
+            self._thread.shutdown()  # a write still running ends before the file closes
             if self._writer is not None:
                 self._writer.close()
         finally:
@@ -241,8 +256,8 @@ def _write_parquet(frame: pd.DataFrame, meta: dict) -> Callable[[str], None]:
 
 
 class Draft:
-    """An entry written part by part as its rows are read (a frame of the same columns and
-    dtypes each), so that an entry larger than memory is never whole in it: the parts go to
+    """An entry written part by part as its rows are read (an arrow table of the same schema
+    each, with pandas' column types in it: hubdata.schema.observation_table), so that an entry larger than memory is never whole in it: the parts go to
     a temp file beside the entry (created at the first part), and write(source, params,
     draft) stores it by rename, or the draft is deleted when its `with` block ends unstored.
     A refused write (read-only, full disk) is a CacheError, as in write()."""
@@ -262,13 +277,13 @@ class Draft:
     def __len__(self) -> int:
         return self._file.rows if self._file else 0
 
-    def append(self, frame: pd.DataFrame) -> None:
+    def append(self, table: pa.Table) -> None:
         try:
             if self._file is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._tmp = _temp_beside(self.path)
                 self._file = _EntryFile(self._tmp)
-            self._file.append(pa.Table.from_pandas(frame, preserve_index=False))
+            self._file.append(table)
         except OSError as exc:
             raise _write_error(exc, self.source, self.path.parent) or exc from None
 

@@ -41,6 +41,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -55,7 +56,7 @@ from hubdata.encoding import CP1252, UTF8, file_encoding, load_json
 from hubdata.errors import ConfigError, NoDataError, SchemaError
 from hubdata.industries import HYPHENATED
 from hubdata.regions import FIPS_BY_POSTAL, NAME_BY_FIPS, POSTAL_BY_FIPS
-from hubdata.schema import ALL_INDUSTRIES, PRIVATE, conform
+from hubdata.schema import ALL_INDUSTRIES, PRIVATE, conform, observation_table
 from hubdata.sources import concordance, delineation, qcew
 from hubdata.sources.sheets import is_workbook, workbook_sheets
 
@@ -486,6 +487,7 @@ class _Checked:
     for rules under which such text can only pass; the rule sees the other cells."""
 
     def __init__(self, column: pa.Array, rule, fast: str | None = None):
+        self.column = column
         self.fast = np.zeros(len(column), dtype=bool)
         if fast:
             self.fast = pc.match_substring_regex(pc.ascii_trim_whitespace(column), fast
@@ -617,6 +619,7 @@ def _columns(header: list[str]) -> dict[str, int]:
     return cols
 
 
+@lru_cache(maxsize=1 << 16)  # every run of a file asks again for the codes runs before it had
 def _region(value: str, county: str | None) -> tuple[str, str]:
     """(region_type, region_code) of a CBP table's region cell; ValueError with the reason."""
     v = value.strip()
@@ -633,6 +636,7 @@ def _region(value: str, county: str | None) -> tuple[str, str]:
     raise ValueError(f"region {value!r} is not a county FIPS, state FIPS or state postal code")
 
 
+@lru_cache(maxsize=1 << 16)
 def _naics(value: str) -> str:
     """NAICS code as published ('5221', '31-33', '1133//' -> '1133'); totals -> '00'."""
     v = value.strip()
@@ -691,15 +695,15 @@ def _read_cbp_csv(source: _Text, header: list[str], name: str, year: int | None,
     first_lines, years, geos, withheld = _FirstLines(), set(), set(), 0
     for n, (lines_before, text) in enumerate(source.runs()):
         rows = _read_rows(text, len(header), lines_before, header=n == 0)
-        frame, rejected, more, run_withheld = _cbp_rows(
+        table, rejected, more, run_withheld = _cbp_rows(
             rows, cols, file_year, first_lines, max(0, REJECTED_SHOWN - len(report.rejected)))
         report.rejected.extend(rejected)
         report.rejected_more += more
-        years.update(frame["year"].unique().tolist())
-        geos.update(frame["region_type"].unique().tolist())
+        years.update(pc.unique(table["year"]).to_pylist())
+        geos.update(pc.unique(table["region_type"]).to_pylist())
         withheld += run_withheld
-        if report.ok and len(frame):
-            draft.append(frame)
+        if report.ok and table.num_rows:
+            draft.append(table)
     report.year = int(next(iter(years))) if len(years) == 1 else None
     report.geo = "/".join(sorted(geos))
     if withheld:
@@ -710,8 +714,8 @@ def _read_cbp_csv(source: _Text, header: list[str], name: str, year: int | None,
 
 def _cbp_rows(rows: _Rows, cols: dict[str, int], file_year: int | None,
               first_lines: _FirstLines, shown: int
-              ) -> tuple[pd.DataFrame, list[tuple[int, str]], int, int]:
-    """One run's rows of a CBP-style table: (its good rows as observations, its first
+              ) -> tuple[pa.Table, list[tuple[int, str]], int, int]:
+    """One run's rows of a CBP-style table: (its good rows as stored observations, its first
     `shown` rejected lines in order, how many more there are, its withheld cells); a cell
     key an earlier line holds (in this run or an earlier one) is a repeat of that line.
     Only the rejected lines shown get their reason written (a file of bad rows is millions)."""
@@ -748,29 +752,23 @@ def _cbp_rows(rows: _Rows, cols: dict[str, int], file_year: int | None,
     rejected = sorted(rejected + rows.rejected)
     more = len(bad) + int(repeats.sum()) + len(rows.rejected) - min(len(rejected), shown)
     keep = rows_kept[~repeats]
-    flag = _flags([cell[f] for f in ("establishments", "employees", "payroll")], keep)
-    estab, emp, pay = estab[~repeats], emp[~repeats], pay[~repeats]
+    flag = _flags([checked for checked, _ in counts], keep)
+    estab, emp, pay = estab[~repeats], emp[~repeats], pay[~repeats] * 1000
     withheld = (estab > 0) & (emp == 0) & (pay == 0)
     emp, pay = np.where(withheld, np.nan, emp), np.where(withheld, np.nan, pay)
-    flag = pc.if_else(pa.array(withheld), "withheld", flag)
-    frame = pd.DataFrame({
-        "year": years[~repeats],
-        "region_type": _text(region.parts(keep, lambda r: r[0])),
-        "region_code": _text(region.parts(keep, lambda r: r[1])),
-        "region_name": _text(region.parts(keep, lambda r: NAME_BY_FIPS.get(r[1])
-                                          if r[0] == "state" else None)),
-        "industry_code": _text(naics.parts(keep)), "establishments": estab,
-        "employment": emp, "payroll": pay * 1000, "flag": _text(flag)})
-    with_pay = frame["employment"] > 0
-    frame = frame.assign(
-        source="import:cbp_csv", own_code=PRIVATE,
-        avg_annual_pay=(frame["payroll"] / frame["employment"]).where(with_pay),
-        disclosed=frame["employment"].notna() & frame["payroll"].notna())
-    return conform(frame), rejected[:shown], more, int(withheld.sum())
-
-
-def _text(values: pa.Array) -> pd.Series:
-    return pd.Series(pd.arrays.ArrowStringArray(values), dtype="string")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        avg_pay = np.where(emp > 0, pay / emp, np.nan)
+    table = observation_table({
+        "source": "import:cbp_csv", "year": years[~repeats],
+        "region_type": region.parts(keep, lambda r: r[0]),
+        "region_code": region.parts(keep, lambda r: r[1]),
+        "region_name": region.parts(keep, lambda r: NAME_BY_FIPS.get(r[1])
+                                    if r[0] == "state" else None),
+        "industry_code": naics.parts(keep), "own_code": PRIVATE, "establishments": estab,
+        "employment": emp, "payroll": pay, "avg_annual_pay": avg_pay,
+        "disclosed": ~np.isnan(emp) & ~np.isnan(pay),
+        "flag": pc.if_else(pa.array(withheld), "withheld", flag)}, len(keep))
+    return table, rejected[:shown], more, int(withheld.sum())
 
 
 def _cell_keys(years: np.ndarray, regions: np.ndarray, industries: np.ndarray) -> np.ndarray:
@@ -817,21 +815,21 @@ class _FirstLines:
         return first
 
 
-def _flags(columns: list[pa.Array], rows: np.ndarray) -> pa.Array:
-    """The first suppression marker among the cells ('(D)' -> 'D') of the given rows, else
-    null; only cells with a letter can hold one, and only those go through _marker."""
+def _flags(counts: list[_Checked], rows: np.ndarray) -> pa.Array:
+    """The first suppression marker among the count cells ('(D)' -> 'D') of the given rows,
+    else null: only cells that are not plain decimals (a count check's `rest`) can hold one."""
     found = []
-    for column in columns:
-        lettered = pc.match_substring_regex(column, "[A-Za-z]").to_numpy(zero_copy_only=False)
-        if lettered.any():
-            where = np.flatnonzero(lettered)
-            marks = _Checked(column.take(pa.array(where)), _marker).parts(np.arange(len(where)))
-            place = np.full(len(column), -1, dtype=np.int64)
-            place[where] = np.arange(len(where))
-            found.append(marks.take(pa.array(place, mask=place < 0)))
+    for checked in counts:
+        if len(checked.rest):
+            marks = _Checked(checked.column.take(pa.array(checked.rest)), _marker)
+            place = np.full(len(checked.fast), -1, dtype=np.int64)
+            place[checked.rest] = np.arange(len(checked.rest))
+            at = place[rows]
+            found.append(marks.parts(np.arange(len(checked.rest))).take(
+                pa.array(at, mask=at < 0)))
     if not found:
         return pa.nulls(len(rows), pa.string())
-    return pc.coalesce(*found).take(pa.array(rows))
+    return pc.coalesce(*found)
 
 
 def _marker(value: str) -> str | None:

@@ -21,7 +21,11 @@ An *observation* is one (source, year, region, industry, ownership) cell:
 
 from __future__ import annotations
 
+from functools import cache
+
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 ALL_INDUSTRIES = "00"
 PRIVATE = "5"
@@ -58,3 +62,26 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
                 True if col == "disclosed" else float("nan"))
     out = out[OBS_COLUMNS]
     return out.astype(_DTYPES)
+
+
+@cache
+def observation_schema() -> pa.Schema:
+    """The arrow schema (with pandas' column types) of a conformed frame: what the cache
+    stores for observations, and what observation_table builds without pandas."""
+    return pa.Schema.from_pandas(empty_observations(), preserve_index=False)
+
+
+def observation_table(columns: dict, rows: int) -> pa.Table:
+    """The table conform(frame of `columns`) is stored as, built from arrow arrays, numpy
+    arrays (NaN stored as null, as pandas' frames are) and single values repeated: a large
+    import skips the pandas frame and its copies. Missing columns as conform fills them."""
+    arrays = []
+    for column in observation_schema():
+        value = columns.get(column.name, True if column.name == "disclosed" else None)
+        if isinstance(value, pa.Array):
+            arrays.append(value.cast(column.type))
+        elif isinstance(value, np.ndarray):
+            arrays.append(pa.array(value, type=column.type, from_pandas=True))
+        else:
+            arrays.append(pa.repeat(pa.scalar(value, column.type), rows))
+    return pa.Table.from_arrays(arrays, schema=observation_schema())

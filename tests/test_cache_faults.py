@@ -19,7 +19,7 @@ import responses
 
 from conftest import FIXTURES
 from test_cache import PARAMS, obs
-from hubdata import cache, store
+from hubdata import cache, importers, store
 from hubdata.__main__ import main
 from hubdata.dataset import load_observations
 from hubdata.errors import CacheError, NoDataError
@@ -168,7 +168,10 @@ def test_full_disk_is_one_sentence_and_keeps_the_old_entry(cache_dir, monkeypatc
     assert not [p for p in cache_dir.rglob("*") if p.name.endswith(".tmp")]
 
 
-def test_full_disk_on_import_is_one_line(cache_dir, monkeypatch, capsys):
+@pytest.mark.parametrize("run_bytes", [None, 64])  # one run; a row group written per run
+def test_full_disk_on_import_is_one_line(cache_dir, monkeypatch, capsys, run_bytes):
+    if run_bytes:  # the entry's parts are written on a thread while the next run is read
+        monkeypatch.setattr(importers, "CSV_RUN_BYTES", run_bytes)
     assert main(["import", str(IMPORT)]) == 0
     before = _files(cache_dir)
     _disk_full(monkeypatch)
