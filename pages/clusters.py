@@ -81,14 +81,16 @@ def kpis(portfolio, base_label: str) -> None:
     cols[0].metric("Jobs in traded clusters", _shown(s["traded_employment"], ",.0f"),
                    border=True,
                    help="Traded clusters sell beyond their region (Cluster Mapping Project).")
-    cols[1].metric("Share of jobs in traded clusters", _shown(s["traded_share"], ".1%"),
+    # labels and deltas short enough for a quarter of a 1280 px page; the rest on hover
+    cols[1].metric("Traded share of jobs", _shown(s["traded_share"], ".1%"),
                    f"{_shown(gap, '+.1f')} pts vs base", border=True,
-                   help=f"{md(base_label)}: {_shown(s['base_traded_share'], '.1%')}. Region "
-                        f"total: {md(s['total_basis'])}.")
-    cols[2].metric("Average pay, traded vs local", "US$" + _shown(s["traded_avg_pay"], ",.0f"),
-                   f"{_shown(s['traded_pay_premium'], '+.1%')} over local (US$"
-                   f"{_shown(s['local_avg_pay'], ',.0f')})", border=True,
-                   help="Payroll / jobs over the published member cells.")
+                   help=f"Share of jobs in traded clusters. {md(base_label)}: "
+                        f"{_shown(s['base_traded_share'], '.1%')}. Region total: "
+                        f"{md(s['total_basis'])}.")
+    cols[2].metric("Traded average pay", "US$" + _shown(s["traded_avg_pay"], ",.0f"),
+                   f"{_shown(s['traded_pay_premium'], '+.1%')} over local", border=True,
+                   help="Payroll / jobs over the published member cells; local clusters: US$"
+                        f"{_shown(s['local_avg_pay'], ',.0f')}.")
     peers = not portfolio.region.startswith("custom:")
     cols[3].metric("Strong traded clusters", f"{s['strong_clusters']}" if peers else "n/a",
                    border=True,

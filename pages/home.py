@@ -114,14 +114,15 @@ def profile(hub, source: str, year: int) -> None:
         base = data.base_label(trend.tail(1), "US")
         kpis = st.columns(4)
         for column, (key, label) in zip(kpis, [("employment", "Employment"),
-                                               ("lq", f"Location quotient (vs {base})"),
+                                               ("lq", "Location quotient"),
                                                ("establishments", "Establishments"),
                                                ("wages", "Average annual pay")]):
             metric = charts.METRICS[key]
             value = metric.format(latest[metric.column])
             column.metric(f"{md(label)}, {shown_year}",
                           ("US$" if metric.unit == "US$" and value != "suppressed" else "") + value,
-                          border=True, help=f"Base area: {md(base)}." if key == "lq" else None)
+                          border=True,  # the base in the label would be cut off
+                          help=f"Against the base area: {md(base)}." if key == "lq" else None)
         components.provenance_caption(provenance, pickers.other_warnings(warnings))
         plotted = trend.loc[trend["employment"].notna(), "year"].astype(int)
         span = f"{plotted.min()}-{plotted.max()}" if plotted.nunique() > 1 else shown_year

@@ -144,11 +144,13 @@ def test_home_opens_on_ogden_with_its_figures(imported):
     assert at.header[0].value.startswith("Ogden sporting goods")
     assert len(at.get("deck_gl_json_chart")) == 1
     kpis = {m.label: m.value for m in at.metric}
+    helps = {m.label: m.proto.help for m in at.metric}
     # theme sporting goods = 339920 + 423910 in Weber County (49057), 2021 fixture rows
     jobs = 1500 + 600
     lq = (jobs / 95000) / ((50000 + 60000) / 130_000_000)
     assert kpis["Employment, 2021"] == f"{jobs:,}"
-    assert kpis["Location quotient (vs US), 2021"] == f"{lq:.2f}"
+    assert kpis["Location quotient, 2021"] == f"{lq:.2f}"
+    assert helps["Location quotient, 2021"] == "Against the base area: US."
     assert kpis["Establishments, 2021"] == "57"
 
 

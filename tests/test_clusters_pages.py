@@ -56,7 +56,7 @@ def test_weber_portfolio_page_shows_and_downloads_what_the_cli_prints(utah, medi
     assert at.header[0].value == "Weber County, UT: traded clusters, 2021"
     kpis = {m.label: m.value for m in at.metric}
     assert kpis["Strong traded clusters"] == "2"
-    assert kpis["Share of jobs in traded clusters"].endswith("%")
+    assert kpis["Traded share of jobs"].endswith("%")
     table = next(d.value for d in at.dataframe if "cluster_name" in d.value.columns
                  and "employment_rank" in d.value.columns)
     assert len(table) == 51

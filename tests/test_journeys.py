@@ -13,6 +13,8 @@ and rendered slides are saved under test-artifacts/journeys/.
    (rendered-text boxes in the SVG, a pixel check of the PNG and of the slide LibreOffice
    renders).
 6. Emerging hubs with a filter that matches nothing says so.
+7. On a 1280 px screen, no figure's label or change below it is cut off on any page with
+   figures.
 """
 
 from __future__ import annotations
@@ -339,3 +341,25 @@ def test_6_emerging_hubs_with_a_filter_that_matches_nothing(atlas, page):
     page.get_by_text("No row matches 'zzz'").wait_for()
     assert page.locator(".js-plotly-plot").count() == 0
     shot(page, "journeys/6-emerging-no-match")
+
+
+# --- 7 ----------------------------------------------------------------------------------
+
+# The labels and deltas of st.metric figures whose text is wider than their box (Streamlit
+# cuts them with an ellipsis): "Location quotient (vs Utah c..." says nothing of the base.
+CUT_OFF = """() => [...document.querySelectorAll(
+        '[data-testid="stMetricLabel"], [data-testid="stMetricDelta"]')]
+    .filter(box => [box, ...box.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))
+    .map(box => box.innerText.trim())"""
+
+
+def test_7_no_figure_label_is_cut_off_on_a_1280_px_screen(atlas, page):
+    page.set_viewport_size({"width": 1280, "height": 2000})
+    for path, title in [("", "US industry hubs"), ("/clusters", "Cluster portfolio"),
+                        ("/emerging", "Emerging hubs"), ("/programs", "Federal programs")]:
+        page.goto(atlas + path)
+        finished(page, title)
+        assert_no_exception(page)
+        assert page.locator("[data-testid='stMetric']").count() >= 3, title
+        assert page.evaluate(CUT_OFF) == [], title
+    shot(page, "journeys/7-programs-at-1280")
