@@ -66,24 +66,25 @@ def render() -> None:
     state.bind([GEO, LEVEL, MIN_EMPLOYMENT, MIN_ESTABLISHMENTS, TOP, FIND, WHOLE_US, RANK, TRADED,
                 start])
     state.keep_valid("start", earlier, start.default)
-    top = st.columns([4, 3, 1.5, 2, 2], vertical_alignment="bottom")
+    # widths that show every option and label whole on a 1280 px screen
+    top = st.columns([4.5, 1.4, 2, 2.6], vertical_alignment="bottom")
     top[0].segmented_control("Regions", list(data.GEOS), key="geo", format_func=data.GEOS.get,
                              required=True)
-    kind_col, traded_col = st.columns([3, 6], vertical_alignment="bottom")
+    kind_col, level_col, traded_col = st.columns(3, vertical_alignment="bottom")
     kind_col.segmented_control("Rank", list(data.RANK_KINDS), key="rank", format_func=data.RANK_KINDS.get,
                                required=True, help="Traded clusters: the U.S. Cluster Mapping "
                                "Project's benchmark clusters (related industries that sell "
                                "beyond their region). NAICS codes: single industries.")
     kind = st.session_state["rank"]
     if kind == "naics":
-        top[1].segmented_control("NAICS level (digits)", LEVELS, key="level", required=True)
+        level_col.segmented_control("NAICS level (digits)", LEVELS, key="level", required=True)
         traded_col.toggle("Traded clusters only", key="traded", help="Keep codes whose 6-digit "
                           "industries lie in traded clusters: local services (staffing, "
                           "accounting, pest control) exist everywhere and say little about "
                           "hubs.")
-    top[2].selectbox("From", earlier, key="start")
-    top[3].number_input("Min. jobs at start", min_value=0, step=50, key="minemp")
-    top[4].number_input("Min. establishments at start", min_value=0, step=1, key="minest")
+    top[1].selectbox("From", earlier, key="start")
+    top[2].number_input("Min. jobs at start", min_value=0, step=50, key="minemp")
+    top[3].number_input("Min. establishments at start", min_value=0, step=1, key="minest")
     method()
     if source == "cbp":
         st.info("A national ranking needs every industry in every region. The Census CBP API "

@@ -24,7 +24,7 @@ def render() -> None:
     st.title("Explore an industry")
     st.caption("Where is an industry concentrated? Pick a benchmark cluster, a hub theme or any "
                "NAICS code (type a code or words of its title), a geography and a measure.")
-    top = st.columns([3, 3, 2, 2])
+    top = st.columns([2.8, 4, 1.6, 2])  # every geography shown whole on a 1280 px screen
     low = st.columns([2, 2, 2, 3], vertical_alignment="bottom")
     year, quarter = pickers.period_picker(low[0], source, year)  # first: the measures' names
     top[0].selectbox("Industry, cluster or hub theme", list(industries), key="naics",

@@ -184,7 +184,7 @@ def render() -> None:
     st.caption("Classic hubs and the places federal cluster programs designated. Click a hub "
                "or pick it below to see its profile.")
     names = dict(zip(hubs_all["key"], hubs_all["hub_name"] + " — " + hubs_all["anchor_place"]))
-    top = st.columns([3, 2])
+    top = st.columns([5, 4])  # every size option shown whole on a 1280 px screen
     top[0].selectbox("Hub", keys, key="hub", format_func=names.get)
     top[1].segmented_control("Size hubs by", list(SIZES), key="size", format_func=SIZES.get,
                              required=True)

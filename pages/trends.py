@@ -34,7 +34,7 @@ def render() -> None:
     st.title("Trends")
     st.caption("How an industry has moved in up to 10 regions, next to the base area. Years "
                "end at the sidebar's year.")
-    top = st.columns([3, 3, 2, 1])
+    top = st.columns([3, 3.8, 2, 1.1])  # every measure shown whole on a 1280 px screen
     industry = pickers.industry_picker(top[0])
     top[1].segmented_control("Measure", list(MEASURES), key="measure", required=True,
                              format_func=SHORT.get, help="Jobs, establishments, location "

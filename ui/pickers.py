@@ -145,7 +145,7 @@ def region_picker(options: dict[str, str]) -> list[str]:
     missing on the page rather than dropped from the link)."""
     chosen = st.session_state.get("regions", [])
     everything = list(options) + [t for t in chosen if t not in options]
-    left, right = st.columns([5, 1], vertical_alignment="bottom")
+    left, right = st.columns([3.5, 1], vertical_alignment="bottom")  # "Custom region" whole
     left.multiselect(f"Regions (up to {state.MAX_REGIONS})", everything, key="regions",
                      format_func=lambda t: region_label(t, options),
                      max_selections=state.MAX_REGIONS,
