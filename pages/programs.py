@@ -100,8 +100,10 @@ def registry_section(registry) -> None:
     if points is None or points.empty:
         return
     colours = charts.program_colours(list(dict.fromkeys(points["program"])))
-    st.pydeck_chart(charts.build_hub_deck(points, colours, outlines=data.outlines()),
-                    height=480, key="programs_map")
+    deck = data.shared_figure("programs deck", points, tuple(colours.items()),
+                              lambda: charts.build_hub_deck(points, colours,
+                                                            outlines=data.outlines()))
+    st.pydeck_chart(deck, height=480, key="programs_map")
     st.markdown(charts.legend_html(colours), unsafe_allow_html=True)
     st.caption("Circles sit at each hub's anchor county (area = award where one is listed). "
                "Source: " + REGISTRY_SOURCE + ".")
@@ -200,7 +202,7 @@ def overlay_section(programs: str | None, fiscal_years: list[int]) -> None:
     st.caption("For each hub: its focus industries' strength in its region (metro, else anchor "
                "county, else state) next to the federal dollars there.")
     earlier = [y for y in data.year_options(source) if y < year]
-    metrics, provenance, notes = None, [], []
+    measured, provenance, notes = None, [], []  # measured: the start year, when measured
     if not earlier:
         st.info(f"Measuring hubs needs two years of {data.SOURCE_SHORT[source]}.")
     elif source == "cbp":
@@ -212,17 +214,18 @@ def overlay_section(programs: str | None, fiscal_years: list[int]) -> None:
                 "hubs page (or choose imported files in the sidebar).", icon=":material/info:")
     else:
         first = earlier[min(4, len(earlier) - 1)]
-        loaded = components.attempt(data.overlay_metrics, source, first, year,
+        loaded = components.attempt(data.overlay_sources, source, first, year,
                                     context=f"{data.SOURCE_SHORT[source]} {first}-{year}",
                                     key="overlay_metrics")
         if loaded is not None:
-            metrics, provenance, notes = loaded
+            provenance, notes = loaded
+            measured = first
             st.caption(f"Measured with {data.SOURCE_SHORT[source]}, {first} to {year}.")
         elif source == "import":
             pickers.offer_years(source, year, pickers.coverage_years("county"), "county rows",
                                 start=first, key="overlay_years")
-    overlay = components.attempt(data.program_overlay, metrics, programs, fiscal_years,
-                                 context="the program overlay", key="overlay")
+    overlay = components.attempt(data.program_overlay, source, measured, year, programs,
+                                 fiscal_years, context="the program overlay", key="overlay")
     if overlay is None:
         return
     shown = data.filter_registry(overlay, st.session_state["program"], st.session_state["state"],

@@ -251,6 +251,36 @@ def test_programs_awards_and_overlay(awards, media):  # noqa: F811
     assert_download_equals(at, media, table(at, "overlay_table"), "overlay")
 
 
+def test_a_programs_rerun_that_asks_nothing_new_reads_no_measures_and_builds_no_map(
+        awards, monkeypatch):
+    """A rerun neither copies the hubs' national measures out of the cache (the overlay and
+    its sources are keyed by the selection, not by the measures' rows) nor builds the hub
+    map again (shared_figure); the page shows the same."""
+    from ui import charts, data
+
+    calls = {"measures": 0, "map": 0}
+    measures, deck = data.overlay_metrics, charts.build_hub_deck
+
+    def counted_measures(*args, **kwargs):
+        calls["measures"] += 1
+        return measures(*args, **kwargs)
+
+    def counted_deck(*args, **kwargs):
+        calls["map"] += 1
+        return deck(*args, **kwargs)
+
+    monkeypatch.setattr(data, "overlay_metrics", counted_measures)
+    monkeypatch.setattr(charts, "build_hub_deck", counted_deck)
+    at = run("pages/programs.py", **PERIOD)
+    overlay = table(at, "overlay_table")
+    assert "backs a measured cluster" in set(overlay["reading"])
+    drawn, before = at.get("deck_gl_json_chart")[0].proto.json, dict(calls)
+    at.run()
+    assert calls == before
+    assert at.get("deck_gl_json_chart")[0].proto.json == drawn
+    assert table(at, "overlay_table").equals(overlay)
+
+
 def test_bad_link_parameters_fall_back_with_one_notice(analysis):
     at = run("pages/trends.py", **PERIOD, measure="<b>x</b>", index="maybe",
              regions="planet:1", naics="99999999", base="mars")

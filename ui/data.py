@@ -758,11 +758,26 @@ def overlay_metrics(source: str, start: int, end: int, workspace: str | None = N
     return frame, table_provenance(obs, frame), notes
 
 
-@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
-def program_overlay(metrics: pd.DataFrame | None, programs: str | None,
-                    fiscal_years: list[int]) -> pd.DataFrame:
-    """hubdata.hubs.program_overlay on the cached registry and award dollars (cached: the
-    overlay reads the delineation and matches every hub)."""
+@per_session(max_entries=SMALL)
+def overlay_sources(source: str, start: int, end: int, workspace: str | None = None
+                    ) -> tuple[list[dict], list[str]]:
+    """overlay_metrics' provenance and notes without its frame: what the Programs page shows
+    on a rerun, where copying the national frame out of the cache took longer than drawing
+    the page (program_overlay reads the frame itself)."""
+    _, provenance, notes = overlay_metrics(source, start, end, workspace=workspace)
+    return provenance, notes
+
+
+@per_session(max_entries=SMALL)
+def program_overlay(source: str, start: int | None, end: int, programs: str | None,
+                    fiscal_years: list[int], workspace: str | None = None) -> pd.DataFrame:
+    """hubdata.hubs.program_overlay on the cached registry and award dollars, each hub
+    measured by overlay_metrics(source, start, end) (start None: not measured); cached, as
+    the overlay reads the delineation and matches every hub. Keyed by that selection, not
+    by the metrics frame: hashing a national frame at every rerun took longer than drawing
+    the page."""
+    metrics = (None if start is None else
+               overlay_metrics(source, start, end, workspace=workspace)[0])
     return hub_views.program_overlay(registry(), metrics, cached_awards(), programs,
                                      fiscal_years)
 
