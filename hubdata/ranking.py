@@ -102,7 +102,8 @@ def period_tables(frame: pd.DataFrame, start: int, end: int, geo: str, level: in
                   codes: set[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """The start and end tables (hubdata.table.build_table, base US) of every code of one NAICS
     level (or of those among `codes`) at one geography, with region_type; plus notes.
-    `frame` holds comparable_rows only."""
+    `frame` holds comparable_rows only. The start table holds the figures only (no
+    hubdata.table.LABEL_COLUMNS): compare_periods shows the end table's names and titles."""
     start, end = int(start), int(end)
     if start >= end:
         raise ConfigError(f"The start year ({start}) must be before the end year ({end}).")
@@ -121,7 +122,7 @@ def period_tables(frame: pd.DataFrame, start: int, end: int, geo: str, level: in
     tables = []
     for year in (start, end):
         try:
-            table = build_table(obs, year, geo, wanted, base="us")
+            table = build_table(obs, year, geo, wanted, base="us", labels=year == end)
         except NoDataError as exc:
             raise NoDataError(f"The data has no {level}-digit {GEO_SHORT[geo]} rows for both "
                               f"{start} and {end}: {exc.user_message}") from None
