@@ -515,7 +515,7 @@ def build_table(obs: Observations, year: int, geo: str, naics: str | Iterable[st
     if quarter is not None:  # a rolled-up region's pay and months are its members' sums
         table = _quarter_values(table, quarter)
     columns = [c for c in table_columns(quarter is not None) if labels or c not in LABEL_COLUMNS]
-    return store.sorted_by(table, ["region_code", "industry_code"])[columns].reset_index(
+    return store.sorted_by(table[columns], ["region_code", "industry_code"]).reset_index(
         drop=True)
 
 

@@ -347,6 +347,17 @@ def test_leaderboard_without_us_rows_builds_the_base_and_says_so():
     assert board.ranked["base_employment_cagr"].notna().all()
 
 
+@pytest.mark.parametrize("thresholds,left_out", [
+    ((250, 5), [("Below 250 jobs in 2017", 2), ("Concentration (LQ) not rising", 2)]),
+    ((300, 10), [("Below 300 jobs in 2017", 2), ("Concentration (LQ) not rising", 1),
+                 ("Fewer than 10 establishments in 2017", 1)])])
+def test_leaderboard_counts_reasons_most_frequent_first_ties_as_they_appear(thresholds,
+                                                                             left_out):
+    """The summary the page and `rank` print: ties in the rows' order, not the reasons'."""
+    board = ranking.leaderboard(_ranking_obs(), "import", 2017, 2021, "county", 6, *thresholds)
+    assert list(board.summary["left_out"].items()) == left_out
+
+
 @pytest.mark.parametrize("us", [True, False])
 def test_period_tables_start_year_holds_the_figures_of_the_whole_table(us):
     """The start table skips names, titles, states and notes, and nothing else: its figures
