@@ -108,25 +108,38 @@ def _group_keys(frame: pd.DataFrame) -> list[str]:
     return [c for c in ("region_type", "year", "industry_code") if c in frame.columns]
 
 
+def _groups(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's group of _group_keys as one integer (hubdata.store.group_ids: grouping a
+    national table by three text columns would hash a million strings per key), numbered
+    in sorted order, a missing key counting as a value; and whether the row has every key
+    (groupby's default leaves the others out)."""
+    keys = _group_keys(frame)
+    return (store.group_ids(frame, keys)[0],
+            ~frame[keys].isna().any(axis=1).to_numpy(dtype=bool))
+
+
 def percentile_rank(frame: pd.DataFrame, column: str) -> pd.Series:
     """Percentile rank (0-100] of column among regions of the same type, year and industry."""
     keys = _group_keys(frame)
     values = pd.to_numeric(frame[column], errors="coerce")
-    ranked = values.groupby([frame[k] for k in keys], sort=False, observed=True).rank(pct=True) \
-        if keys else values.rank(pct=True)
-    return ranked * 100
+    if not keys:
+        return values.rank(pct=True) * 100
+    ids, known = _groups(frame)  # a row missing one of its keys is in no group: NaN
+    group = pd.Series(ids, index=frame.index).where(known)
+    return values.groupby(group).rank(pct=True) * 100
 
 
 def _group_quantiles(frame: pd.DataFrame, wanted: list[tuple[str, float]]) -> list[np.ndarray]:
-    """Each (column, q): the q-quantile of column within the row's group (NaN ignored),
-    aligned back to the rows; the groups are found once for all of them."""
+    """Each (column, q): the q-quantile of column within the row's group (NaN ignored; a
+    missing key is a group of its own), aligned back to the rows; the groups are found once
+    for all of them."""
     keys = _group_keys(frame)
     values = frame[list(dict.fromkeys(c for c, _ in wanted))].apply(pd.to_numeric,
                                                                     errors="coerce")
     if not keys:
         return [np.full(len(frame), values[c].quantile(q)) for c, q in wanted]
-    grouped = values.groupby([frame[k] for k in keys], sort=False, observed=True, dropna=False)
-    ids = grouped.ngroup().to_numpy()
+    ids, _ = _groups(frame)  # numbered 0.. in sorted order: group i's quantile is row i
+    grouped = values.groupby(ids)
     return [grouped[c].quantile(q).to_numpy()[ids] for c, q in wanted]
 
 
@@ -384,10 +397,12 @@ def _notes(start_table, end_table, out, s_year, e_year, has_base, names) -> list
         notes.append("Wage premiums need payroll for the base area and for all industries in "
                      "each region; this table does not carry them.")
     if len(out) and _group_keys(out):
-        groups = out.groupby(_group_keys(out), observed=True).size()
-        if groups.min() < 20:
+        ids, known = _groups(out)
+        sizes = np.bincount(ids[known])
+        sizes = sizes[sizes > 0]
+        if len(sizes) and sizes.min() < 20:
             notes.append("Strong-cluster percentiles are taken among the regions in this table "
-                         f"(as few as {int(groups.min())} for one industry); with a handful of "
+                         f"(as few as {int(sizes.min())} for one industry); with a handful of "
                          "regions they say little.")
     source = str(end_table["source"].dropna().iloc[0]) if "source" in end_table.columns and \
         end_table["source"].notna().any() else "qcew"

@@ -102,7 +102,8 @@ def period_tables(frame: pd.DataFrame, start: int, end: int, geo: str, level: in
                   codes: set[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """The start and end tables (hubdata.table.build_table, base US) of every code of one NAICS
     level (or of those among `codes`) at one geography, with region_type; plus notes.
-    `frame` holds comparable_rows only."""
+    `frame` holds comparable_rows only. The start table holds the figures only (no
+    hubdata.table.LABEL_COLUMNS): compare_periods shows the end table's names and titles."""
     start, end = int(start), int(end)
     if start >= end:
         raise ConfigError(f"The start year ({start}) must be before the end year ({end}).")
@@ -121,7 +122,7 @@ def period_tables(frame: pd.DataFrame, start: int, end: int, geo: str, level: in
     tables = []
     for year in (start, end):
         try:
-            table = build_table(obs, year, geo, wanted, base="us")
+            table = build_table(obs, year, geo, wanted, base="us", labels=year == end)
         except NoDataError as exc:
             raise NoDataError(f"The data has no {level}-digit {GEO_SHORT[geo]} rows for both "
                               f"{start} and {end}: {exc.user_message}") from None
@@ -140,9 +141,13 @@ def leaderboard(obs: Observations, source: str, start: int, end: int, geo: str, 
     first, last, notes = period_tables(frame, start, end, geo, level)
     out = compare_periods(first, last, start_year=int(start), end_year=int(end),
                           min_employment=min_employment, min_establishments=min_establishments)
+    del first, last  # out holds what is needed of them: the start table's memory goes now
     provenance = table_provenance(Observations(frame, obs.provenance), out)
-    counts = out.loc[out["emerging_score"].isna(), "emerging_reason"].astype(str).value_counts()
-    left_out = {reason: int(n) for reason, n in counts.items() if n}
+    # counted on the reasons' category codes (a million reasons as text would each be
+    # copied), in value_counts' order: the most frequent first, ties as they first appear
+    unranked = out.loc[out["emerging_score"].isna(), "emerging_reason"].cat
+    counts = pd.Series(unranked.codes.to_numpy()).value_counts()
+    left_out = {str(unranked.categories[code]): int(n) for code, n in counts.items()}
     ranked = out[out["emerging_score"].notna()].sort_values(
         ["emerging_score", "shift_competitive"], ascending=False, kind="stable")
     ranked = with_cagr_pct(fill_region_names(ranked.reset_index(drop=True), geo))

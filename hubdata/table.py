@@ -53,6 +53,7 @@ TABLE_COLUMNS = [
     "base_total_employment", "base_total_establishments", "lq_employment", "lq_establishments",
     "disclosed", "flag", "suppressed_members", "suppressed_note", "source", "vintage",
 ]
+LABEL_COLUMNS = ("region_name", "state", "industry_title", "suppressed_note")  # texts, not figures
 QUARTER_COLUMNS = ["quarter", "month1_employment", "month2_employment", "month3_employment",
                    "avg_weekly_wage"]  # a quarterly table's own columns (after year, after pay)
 GEOS = ("county", "msa", "state", "us", "custom")
@@ -467,14 +468,17 @@ def _notes(t: pd.DataFrame) -> pd.Series:
 
 def build_table(obs: Observations, year: int, geo: str, naics: str | Iterable[str],
                 base: str = "us", state: str | None = None, *,
-                regions: Iterable[CustomRegion] = (), quarter: int | None = None) -> pd.DataFrame:
+                regions: Iterable[CustomRegion] = (), quarter: int | None = None,
+                labels: bool = True) -> pd.DataFrame:
     """One row per region at `geo` with a row for `naics` in `year` (TABLE_COLUMNS).
 
     `naics`: one code, or several codes of one NAICS level (one row per region x code).
     `regions`: the custom regions when geo is "custom". `quarter` 1-4: the table of that
     quarter of the year (table_columns(True)): its employment is month 3's, and its LQs use
     the quarter's own totals and base. The period's totals and regions come from its
-    YearContext, built once per frame, period and level."""
+    YearContext, built once per frame, period and level. `labels` False: the figures only,
+    without LABEL_COLUMNS (a ranking's start year, of which compare_periods reads only the
+    figures: a national table would write a million names, titles and notes for nothing)."""
     if geo not in GEOS:
         raise ConfigError(f"Unknown geography {geo!r}: use county, msa or state.")
     codes = [naics] if isinstance(naics, str) else list(dict.fromkeys(naics))
@@ -500,11 +504,29 @@ def build_table(obs: Observations, year: int, geo: str, naics: str | Iterable[st
     table["lq_establishments"] = location_quotient(
         table["establishments"], table["total_establishments"], table["base_establishments"],
         table["base_total_establishments"])
+    if labels:
+        table = _labelled(table, geo, int(year), state)
+    elif state:
+        raise ConfigError("A table narrowed to a state needs its labels (the metros' states "
+                          "are read from their names).")
+    for col in ("lq_employment", "lq_establishments"):
+        table[col] = table[col].round(4)
+    table["avg_annual_pay"] = table["avg_annual_pay"].round(0)
+    if quarter is not None:  # a rolled-up region's pay and months are its members' sums
+        table = _quarter_values(table, quarter)
+    columns = [c for c in table_columns(quarter is not None) if labels or c not in LABEL_COLUMNS]
+    return store.sorted_by(table[columns], ["region_code", "industry_code"]).reset_index(
+        drop=True)
+
+
+def _labelled(table: pd.DataFrame, geo: str, year: int, state: str | None) -> pd.DataFrame:
+    """The table's texts (LABEL_COLUMNS): region names, industry titles, states, the rows of
+    `state` (read from those states) and suppressed_note."""
     table = fill_region_names(table, geo)
     source = str(table["source"].iloc[0])
     distinct = table["industry_code"].dropna().unique()
     titles = dict(zip(distinct, industries.titles(
-        distinct, industries.naics_vintage(int(year), source))))
+        distinct, industries.naics_vintage(year, source))))
     known = table["industry_title"]
     found = store.map_distinct(table["industry_code"].astype("string"), titles)
     table["industry_title"] = (found.astype(known.dtype) if known.isna().all()
@@ -513,14 +535,7 @@ def build_table(obs: Observations, year: int, geo: str, naics: str | Iterable[st
     if state:
         table = table[_in_state(table, geo, state_fips(state))]
     table["suppressed_note"] = _notes(table) if len(table) else ""
-    for col in ("lq_employment", "lq_establishments"):
-        table[col] = table[col].round(4)
-    table["avg_annual_pay"] = table["avg_annual_pay"].round(0)
-    if quarter is not None:  # a rolled-up region's pay and months are its members' sums
-        table = _quarter_values(table, quarter)
-    columns = table_columns(quarter is not None)
-    return store.sorted_by(table, ["region_code", "industry_code"])[columns].reset_index(
-        drop=True)
+    return table
 
 
 def _quarter_values(table: pd.DataFrame, quarter: int) -> pd.DataFrame:

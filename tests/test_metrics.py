@@ -68,6 +68,18 @@ def test_percentile_rank_within_industry():
     assert metrics.percentile_rank(frame, "lq").tolist() == [25.0, 100.0, 50.0, 75.0, 50.0, 100.0]
 
 
+def test_percentile_rank_and_flags_of_rows_without_an_industry():
+    """A row missing its industry is ranked in no group (blank); its flags use the group of
+    the rows missing it, as pandas' groupby(dropna=False) would."""
+    frame = pd.DataFrame({"industry_code": ["a", "a", None, None],
+                          "lq_employment": [1.0, 2.0, 3.0, 4.0],
+                          "employment": [10.0, 20.0, 30.0, 40.0],
+                          "establishments": [5.0, 6.0, 7.0, 8.0]})
+    ranks = metrics.percentile_rank(frame, "lq_employment")
+    assert ranks.tolist()[:2] == [50.0, 100.0] and ranks.iloc[2:].isna().all()
+    assert metrics.cluster_flags(frame)["top10_cluster"].tolist() == [False, True, False, True]
+
+
 def test_wage_premium_by_hand():
     frame = pd.DataFrame({"employment": [10.0], "payroll": [600_000.0],           # 60k
                           "base_employment": [100.0], "base_payroll": [5e6],       # 50k

@@ -16,7 +16,8 @@ from hubdata.dataset import Observations, load_national
 from hubdata.errors import ConfigError, NoDataError
 from hubdata.importers import import_path
 from hubdata.schema import conform
-from hubdata.table import TABLE_COLUMNS, build_table
+from hubdata.metrics import compare_periods
+from hubdata.table import LABEL_COLUMNS, TABLE_COLUMNS, build_table
 
 # --- hand-made observations -----------------------------------------------------------------
 
@@ -344,6 +345,31 @@ def test_leaderboard_without_us_rows_builds_the_base_and_says_so():
     assert any("no US rows" in n for n in board.notes)  # the page's caption reads this
     # the base is the three counties in both years (49099 left out): 339920 700 -> 1,100
     assert board.ranked["base_employment_cagr"].notna().all()
+
+
+@pytest.mark.parametrize("thresholds,left_out", [
+    ((250, 5), [("Below 250 jobs in 2017", 2), ("Concentration (LQ) not rising", 2)]),
+    ((300, 10), [("Below 300 jobs in 2017", 2), ("Concentration (LQ) not rising", 1),
+                 ("Fewer than 10 establishments in 2017", 1)])])
+def test_leaderboard_counts_reasons_most_frequent_first_ties_as_they_appear(thresholds,
+                                                                             left_out):
+    """The summary the page and `rank` print: ties in the rows' order, not the reasons'."""
+    board = ranking.leaderboard(_ranking_obs(), "import", 2017, 2021, "county", 6, *thresholds)
+    assert list(board.summary["left_out"].items()) == left_out
+
+
+@pytest.mark.parametrize("us", [True, False])
+def test_period_tables_start_year_holds_the_figures_of_the_whole_table(us):
+    """The start table skips names, titles, states and notes, and nothing else: its figures
+    are the labelled table's, and the comparison is the one of the labelled table."""
+    frame, _ = ranking.comparable_rows(_ranking_obs(us).frame, 2017, 2021)
+    first, last, _ = ranking.period_tables(frame, 2017, 2021, "county", 6)
+    whole = build_table(Observations(frame), 2017, "county", ["339920", "423910"]).assign(
+        region_type="county")
+    assert not set(LABEL_COLUMNS) & set(first.columns)
+    pd.testing.assert_frame_equal(first, whole.drop(columns=list(LABEL_COLUMNS)))
+    pd.testing.assert_frame_equal(compare_periods(first, last, start_year=2017, end_year=2021),
+                                  compare_periods(whole, last, start_year=2017, end_year=2021))
 
 
 @pytest.mark.parametrize("us", [True, False])
