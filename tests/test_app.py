@@ -137,6 +137,23 @@ def test_every_page_renders(imported, page):
     assert at.title, f"{page} shows no title"
 
 
+
+def test_magic_is_off_and_no_script_needs_it():
+    """.streamlit/config.toml turns Streamlit's magic off: no script may hold a bare value
+    that magic would have written to the page (it would silently vanish)."""
+    import ast
+    import tomllib
+
+    from streamlit.runtime.scriptrunner import magic
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["magicEnabled"] is False
+    for path in ["app.py", *PAGES]:
+        tree = magic.add_magic((ROOT / path).read_text(encoding="utf-8"), path)
+        written = [ast.unparse(node) for node in ast.walk(tree) if isinstance(node, ast.Call)
+                   and getattr(node.func, "attr", "") == "transparent_write"]
+        assert written == [], path
+
 def test_home_opens_on_ogden_with_its_figures(imported):
     at = run()
     assert_clean(at)
