@@ -257,10 +257,11 @@ def _write_parquet(frame: pd.DataFrame, meta: dict) -> Callable[[str], None]:
 
 class Draft:
     """An entry written part by part as its rows are read (an arrow table of the same schema
-    each, with pandas' column types in it: hubdata.schema.observation_table), so that an entry larger than memory is never whole in it: the parts go to
-    a temp file beside the entry (created at the first part), and write(source, params,
-    draft) stores it by rename, or the draft is deleted when its `with` block ends unstored.
-    A refused write (read-only, full disk) is a CacheError, as in write()."""
+    each, with pandas' column types in it: hubdata.schema.observation_table), so that an
+    entry larger than memory is never whole in it: the parts go to a temp file beside the
+    entry (created at the first part), and write(source, params, draft) stores it by rename,
+    or the draft is deleted when its `with` block ends unstored. A refused write (read-only,
+    full disk) is a CacheError, as in write()."""
 
     def __init__(self, source: str, params: dict, root: Path | None = None):
         self.source, self.params = source, params
