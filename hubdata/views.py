@@ -28,7 +28,7 @@ import pandas as pd
 from hubdata import industries, periods
 from hubdata.errors import ConfigError, HubDataError, NoDataError
 from hubdata.metrics import compare_periods, location_quotient
-from hubdata.regions import NAME_BY_FIPS, parse_base, parse_custom_region
+from hubdata.regions import NAME_BY_FIPS, parse_base, parse_custom_region, region_names
 from hubdata.table import QUARTER_COLUMNS, table_columns
 
 Loaded = tuple[pd.DataFrame, list[dict], list[str]]
@@ -463,8 +463,9 @@ def region_options(source: str, year: int, industry: str, *,
         except HubDataError:
             continue
         for code, name in zip(frame["region_code"], frame["region_name"]):
-            label = name if isinstance(name, str) and name else code
-            options[f"{geo}:{code}"] = f"{label} ({GEO_SHORT[geo]})"
+            if not (isinstance(name, str) and name):  # blank: the shapes' or delineation's
+                name = region_names(geo).get(code) or code
+            options[f"{geo}:{code}"] = f"{name} ({GEO_SHORT[geo]})"
     return options
 
 

@@ -435,6 +435,27 @@ def test_region_chips_are_names_even_for_a_region_without_a_row(imported):
                                                            "Utah (state)"]
 
 
+def test_the_region_picker_looks_up_names_only_for_chosen_regions(imported, monkeypatch):
+    """The picker's options carry their names (hubdata.views.region_options), so a rerun
+    labels its thousands of options by lookup: region_label (the name lookup of a region
+    the data lacks) runs for chosen regions only (the page's own captions name those), never
+    for the other options, and the labels stay."""
+    from ui import pickers
+
+    looked_up, label = [], pickers.region_label
+    monkeypatch.setattr(pickers, "region_label",
+                        lambda token, options: looked_up.append(token) or label(token, options))
+    at = run("pages/compare.py", source="import", year="2021", start="2019",
+             regions="county:49025;county:49057")
+    assert_clean(at)
+    chips = at.multiselect(key="regions")
+    assert "county:49025" in looked_up
+    assert set(looked_up) <= {"county:49025", "county:49057"}
+    assert [chips.format_func(t) for t in chips.value] == ["Kane County, UT (county)",
+                                                           "Weber County, UT (county)"]
+    assert "Davis County, UT (county)" in chips.options
+
+
 def test_a_trend_of_few_years_spans_only_them_with_labelled_markers():
     from ui import charts
 

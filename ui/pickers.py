@@ -144,10 +144,12 @@ def region_picker(options: dict[str, str]) -> list[str]:
     to build a custom region; chosen regions without data stay selectable (they are named as
     missing on the page rather than dropped from the link)."""
     chosen = st.session_state.get("regions", [])
-    everything = list(options) + [t for t in chosen if t not in options]
+    # the options' labels are names already (hubdata.views.region_options): only chosen
+    # regions without data need region_label, and thousands of options one lookup each
+    labels = {**options, **{t: region_label(t, options) for t in chosen if t not in options}}
     left, right = st.columns([3.5, 1], vertical_alignment="bottom")  # "Custom region" whole
-    left.multiselect(f"Regions (up to {state.MAX_REGIONS})", everything, key="regions",
-                     format_func=lambda t: region_label(t, options),
+    left.multiselect(f"Regions (up to {state.MAX_REGIONS})", list(labels), key="regions",
+                     format_func=labels.__getitem__,
                      max_selections=state.MAX_REGIONS,
                      help="Counties, metro areas and states with data for this industry and "
                           "year; type to search.")
