@@ -13,6 +13,8 @@ STATE = state.Param("state", state.parse_optional_state, "", text=state.state_te
 METRIC = state.Param("metric", state.choice(charts.METRICS), "lq")
 MIN_SIZE = state.Param("min", state.int_parser(0, 10_000_000), 0)
 WHOLE_US = state.Param("wholeus", state.parse_bool, False)
+CONTROL_WIDTHS = {"period": 2.4, "state": 1.4, "measure": 2.0, "min": 1.6, "start": 1.1,
+                  "map": 1.8}  # the second row's columns, in proportion to what each shows
 
 
 def render() -> None:
@@ -24,37 +26,43 @@ def render() -> None:
     st.title("Explore an industry")
     st.caption("Where is an industry concentrated? Pick a benchmark cluster, a hub theme or any "
                "NAICS code (type a code or words of its title), a geography and a measure.")
-    top = st.columns([2.8, 4, 1.6, 2])  # every geography shown whole on a 1280 px screen
-    low = st.columns([2, 2, 2, 3], vertical_alignment="bottom")
-    year, quarter = pickers.period_picker(low[0], source, year)  # first: the measures' names
+    top = st.columns([5.3, 3.7])  # the industry's title and every geography whole at 1280 px
+    # the second row has a column only for the controls this selection shows, each as wide
+    # as its longest value needs (no empty column, no cut-off measure)
+    controls = ["period"] * (len(pickers.period_options(source)) > 1) + [
+        "state", "measure", "min"] + ["start"] * (st.session_state["metric"] == "growth") + [
+        "map"]
+    low = dict(zip(controls, st.columns([CONTROL_WIDTHS[c] for c in controls],
+                                     vertical_alignment="bottom")))
+    year, quarter = pickers.period_picker(low.get("period"), source, year)  # first: names
     top[0].selectbox("Industry, cluster or hub theme", list(industries), key="naics",
                      format_func=industries.get)
     top[1].segmented_control("Geography", list(data.GEOS), key="geo",
                              format_func=data.GEOS.get, required=True)
     states = ["", *sorted(data.STATE_NAMES, key=data.STATE_NAMES.get)]
     state.keep_valid("state", states, "")
-    top[2].selectbox("State", states, key="state",
-                     format_func=lambda s: data.STATE_NAMES.get(s, "All states"))
-    top[3].selectbox("Measure", list(charts.METRICS), key="metric",
-                     format_func=lambda m: charts.period_metric(m, quarter).label)
-    low[1].number_input("Minimum employment", min_value=0, step=50, key="min",
-                        help="Hide regions with fewer jobs in the industry (suppressed rows "
-                             "stay, flagged).")
-    low[3].toggle("Whole US map", key="wholeus", help="Show the lower 48 instead of zooming "
-                  "to the regions in the data.")
+    low["state"].selectbox("State", states, key="state",
+                           format_func=lambda s: data.STATE_NAMES.get(s, "All states"))
+    low["measure"].selectbox("Measure", list(charts.METRICS), key="metric",
+                             format_func=lambda m: charts.period_metric(m, quarter).label)
+    low["min"].number_input("Minimum employment", min_value=0, step=50, key="min",
+                            help="Hide regions with fewer jobs in the industry (suppressed "
+                                 "rows stay, flagged).")
+    low["map"].toggle("Whole US map", key="wholeus", help="Show the lower 48 instead of "
+                      "zooming to the regions in the data.")
     industry, geo, metric = st.session_state["naics"], st.session_state["geo"], \
         st.session_state["metric"]
     region_state = st.session_state["state"] or None
     period = data.period_label(year, quarter)
     start_year = year - 1 if quarter else st.session_state["start"]  # a quarter: a year earlier
     if metric == "growth" and quarter:
-        low[2].caption(f"Growth: {md(period)} against {md(data.period_label(start_year, quarter))}, "
+        low["start"].caption(f"Growth: {md(period)} against {md(data.period_label(start_year, quarter))}, "
                        "the same quarter a year earlier.")
     elif metric == "growth":
         if starts == [year]:
             st.info("Growth needs an earlier year of the same source; none is available.")
             return
-        low[2].selectbox("Growth since", starts, key="start")
+        low["start"].selectbox("Growth since", starts, key="start")
     context = f"{data.SOURCE_SHORT[source]} {period}, {industries[industry]}"
     if metric == "growth":
         loaded = components.attempt(data.growth_table, source, start_year, year, geo, industry,
@@ -108,7 +116,7 @@ def render() -> None:
                       if metric == "growth" else "")
                    + "; they are blank, not zero, and sort last.")
     components.data_table(display, key="explore_table",
-                          height=min(420, 38 + 35 * max(len(display), 1)),
+                          height=420,
                           config=components.QUARTER_COLUMN_CONFIG if quarter else None)
     about = export.table_about(shown, provenance, source=source, year=year, geo=geo,
                                naics=industry, state=region_state, sort=chart_metric.column,

@@ -34,13 +34,10 @@ def render() -> None:
     st.title("Trends")
     st.caption("How an industry has moved in up to 10 regions, next to the base area. Years "
                "end at the sidebar's year.")
-    top = st.columns([3, 3.8, 2, 1.1])  # every measure shown whole on a 1280 px screen
+    top = st.columns([5.3, 2.2, 1.1])  # the industry's title shown whole on a 1280 px screen
     industry = pickers.industry_picker(top[0])
-    top[1].segmented_control("Measure", list(MEASURES), key="measure", required=True,
-                             format_func=SHORT.get, help="Jobs, establishments, location "
-                             "quotient against the base area, or average annual pay (US$).")
-    base = pickers.base_picker(top[2])
-    top[3].selectbox("From", earlier, key="start")
+    base = pickers.base_picker(top[1])
+    top[2].selectbox("From", earlier, key="start")
     first = st.session_state["start"]
     by_quarter = st.session_state["by"] == "quarter"
     if by_quarter:  # the quarters offered from the start year on (or the last eight)
@@ -50,13 +47,16 @@ def render() -> None:
         years = tuple(sorted(y for y in data.year_options(source) if first <= y <= year))
         options = data.region_options(source, year, industry)
     regions = pickers.region_picker(options)
-    low = st.columns([3, 5], vertical_alignment="center")
+    low = st.columns([3.6, 2.6, 3.8] if quarters else [3.6, 6.4], vertical_alignment="bottom")
+    low[0].segmented_control("Measure", list(MEASURES), key="measure", required=True,
+                             format_func=SHORT.get, help="Jobs, establishments, location "
+                             "quotient against the base area, or average annual pay (US$).")
     if quarters:
-        low[0].segmented_control("Periods", list(BY), key="by", format_func=BY.get,
+        low[1].segmented_control("Periods", list(BY), key="by", format_func=BY.get,
                                  required=True, help="Years (annual averages) or BLS QCEW "
                                  "quarters: each quarter's employment is its third month; LQs "
                                  "use the quarter's own totals.")
-    low[1].toggle("Index each line to its first period = 100", key="index",
+    low[-1].toggle("Index each line to its first period = 100", key="index",
                   help="Shows growth rather than size, so small and large regions can be "
                        "compared.")
     if not regions:

@@ -352,18 +352,20 @@ def test_6_emerging_hubs_with_a_filter_that_matches_nothing(atlas, page):
 CUT_OFF = """() => {
     const cut = e => [e, ...e.querySelectorAll('*')].some(x => x.scrollWidth > x.clientWidth + 1);
     const texts = [...document.querySelectorAll('[data-testid="stMetricLabel"], '
-        + '[data-testid="stMetricDelta"], [data-testid="stPopover"] button')].filter(cut);
+        + '[data-testid="stMetricDelta"], [data-testid="stPopover"] button, '
+        + '[data-testid="stSelectbox"] input, [data-testid="stWidgetLabel"]')].filter(cut);
     const groups = [...document.querySelectorAll('[data-testid="stButtonGroup"]')].filter(g => {
         const right = g.getBoundingClientRect().right;
         return [...g.querySelectorAll('button')].some(b => b.getBoundingClientRect().right > right + 1);
     });
-    return [...texts, ...groups].map(e => e.innerText.trim().replace(/\\s+/g, ' '));
+    return [...texts, ...groups].map(e => (e.value || e.innerText).trim().replace(/\\s+/g, ' '));
 }"""
 
 
 def test_7_no_label_or_option_is_cut_off_on_a_1280_px_screen(atlas, page):
     page.set_viewport_size({"width": 1280, "height": 2000})
     for path, title in [("", "US industry hubs"), ("/explore", "Explore an industry"),
+                        ("/explore?metric=growth", "Explore an industry"),
                         ("/clusters", "Cluster portfolio"), ("/finder", "Is my business in a hub?"),
                         ("/trends", "Trends"), ("/compare", "Compare regions"),
                         ("/emerging?rank=naics", "Emerging hubs"),
