@@ -89,7 +89,7 @@ def filters() -> None:
 def registry_section(registry) -> None:
     st.subheader(f"{len(registry):,} designations and hubs")
     components.table(registry[REGISTRY_COLUMNS],
-                     height=min(360, 38 + 35 * len(registry)),
+                     height=360,
                      column_config=REGISTRY_CONFIG, key="registry_table")
     about = data.about(registry[REGISTRY_COLUMNS], [], selection(), title="Hub Atlas program "
                        "registry", source=REGISTRY_SOURCE)
@@ -234,7 +234,7 @@ def overlay_section(programs: str | None, fiscal_years: list[int]) -> None:
     for col, (reading, label) in zip(st.columns(4), READINGS.items()):
         col.metric(label, f"{int(counts.get(reading, 0)):,}", border=True)
     table = shown[OVERLAY_COLUMNS]
-    components.table(table, height=min(380, 38 + 35 * len(table)),
+    components.table(table, height=380,
                      column_config=OVERLAY_CONFIG, key="overlay_table")
     notes = list(overlay.attrs.get("notes", [])) + notes
     with st.expander(f"Notes on this table ({len(notes)})", icon=":material/info:"):

@@ -127,6 +127,21 @@ def test_tables_show_blanks_not_none_and_whole_dollars(imported):
                    for frame in at.dataframe), page
 
 
+def test_a_table_is_never_taller_than_its_rows(monkeypatch):
+    """A page's height for a table is the most it takes: six rows in a 360 px table would
+    leave four empty rows under them on a slide or a screen."""
+    from ui import components
+
+    heights = []
+    monkeypatch.setattr(components.st, "dataframe",
+                        lambda frame, **kwargs: heights.append(kwargs.get("height")))
+    components.table(pd.DataFrame({"a": range(6)}), height=360)
+    components.table(pd.DataFrame({"a": range(40)}), height=360)
+    components.table(pd.DataFrame({"a": []}), height=360)
+    components.table(pd.DataFrame({"a": range(6)}))
+    assert heights == [38 + 6 * 35, 360, 38 + 35, None]
+
+
 @pytest.mark.realdata
 @pytest.mark.skipif(not (UTAH / "US-UT-census-naics6-counties-2017.csv").exists(),
                     reason="the real Utah CBP files are not in ../shared/data")

@@ -166,11 +166,18 @@ def dollars(label: str) -> Any:
     return st.column_config.NumberColumn(label, format=DOLLARS)
 
 
-def table(frame, **kwargs: Any):
+ROW_PX, HEADER_PX = 35, 38  # st.dataframe's row height, and its header row with the borders
+
+
+def table(frame, height: int | None = None, **kwargs: Any):
     """st.dataframe as every page shows a table: full width, no index, and a missing value
     (suppressed, withheld, not published) as a blank cell, never the word "None"; the
-    suppression note columns say why."""
-    return st.dataframe(frame, hide_index=True, width="stretch", placeholder="", **kwargs)
+    suppression note columns say why. `height` is the most it takes: a table of few rows is
+    only as tall as they are, never followed by empty rows."""
+    if height is not None:
+        height = min(height, HEADER_PX + ROW_PX * max(len(frame), 1))
+    return st.dataframe(frame, hide_index=True, width="stretch", placeholder="",
+                        **({} if height is None else {"height": height}), **kwargs)
 
 
 LEADING_COLUMNS = ["region_name", "state", "region_code", "industry_code", "employment",
