@@ -41,6 +41,9 @@ NOT_MEASURED = "not measured"
 BACKS = "backs a measured cluster"
 EMERGING = "bets on an emerging one"
 NO_CLUSTER = "no measurable cluster in data"
+READING_LABELS = {BACKS: "Backs a measured cluster", EMERGING: "Bets on an emerging one",
+                  NO_CLUSTER: "No measurable cluster", NOT_MEASURED: "Not measured"}
+# each reading as a page's figure names it (short enough for a quarter of a 1280 px screen)
 
 OVERLAY_COLUMNS = [
     "program", "status", "status_date", "hub_name", "lead_organization", "states", "anchor_place", "anchor_county_fips",

@@ -18,10 +18,6 @@ SEARCH = state.Param("q", state.parse_text, "")
 LAYER = state.Param("layer", state.choice(LAYERS), "county")
 # the overlay's readings and their counts' labels, short enough for a quarter of a 1280 px
 # page (the table beside them says why each hub has its reading)
-READINGS = {"backs a measured cluster": "Backs a measured cluster",
-            "bets on an emerging one": "Bets on an emerging one",
-            "no measurable cluster in data": "No measurable cluster",
-            "not measured": "Not measured"}
 REGISTRY_COLUMNS = ["program", "status", "status_date", "hub_name", "lead_organization",
                     "states", "anchor_place", "anchor_county_fips", "anchor_confidence", "focus",
                     "naics", "award_usd", "announced", "source_url", "status_source_url", "note"]
@@ -231,7 +227,7 @@ def overlay_section(programs: str | None, fiscal_years: list[int]) -> None:
     shown = data.filter_registry(overlay, st.session_state["program"], st.session_state["state"],
                                  st.session_state["anchor"], st.session_state["q"])
     counts = shown["reading"].value_counts()
-    for col, (reading, label) in zip(st.columns(4), READINGS.items()):
+    for col, (reading, label) in zip(st.columns(4), data.READING_LABELS.items()):
         col.metric(label, f"{int(counts.get(reading, 0)):,}", border=True)
     table = shown[OVERLAY_COLUMNS]
     components.table(table, height=380,

@@ -37,6 +37,7 @@ from hubdata import metrics, ranking, regions, views
 from hubdata.dataset import table_provenance
 from hubdata.errors import register_secret
 from hubdata.regions import NAME_BY_FIPS
+from hubdata.programs import READING_LABELS  # noqa: F401 (the overlay's figures, by reading)
 from hubdata.table import base_label  # noqa: F401 (pages name the base through ui.data)
 from ui import uploads
 
