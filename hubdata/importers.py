@@ -354,9 +354,9 @@ def _run_end(data: bytes) -> int | None:
     where counting quotes is not how the csv module reads the text (a quote inside an
     unquoted field, a bare carriage return)."""
     end = data.rfind(b"\n") + 1
-    if data.count(b"\r", 0, end) != data.count(b"\r\n", 0, end):
+    if _count(data, b"\r", end) != _count(data, b"\r\n", end):
         return None
-    quotes = data.count(b'"', 0, end)
+    quotes = _count(data, b'"', end)
     if quotes and _QUOTE_INSIDE_FIELD.search(data, 0, end):
         return None
     while quotes % 2 and end:
@@ -364,6 +364,12 @@ def _run_end(data: bytes) -> int | None:
         quotes -= data.count(b'"', start, end)
         end = start
     return end
+
+
+def _count(data: bytes | str, part: bytes | str, end: int | None = None) -> int:
+    """data.count(part, 0, end), skipped where a find (memchr, many times faster than a
+    count) sees none: most files hold no quote or carriage return."""
+    return data.count(part, 0, end) if data.find(part, 0, end) >= 0 else 0
 
 
 @dataclass
@@ -390,7 +396,7 @@ def _read_rows(text: str, width: int, lines_before: int = 0, header: bool = True
     reader cannot number exactly (a quoted field across lines, a bare carriage return) are
     read with the csv module instead, with the same result."""
     rows = None
-    if text.count("\r") == text.count("\r\n"):
+    if _count(text, "\r") == _count(text, "\r\n"):
         rows = _arrow_rows(text, width, header)
     rows = rows or _csv_module_rows(text, width, header)
     rows.lines += lines_before
@@ -502,11 +508,12 @@ class _Checked:
     """A rule applied to every cell of a column, once per distinct value. The rule returns
     the parsed value or raises ValueError (kept as _Invalid with its message). With `fast`,
     plain ASCII text (_Plain): cells of it pass at once, for rules under which such text can
-    only pass; the rule sees the other cells."""
+    only pass (`digits`: those of ASCII digits only); the rule sees the other cells."""
 
     def __init__(self, column: pa.Array, rule, fast: _Plain | None = None):
         self.column = column
-        self.fast = fast.cells(column) if fast else np.zeros(len(column), dtype=bool)
+        none = np.zeros(len(column), dtype=bool)
+        self.fast, self.digits = fast.cells(column) if fast else (none, none)
         self.rest = np.flatnonzero(~self.fast)
         encoded = pc.dictionary_encode(column.take(pa.array(self.rest)) if fast else column)
         self.index = encoded.indices.to_numpy(zero_copy_only=False)
@@ -524,9 +531,10 @@ class _Checked:
         return self.results[self.index[np.searchsorted(self.rest, row)]].reason
 
     def parts(self, rows: np.ndarray, part=lambda value: value) -> pa.Array:
-        """part(parsed value) of the given rows, as text (null where that is None)."""
+        """part(parsed value) of the given rows, as the stored text type (null where that is
+        None): no copy to cast it."""
         distinct = pa.array([None if isinstance(r, _Invalid) else part(r)
-                             for r in self.results], type=pa.string())
+                             for r in self.results], type=pa.large_string())
         return distinct.take(pa.array(self.index[rows]))
 
     def ids(self, rows: np.ndarray, known: dict, part=lambda value: value) -> np.ndarray:
@@ -540,11 +548,15 @@ class _Checked:
 
 def _counts(column: pa.Array, label: str) -> tuple[_Checked, np.ndarray]:
     """_number of every cell, and the floats: plain digits are converted by pyarrow (the
-    floats Python's float() gives), every other distinct value by _number itself."""
+    floats Python's float() gives; only cells with spaces or a fraction are trimmed first),
+    every other distinct value by _number itself."""
     checked = _Checked(column, lambda v: _number(label, v), fast=_within(label))
     values = np.full(len(column), np.nan)
-    plain = column if checked.fast.all() else column.filter(pa.array(checked.fast))
-    values[checked.fast] = pc.cast(pc.ascii_trim_whitespace(plain), pa.float64()).to_numpy()
+    for cells, trim in ((checked.digits, False), (checked.fast & ~checked.digits, True)):
+        if cells.any():
+            plain = column if cells.all() else column.filter(pa.array(cells))
+            values[cells] = pc.cast(pc.ascii_trim_whitespace(plain) if trim else plain,
+                                    pa.float64()).to_numpy()
     parsed = np.array([np.nan if isinstance(r, _Invalid) else r for r in checked.results],
                       dtype=float)
     values[checked.rest] = parsed[checked.index]
@@ -670,12 +682,13 @@ class _Plain:
     pattern: str
     digits: int
 
-    def cells(self, column: pa.Array) -> np.ndarray:
-        """Which cells are plain: the digits found by pyarrow's plain tests, only the other
-        cells matched against the pattern (most cells of a count column are digits)."""
+    def cells(self, column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        """Which cells are plain, and which of them are digits only (found by pyarrow's plain
+        tests; only the other cells are matched against the pattern: most cells of a count
+        column are digits)."""
         digits = _bools(pc.ascii_is_decimal(column)) & (
             pc.binary_length(column).to_numpy(zero_copy_only=False) <= self.digits)
-        return _matching(column, digits, self.pattern, trim=True)
+        return _matching(column, digits.copy(), self.pattern, trim=True), digits
 
 
 def _within(label: str, blank: bool = False) -> _Plain:
