@@ -367,9 +367,10 @@ def _run_end(data: bytes) -> int | None:
 
 
 def _count(data: bytes | str, part: bytes | str, end: int | None = None) -> int:
-    """data.count(part, 0, end), skipped where a find (memchr, many times faster than a
-    count) sees none: most files hold no quote or carriage return."""
-    return data.count(part, 0, end) if data.find(part, 0, end) >= 0 else 0
+    """data.count(part, 0, end), skipped where a find of its first character (memchr, a
+    hundred times faster than a count) sees none: most files hold no quote or carriage
+    return."""
+    return data.count(part, 0, end) if data.find(part[:1], 0, end) >= 0 else 0
 
 
 @dataclass
