@@ -843,9 +843,12 @@ class _FirstLines:
         earlier one of this run), -1 where it is the first; this run's new keys are kept."""
         first = np.full(len(keys), -1, dtype=np.int64)
         for known, known_lines in self._runs:
-            at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
-            found = known[at] == keys
-            first[found] = known_lines[at[found]]
+            # only the keys within a part's range are searched in it (a sorted file's runs
+            # share a few, at their boundary)
+            inside = np.flatnonzero((keys >= known[0]) & (keys <= known[-1]))
+            at = np.searchsorted(known, keys[inside])
+            found = known[at] == keys[inside]
+            first[inside[found]] = known_lines[at[found]]
         distinct, at_first, inverse = np.unique(keys, return_index=True, return_inverse=True)
         inner = at_first[inverse]
         again = (inner != np.arange(len(keys))) & (first < 0)
