@@ -202,7 +202,10 @@ def _open(file: CacheFile, columns: list[str] | None = None,
                     if year is not None:
                         table = table.filter(pc.equal(table["year"], year))
                     _VERIFIED[ident] = True
-                    return table.to_pandas()
+                    # one chunk per column, not one per row group: every take, filter and
+                    # factorize of an arrow string column pays per chunk (16 in a national
+                    # year: ~12 ms a column for any take, 0.3 ms on one chunk)
+                    return table.combine_chunks().to_pandas()
                 except (ValueError, TypeError, OSError, pa.ArrowException):
                     problem = "it cannot be read as a table"
             cache.set_aside(Path(file.path), handle, problem)
