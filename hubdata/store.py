@@ -19,7 +19,9 @@ Design
 - Loaded once per manifest key, and only what is asked: a year's frame (OBS_COLUMNS +
   vintage) from the files holding that year (the later import winning a cell two files
   hold), so a page asking for one code and year reads that year once and nothing after;
-  per year also the codes present and how many cells were duplicates. Coverage (years and
+  per year also the codes present and how many cells were duplicates. Each column is read
+  as one chunk (not one per row group): pandas' takes, filters and factorizes of arrow
+  strings pay per chunk, and the tables take and group a year's rows many times. Coverage (years and
   region types per file) comes from each import's manifest row, else from two columns.
 - Computed once per frame (`per_frame`, while the frame lives): hubdata.table's year context
   (the regions comparable at a NAICS level, their totals, row positions by industry), so the
