@@ -336,9 +336,15 @@ def codes_of(values: pd.Series | np.ndarray, sort: bool = True) -> tuple[np.ndar
 
 def _combined(frame: pd.DataFrame, keys: list[str], sort: bool) -> tuple[np.ndarray, int]:
     """One integer per row for the tuple of its keys (kept dense, so it never overflows)."""
-    combined, count = np.zeros(len(frame), dtype=np.int64), 1
-    for key in keys:
-        codes, distinct = codes_of(frame[key], sort=sort)
+    return combine([codes_of(frame[key], sort=sort) for key in keys], len(frame), sort)
+
+
+def combine(parts: list[tuple[np.ndarray, int]], rows: int,
+            sort: bool = False) -> tuple[np.ndarray, int]:
+    """One integer per row for the tuple of its codes (codes_of's (integers, count) per key),
+    for keys whose codes a caller already has; with sort, in the keys' sort order."""
+    combined, count = np.zeros(rows, dtype=np.int64), 1
+    for codes, distinct in parts:
         combined, count = combined * max(distinct, 1) + codes, count * max(distinct, 1)
         if count > 2 ** 31:
             combined, count = codes_of(combined, sort=sort)
