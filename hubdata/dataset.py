@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 
 from hubdata import cache, periods, store
@@ -270,9 +271,28 @@ def table_provenance(obs: Observations, table: pd.DataFrame) -> list[dict]:
 def _provenance_index(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What table_provenance asks of a frame's rows, once per distinct answer: (year, region
     type, region code, vintage) and (year, region type, state of a county, industry,
-    vintage), so a table's sources are found without a pass over a national frame."""
+    vintage), so a table's sources are found without a pass over a national frame. Each
+    column is numbered once (store.codes_of) for both, and a county's state from its code's
+    number, not from a text column of every row."""
+    codes = {c: store.codes_of(frame[c], sort=False) for c in ["year", "region_type",
+                                                               "industry_code", "vintage"]}
+    region, distinct = pd.factorize(frame["region_code"], use_na_sentinel=False)
+    codes["region_code"] = region.astype(np.int64), len(distinct)
+    prefix = pd.Series(distinct, dtype=frame["region_code"].dtype).str[:2]
+    state, states = store.codes_of(prefix, sort=False)
+    missing = state[prefix.isna().to_numpy(dtype=bool)]  # the number of a missing state
+    county = (frame["region_type"] == "county").fillna(False).to_numpy(dtype=bool)
+    codes["state"] = (np.where(county, state[region], missing[0] if len(missing) else states),
+                      states + 1)
+
+    def first_of_each(columns: list[str]) -> np.ndarray:
+        combined, _ = store.combine([codes[c] for c in columns], len(frame))
+        return ~pd.Series(combined).duplicated().to_numpy()
+
     regions = frame[["year", "region_type", "region_code", "vintage"]]
-    regions = regions[~store.duplicated(regions, list(regions.columns))]
-    industries = frame[["year", "region_type", "industry_code", "vintage"]].assign(
-        state=frame["region_code"].str[:2].where(frame["region_type"] == "county"))
-    return regions, industries[~store.duplicated(industries, list(industries.columns))]
+    regions = regions[first_of_each(list(regions.columns))]
+    keys = ["year", "region_type", "industry_code", "vintage", "state"]
+    kept = first_of_each(keys)
+    industries = frame[keys[:-1]][kept].assign(
+        state=frame["region_code"][kept].str[:2].where(frame["region_type"][kept] == "county"))
+    return regions, industries

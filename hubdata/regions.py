@@ -238,11 +238,11 @@ def _region_names(geo: str) -> dict[str, str]:
         return dict(NAME_BY_FIPS)
     names: dict[str, str] = {}
     if geo == "county":  # the shapes' names (county_centroids' rows, without the centroids)
-        features = geometry.county_geojson()["features"] + [
-            f for f in geometry.county_geojson(ct_planning_regions=True)["features"]
-            if str(f["id"]) in CT_PLANNING_REGIONS]
         names = {str(f["id"]): f"{f['properties'].get('name')}, "
-                               f"{POSTAL_BY_FIPS.get(str(f['id'])[:2], '')}" for f in features}
+                               f"{POSTAL_BY_FIPS.get(str(f['id'])[:2], '')}"
+                 for f in geometry.county_geojson()["features"]}
+        # Connecticut's planning regions as their shapes name them, without drawing them
+        names |= {code: f"{name}, CT" for code, (name, _) in CT_PLANNING_REGIONS.items()}
     try:
         d = load_delineation()
     except HubDataError:

@@ -43,3 +43,21 @@ def test_connecticut_notes():
     assert straddle and "same Connecticut geography" in straddle[0]
     assert regions.connecticut_notes(["09001"], ["09001"], 2017, 2021) == []
     assert regions.connecticut_notes(["49057"], ["49057"], 2019, 2023) == []
+
+
+def test_county_names_read_the_shapes_once_and_name_planning_regions_as_drawn(monkeypatch):
+    """Every county's name comes from one read of the county shapes; Connecticut's planning
+    regions are named as their drawn shapes are, without drawing them (shapely unions)."""
+    from hubdata import geometry
+
+    drawn = {f["id"]: f["properties"]["name"]
+             for f in geometry.county_geojson(ct_planning_regions=True)["features"]}
+    calls = []
+    original = geometry.county_geojson
+    monkeypatch.setattr(geometry, "county_geojson",
+                        lambda *a, **k: calls.append(k) or original(*a, **k))
+    names = regions._region_names("county")
+    assert calls == [{}]
+    assert {c: names[c] for c in regions.CT_PLANNING_REGIONS} == {
+        c: f"{drawn[c]}, CT" for c in regions.CT_PLANNING_REGIONS}
+    assert set(regions.CT_OLD_COUNTIES) <= set(names)  # older data keeps the old counties

@@ -259,3 +259,40 @@ def test_the_shortest_built_base_is_named_whatever_the_hash_seed():
                             text=True, env={"PYTHONHASHSEED": str(seed), "PATH": "/usr/bin:/bin",
                                             "PYTHONPATH": str(ROOT)}).stdout for seed in range(6)}
     assert len(notes) == 1 and "76 counties" in notes.pop()
+
+
+def test_a_stored_year_is_not_copied_to_conform_it():
+    """The stored files already have the observation schema: the year frame shares the read
+    columns' memory (a national year is 1.4 M rows), and conforming leaves its input as it
+    was."""
+    _import(*sorted(FIXTURES.glob("app_cbp_*.csv")))
+    frame = load_observations("import", [2021], ["339920"], "county").frame
+    again = conform(frame)
+    assert np.shares_memory(again["employment"].to_numpy(), frame["employment"].to_numpy())
+    again.loc[0, "employment"] = -1.0
+    assert frame.loc[0, "employment"] != -1.0
+    assert list(conform(frame.drop(columns="flag")).columns) == list(conform(frame).columns)
+
+
+def test_the_provenance_index_numbers_each_column_once(monkeypatch):
+    """table_provenance's index of a (national) frame factorizes each column once, for both
+    of its tables, and finds the states of counties from the codes' numbers."""
+    from hubdata import dataset
+
+    _import(*sorted(FIXTURES.glob("app_cbp_*.csv")))
+    frame = load_observations("import", [2019, 2021], ["339920"], "county").frame
+    expected = dataset._provenance_index(frame)
+    numbered = []
+    original = store.codes_of
+
+    def counting(values, sort=True):
+        numbered.append(getattr(values, "name", None))
+        return original(values, sort)
+
+    monkeypatch.setattr(store, "codes_of", counting)
+    regions, industries = dataset._provenance_index(frame)
+    assert len(numbered) == len(set(numbered))
+    pd.testing.assert_frame_equal(regions, expected[0])
+    pd.testing.assert_frame_equal(industries, expected[1])
+    counties = industries[industries["region_type"] == "county"]
+    assert counties["state"].notna().all() and (counties["state"].str.len() == 2).all()
