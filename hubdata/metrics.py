@@ -465,22 +465,22 @@ def _base_notes(out: pd.DataFrame, s_year: int | str, e_year: int | str) -> list
                      f"({which}).")
     if {"base_basis", "base_basis_start"} <= set(out.columns):
         pattern = re.compile(rf"{INDUSTRY_ROWS} (\d+ \w+)")
+        texts = {"": 0}  # each member count's text once, numbered: 0 is none
 
-        def members(basis: object) -> str:  # "1300 counties", or "" (read once per text)
+        def members(basis: object) -> int:  # "1300 counties" (read once per basis), or 0
             found = pattern.search(str(basis))
-            return found.group(1) if found else ""
+            return texts.setdefault(found.group(1), len(texts)) if found else 0
 
-        before = store.map_distinct(out["base_basis_start"], members).astype(str)
-        after = store.map_distinct(out["base_basis"], members).astype(str)
-        moved = pd.Series(~refused.to_numpy(dtype=bool) & (before != "").to_numpy(dtype=bool)
-                          & (after != "").to_numpy(dtype=bool)
-                          & (before != after).to_numpy(dtype=bool), index=out.index)
+        # integers, not a million texts per year: the comparison copies nothing
+        before = store.map_distinct(out["base_basis_start"], members).to_numpy(dtype=np.int64)
+        after = store.map_distinct(out["base_basis"], members).to_numpy(dtype=np.int64)
+        moved = ~refused.to_numpy(dtype=bool) & (before > 0) & (after > 0) & (before != after)
         if moved.any():
-            first = moved.idxmax()
-            notes.append(f"For {out.loc[moved, 'industry_code'].nunique():,} industries the "
+            first, names = int(np.argmax(moved)), list(texts)
+            notes.append(f"For {out['industry_code'][moved].nunique():,} industries the "
                          f"base area sums a different set of regions in {s_year} and {e_year} "
-                         f"(NAICS {out.at[first, 'industry_code']}: a sum of "
-                         f"{before[first]} in {s_year} and of {after[first]} "
+                         f"(NAICS {out['industry_code'].iloc[first]}: a sum of "
+                         f"{names[before[first]]} in {s_year} and of {names[after[first]]} "
                          f"in {e_year}): part of its change is rows appearing in or leaving the "
                          "data, not growth; read its shift-share with care.")
     return notes
