@@ -381,6 +381,7 @@ def compare_periods(start_table: pd.DataFrame, end_table: pd.DataFrame, *,
                             out["base_employment_start"], out["base_employment"],
                             out["base_total_employment_start"], out["base_total_employment"])
         out = pd.concat([out, parts.drop(columns="employment_change")], axis=1)
+        del parts  # so that blanking unmeasured rows writes in place instead of copying
         out = _refuse_unmeasured_base(out)
     out = pd.concat([out, wage_premium(out)], axis=1)
     groups = _groups(out) if len(out) and _group_keys(out) else None  # found once
