@@ -1,7 +1,9 @@
 """Cluster metrics, defined once (formulas in docs/methodology.md and in the UI help).
 
 Pure pandas/numpy, vectorised: the national case (every county x every 6-digit industry x two
-years) runs in seconds (bench/bench_metrics.py).
+years) runs in seconds (bench/run.py, path rank). At that size each pass over a text column
+costs: compare_periods finds the percentile groups once and shares them, sorts each column
+once for its quantiles, and its notes work on integer codes of distinct texts.
 
 E(r,i,t): employment of industry i in region r, year t; T = all industries; B = base area.
 

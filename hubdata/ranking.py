@@ -5,7 +5,9 @@ The national data (hubdata.dataset.load_national: BLS QCEW's national files or e
 imported file) becomes one table per year through hubdata.table.build_table over every code
 of one NAICS level, so all-industry totals, metros and states summed from counties and a base
 area summed from the regions present follow the table's rules, in its words.
-hubdata.metrics.compare_periods then adds growth, shift-share and emerging_scores.
+hubdata.metrics.compare_periods then adds growth, shift-share and emerging_scores (given
+only the start table's columns it reads, metrics.start_columns: a national start table's
+other texts are let go before the comparison's own columns are made).
 Two rules of the ranking's own:
 - QCEW's own aggregates (codes 101, 1011, ...: domains and supersectors) are not NAICS codes
   and are left out;
