@@ -1,7 +1,9 @@
 """Cluster metrics, defined once (formulas in docs/methodology.md and in the UI help).
 
 Pure pandas/numpy, vectorised: the national case (every county x every 6-digit industry x two
-years) runs in seconds (bench/bench_metrics.py).
+years) runs in seconds (bench/run.py, path rank). At that size each pass over a text column
+costs: compare_periods finds the percentile groups once and shares them, sorts each column
+once for its quantiles, and its notes work on integer codes of distinct texts.
 
 E(r,i,t): employment of industry i in region r, year t; T = all industries; B = base area.
 
@@ -112,35 +114,45 @@ def _groups(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Each row's group of _group_keys as one integer (hubdata.store.group_ids: grouping a
     national table by three text columns would hash a million strings per key), numbered
     in sorted order, a missing key counting as a value; and whether the row has every key
-    (groupby's default leaves the others out)."""
+    (groupby's default leaves the others out). compare_periods finds them once and passes
+    them to percentile_rank, cluster_flags and its notes."""
     keys = _group_keys(frame)
-    return (store.group_ids(frame, keys)[0],
-            ~frame[keys].isna().any(axis=1).to_numpy(dtype=bool))
+    known = np.ones(len(frame), dtype=bool)
+    for key in keys:
+        known &= frame[key].notna().to_numpy(dtype=bool)
+    return store.group_ids(frame, keys)[0], known
 
 
-def percentile_rank(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Percentile rank (0-100] of column among regions of the same type, year and industry."""
+def percentile_rank(frame: pd.DataFrame, column: str,
+                    groups: tuple[np.ndarray, np.ndarray] | None = None) -> pd.Series:
+    """Percentile rank (0-100] of column among regions of the same type, year and industry.
+    `groups`: _groups(frame), when the caller has them."""
     keys = _group_keys(frame)
     values = pd.to_numeric(frame[column], errors="coerce")
     if not keys:
         return values.rank(pct=True) * 100
-    ids, known = _groups(frame)  # a row missing one of its keys is in no group: NaN
-    group = pd.Series(ids, index=frame.index).where(known)
+    ids, known = groups if groups is not None else _groups(frame)  # a row missing one of
+    group = pd.Series(ids, index=frame.index).where(known)         # its keys: in no group
     return values.groupby(group).rank(pct=True) * 100
 
 
-def _group_quantiles(frame: pd.DataFrame, wanted: list[tuple[str, float]]) -> list[np.ndarray]:
+def _group_quantiles(frame: pd.DataFrame, wanted: list[tuple[str, float]],
+                     groups: tuple[np.ndarray, np.ndarray] | None = None) -> list[np.ndarray]:
     """Each (column, q): the q-quantile of column within the row's group (NaN ignored; a
-    missing key is a group of its own), aligned back to the rows; the groups are found once
-    for all of them."""
+    missing key is a group of its own), aligned back to the rows; one grouped sort per
+    column serves all its quantiles."""
     keys = _group_keys(frame)
-    values = frame[list(dict.fromkeys(c for c, _ in wanted))].apply(pd.to_numeric,
-                                                                    errors="coerce")
+    columns = list(dict.fromkeys(c for c, _ in wanted))
+    values = {c: pd.to_numeric(frame[c], errors="coerce") for c in columns}
     if not keys:
         return [np.full(len(frame), values[c].quantile(q)) for c, q in wanted]
-    ids, _ = _groups(frame)  # numbered 0.. in sorted order: group i's quantile is row i
-    grouped = values.groupby(ids)
-    return [grouped[c].quantile(q).to_numpy()[ids] for c, q in wanted]
+    ids = (groups if groups is not None else _groups(frame))[0]  # numbered 0.. in sorted
+    found = {}                                                   # order: group i is row i
+    for column in columns:
+        qs = [q for c, q in wanted if c == column]
+        table = values[column].groupby(ids).quantile(qs).to_numpy().reshape(-1, len(qs))
+        found.update({(column, q): table[:, k] for k, q in enumerate(qs)})  # group-major
+    return [found[c, q][ids] for c, q in wanted]
 
 
 def _known(condition, *inputs) -> pd.Series:
@@ -153,7 +165,8 @@ def _known(condition, *inputs) -> pd.Series:
     return pd.Series(out)
 
 
-def cluster_flags(frame: pd.DataFrame, lq_column: str = "lq_employment") -> pd.DataFrame:
+def cluster_flags(frame: pd.DataFrame, lq_column: str = "lq_employment",
+                  groups: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
     """Strong-cluster and top-10% flags as the U.S. Cluster Mapping Project defines them.
 
     Within each region type, year and industry: strong = LQ >= 75th percentile and LQ >= 1
@@ -165,7 +178,8 @@ def cluster_flags(frame: pd.DataFrame, lq_column: str = "lq_employment") -> pd.D
     emp = pd.to_numeric(frame["employment"], errors="coerce")
     est = pd.to_numeric(frame["establishments"], errors="coerce")
     q = dict(zip(["lq75", "lq90", "emp25", "est25"], _group_quantiles(frame, [
-        (lq_column, 0.75), (lq_column, 0.90), ("employment", 0.25), ("establishments", 0.25)])))
+        (lq_column, 0.75), (lq_column, 0.90), ("employment", 0.25), ("establishments", 0.25)],
+        groups)))
     lq_ok = _known(lq.to_numpy() >= 1, lq)
     size_ok = _known(emp.to_numpy() > q["emp25"], emp) & _known(est.to_numpy() > q["est25"], est)
     strong = _known(lq.to_numpy() >= q["lq75"], lq) & lq_ok & size_ok
@@ -296,9 +310,23 @@ def suppressed_count(table: pd.DataFrame) -> int:
     return int(missing.sum())
 
 
+KEY_COLUMNS = ("source", "own_code", "region_type", "region_code", "industry_code")
+# the start table's figures that compare_periods joins to the end table (as <name>_start)
+START_VALUES = ("employment", "establishments", "payroll", "avg_annual_pay", "lq_employment",
+                "lq_establishments", "national_share", "base_employment",
+                "base_total_employment", "base_basis", "disclosed")
+
+
 def _key_columns(start: pd.DataFrame, end: pd.DataFrame) -> list[str]:
-    return [c for c in ("source", "own_code", "region_type", "region_code", "industry_code")
-            if c in start.columns and c in end.columns]
+    return [c for c in KEY_COLUMNS if c in start.columns and c in end.columns]
+
+
+def start_columns(table: pd.DataFrame) -> list[str]:
+    """The columns of a start table that compare_periods reads (keys, START_VALUES, what its
+    LQs, national share, year and notes need): a caller holding a large start table can let
+    the rest (a national table's vintage and basis texts) go before the comparison."""
+    read = {*KEY_COLUMNS, *START_VALUES, *CONTEXT_COLUMNS, "year", "base_area"}
+    return [c for c in table.columns if c in read]
 
 
 def _year_of(table: pd.DataFrame, given: int | None, label: str) -> int:
@@ -334,10 +362,7 @@ def compare_periods(start_table: pd.DataFrame, end_table: pd.DataFrame, *,
         raise ConfigError("The two tables use different base areas; build both on the same base.")
     start_table, end_table = add_location_quotients(start_table), add_location_quotients(end_table)
     keys = _key_columns(start_table, end_table)
-    wanted = ["employment", "establishments", "payroll", "avg_annual_pay", "lq_employment",
-              "lq_establishments", "national_share", "base_employment", "base_total_employment",
-              "base_basis", "disclosed"]
-    start_cols = [c for c in wanted if c in start_table.columns]
+    start_cols = [c for c in START_VALUES if c in start_table.columns]
     start = start_table[keys + start_cols].rename(columns={c: f"{c}_start" for c in start_cols})
     out = store.left_join(end_table, start, keys, validate="one_to_one")  # a merge, by position
     for value in ("employment", "establishments", "payroll", "avg_annual_pay"):
@@ -358,15 +383,17 @@ def compare_periods(start_table: pd.DataFrame, end_table: pd.DataFrame, *,
                             out["base_employment_start"], out["base_employment"],
                             out["base_total_employment_start"], out["base_total_employment"])
         out = pd.concat([out, parts.drop(columns="employment_change")], axis=1)
+        del parts  # so that blanking unmeasured rows writes in place instead of copying
         out = _refuse_unmeasured_base(out)
     out = pd.concat([out, wage_premium(out)], axis=1)
+    groups = _groups(out) if len(out) and _group_keys(out) else None  # found once
     if "lq_employment" in out.columns:
-        out = pd.concat([out, cluster_flags(out)], axis=1)
-        out["lq_employment_pctile"] = percentile_rank(out, "lq_employment")
+        out = pd.concat([out, cluster_flags(out, groups=groups)], axis=1)
+        out["lq_employment_pctile"] = percentile_rank(out, "lq_employment", groups)
     if has_base and "lq_employment_start" in out.columns:
         out = pd.concat([out, emerging_scores(out, *names, min_employment,
                                               min_establishments)], axis=1)
-    notes = _notes(start_table, end_table, out, s_year, e_year, has_base, names)
+    notes = _notes(start_table, end_table, out, s_year, e_year, has_base, names, groups)
     out.attrs = {**end_table.attrs, "notes": notes, "start_year": s_year, "end_year": e_year,
                  "suppressed_cells": {"start": suppressed_count(start_table),
                                       "end": suppressed_count(end_table)}}
@@ -381,7 +408,7 @@ def compare_observations(obs: pd.DataFrame, start_year: int, end_year: int,
                            start_year=start_year, end_year=end_year, **options)
 
 
-def _notes(start_table, end_table, out, s_year, e_year, has_base, names) -> list[str]:
+def _notes(start_table, end_table, out, s_year, e_year, has_base, names, groups) -> list[str]:
     notes = []
     n_s, n_e = suppressed_count(start_table), suppressed_count(end_table)
     if n_s or n_e:
@@ -396,8 +423,8 @@ def _notes(start_table, end_table, out, s_year, e_year, has_base, names) -> list
     if out["wage_premium_vs_base"].isna().all() and out["employment"].notna().any():
         notes.append("Wage premiums need payroll for the base area and for all industries in "
                      "each region; this table does not carry them.")
-    if len(out) and _group_keys(out):
-        ids, known = _groups(out)
+    if groups is not None:
+        ids, known = groups
         sizes = np.bincount(ids[known])
         sizes = sizes[sizes > 0]
         if len(sizes) and sizes.min() < 20:
@@ -441,22 +468,22 @@ def _base_notes(out: pd.DataFrame, s_year: int | str, e_year: int | str) -> list
                      f"({which}).")
     if {"base_basis", "base_basis_start"} <= set(out.columns):
         pattern = re.compile(rf"{INDUSTRY_ROWS} (\d+ \w+)")
+        texts = {"": 0}  # each member count's text once, numbered: 0 is none
 
-        def members(basis: object) -> str:  # "1300 counties", or "" (read once per text)
+        def members(basis: object) -> int:  # "1300 counties" (read once per basis), or 0
             found = pattern.search(str(basis))
-            return found.group(1) if found else ""
+            return texts.setdefault(found.group(1), len(texts)) if found else 0
 
-        before = store.map_distinct(out["base_basis_start"], members).astype(str)
-        after = store.map_distinct(out["base_basis"], members).astype(str)
-        moved = pd.Series(~refused.to_numpy(dtype=bool) & (before != "").to_numpy(dtype=bool)
-                          & (after != "").to_numpy(dtype=bool)
-                          & (before != after).to_numpy(dtype=bool), index=out.index)
+        # integers, not a million texts per year: the comparison copies nothing
+        before = store.map_distinct(out["base_basis_start"], members).to_numpy(dtype=np.int64)
+        after = store.map_distinct(out["base_basis"], members).to_numpy(dtype=np.int64)
+        moved = ~refused.to_numpy(dtype=bool) & (before > 0) & (after > 0) & (before != after)
         if moved.any():
-            first = moved.idxmax()
-            notes.append(f"For {out.loc[moved, 'industry_code'].nunique():,} industries the "
+            first, names = int(np.argmax(moved)), list(texts)
+            notes.append(f"For {out['industry_code'][moved].nunique():,} industries the "
                          f"base area sums a different set of regions in {s_year} and {e_year} "
-                         f"(NAICS {out.at[first, 'industry_code']}: a sum of "
-                         f"{before[first]} in {s_year} and of {after[first]} "
+                         f"(NAICS {out['industry_code'].iloc[first]}: a sum of "
+                         f"{names[before[first]]} in {s_year} and of {names[after[first]]} "
                          f"in {e_year}): part of its change is rows appearing in or leaving the "
                          "data, not growth; read its shift-share with care.")
     return notes

@@ -5,7 +5,9 @@ The national data (hubdata.dataset.load_national: BLS QCEW's national files or e
 imported file) becomes one table per year through hubdata.table.build_table over every code
 of one NAICS level, so all-industry totals, metros and states summed from counties and a base
 area summed from the regions present follow the table's rules, in its words.
-hubdata.metrics.compare_periods then adds growth, shift-share and emerging_scores.
+hubdata.metrics.compare_periods then adds growth, shift-share and emerging_scores (given
+only the start table's columns it reads, metrics.start_columns: a national start table's
+other texts are let go before the comparison's own columns are made).
 Two rules of the ranking's own:
 - QCEW's own aggregates (codes 101, 1011, ...: domains and supersectors) are not NAICS codes
   and are left out;
@@ -27,7 +29,7 @@ from hubdata import industries, store
 from hubdata.dataset import Observations, table_provenance
 from hubdata.errors import ConfigError, HubDataError, NoDataError
 from hubdata.metrics import (DEFAULT_MIN_EMPLOYMENT, DEFAULT_MIN_ESTABLISHMENTS,
-                             cluster_flags, compare_periods)
+                             cluster_flags, compare_periods, start_columns)
 from hubdata.table import build_table, levels_of
 from hubdata.regions import fill_region_names
 from hubdata.views import GEO_SHORT, find_rows, with_cagr_pct
@@ -56,23 +58,31 @@ class Ranking:
 def comparable_rows(frame: pd.DataFrame, start: int, end: int) -> tuple[pd.DataFrame, list[str]]:
     """The two years' rows of regions present in both, without QCEW's own aggregates: what
     period_tables compares (done once per ranking, as national frames are large: the frame
-    itself comes back when nothing is left out)."""
+    itself comes back when nothing is left out). Each text column is read once, through
+    integer codes: an aggregate's code starts with "10" (only those rows are matched), and
+    a region's presence in each year is one flag of a (region, year) grid, not a sort."""
     in_years = frame["year"].isin([start, end]).to_numpy()
     if not in_years.all():
         frame = frame[in_years]
-    codes, distinct = pd.factorize(frame["industry_code"].astype("string"))
-    aggregate = np.concatenate([pd.Series(distinct).str.fullmatch(QCEW_AGGREGATES).fillna(
-        False).to_numpy(dtype=bool), [False]])[codes]  # each distinct code once; NA: -1
+    code = frame["industry_code"].astype("string")
+    aggregate = code.str.startswith("10").fillna(False).to_numpy(dtype=bool)
+    if aggregate.any():  # each distinct candidate code matched once
+        codes, distinct = pd.factorize(code[aggregate])
+        aggregate[aggregate] = pd.Series(distinct).str.fullmatch(QCEW_AGGREGATES).fillna(
+            False).to_numpy(dtype=bool)[codes]
     if aggregate.any():
         frame = frame[~aggregate]
-    region, first = store.group_ids(frame, ["region_type", "region_code"])
-    year, _ = store.codes_of(frame["year"], sort=False)
-    pairs = np.unique(region * 2 + year)  # (region, one of the two years)
-    count = np.bincount(pairs // 2, minlength=len(first))
-    if (count == 2).all():
+    kinds, kind_count = store.codes_of(frame["region_type"], sort=False)
+    places, names = pd.factorize(frame["region_code"], use_na_sentinel=False)
+    region = kinds * max(len(names), 1) + places
+    seen = np.zeros((kind_count * max(len(names), 1), 2), dtype=bool)
+    seen[region, (frame["year"] == end).to_numpy(dtype=int)] = True
+    lonely = seen.any(axis=1) & ~seen.all(axis=1)  # a region in one of the two years
+    if not lonely.any():
         return frame, []
-    dropped = frame["region_code"].iloc[first[count < 2]].nunique()
-    return frame[count[region] == 2].reset_index(drop=True), [
+    lonely_places = np.unique(np.flatnonzero(lonely) % max(len(names), 1))
+    dropped = int(pd.notna(pd.Series(names).iloc[lonely_places]).sum())  # as nunique counts
+    return frame[~lonely[region]].reset_index(drop=True), [
         f"{dropped:,} regions are in the data for only one of the years and are left out."]
 
 
@@ -139,6 +149,7 @@ def leaderboard(obs: Observations, source: str, start: int, end: int, geo: str, 
     files the compared rows (and a base summed from them) came from."""
     frame, dropped = comparable_rows(obs.frame, start, end)
     first, last, notes = period_tables(frame, start, end, geo, level)
+    first = first[start_columns(first)]  # its other texts (vintage, basis) go now
     out = compare_periods(first, last, start_year=int(start), end_year=int(end),
                           min_employment=min_employment, min_establishments=min_establishments)
     del first, last  # out holds what is needed of them: the start table's memory goes now

@@ -181,6 +181,18 @@ def test_compare_periods_minimum_base_is_adjustable():
         "Fewer than 11 establishments in 2017"
 
 
+def test_compare_periods_groups_the_rows_once(monkeypatch):
+    """The percentile groups (three text keys, over a million rows nationally) are found
+    once per comparison and shared by the flags, the percentiles and the notes."""
+    calls = []
+    group_ids = metrics.store.group_ids
+    monkeypatch.setattr(metrics.store, "group_ids",
+                        lambda *args: calls.append(args[1]) or group_ids(*args))
+    out = metrics.compare_periods(START, END)
+    assert calls == [["region_type", "year", "industry_code"]]
+    assert out["lq_employment_pctile"].notna().any() and out["strong_cluster"].notna().any()
+
+
 def test_compare_periods_rejects_bad_years_and_mixed_bases():
     with pytest.raises(ConfigError):
         metrics.compare_periods(END, START)

@@ -16,7 +16,7 @@ from hubdata.dataset import Observations, load_national
 from hubdata.errors import ConfigError, NoDataError
 from hubdata.importers import import_path
 from hubdata.schema import conform
-from hubdata.metrics import compare_periods
+from hubdata.metrics import compare_periods, start_columns
 from hubdata.table import LABEL_COLUMNS, TABLE_COLUMNS, build_table
 
 # --- hand-made observations -----------------------------------------------------------------
@@ -370,6 +370,28 @@ def test_period_tables_start_year_holds_the_figures_of_the_whole_table(us):
     pd.testing.assert_frame_equal(first, whole.drop(columns=list(LABEL_COLUMNS)))
     pd.testing.assert_frame_equal(compare_periods(first, last, start_year=2017, end_year=2021),
                                   compare_periods(whole, last, start_year=2017, end_year=2021))
+
+
+@pytest.mark.parametrize("us", [True, False])
+def test_compare_periods_needs_only_the_start_columns_it_reads(us):
+    """The leaderboard lets the start table's other columns (vintage, basis texts: large
+    nationally) go before comparing; the comparison is the same."""
+    frame, _ = ranking.comparable_rows(_ranking_obs(us).frame, 2017, 2021)
+    first, last, _ = ranking.period_tables(frame, 2017, 2021, "county", 6)
+    kept = start_columns(first)
+    assert not {"vintage", "total_basis", "flag"} & set(kept)
+    pd.testing.assert_frame_equal(compare_periods(first[kept], last, start_year=2017,
+                                                  end_year=2021),
+                                  compare_periods(first, last, start_year=2017, end_year=2021))
+
+
+def test_comparable_rows_finds_regions_of_both_years_without_sorting(monkeypatch):
+    """A region's presence in each year is read from integer codes, not by grouping and
+    sorting the national frame's region columns (hubdata.store.group_ids)."""
+    monkeypatch.setattr(ranking.store, "group_ids", None)  # not called
+    frame, dropped = ranking.comparable_rows(_ranking_obs().frame, 2017, 2021)
+    assert "49099" not in set(frame["region_code"]) and "1011" not in set(frame["industry_code"])
+    assert dropped == ["1 regions are in the data for only one of the years and are left out."]
 
 
 @pytest.mark.parametrize("us", [True, False])
