@@ -13,7 +13,11 @@ child's), next to its floor, measured the same way in the same run:
   | floor: the year's imported rows read with pyarrow into pandas;
 - rank: `python -m hubdata rank --source import --geo county --level 6` | floor: both
   years' imported rows read with pyarrow into pandas;
-- cluster_portfolio: reserved (see CLUSTER_PORTFOLIO);
+- cluster_portfolio: `python -m hubdata clusters --source import --region county:49057
+  --start START --year END` (the Cluster portfolio page's file: one county's traded clusters,
+  whose strong flags and national ranks compare it with every county, so every county's
+  cluster table is built for both years) | floor: both years' imported rows read with
+  pyarrow into pandas (rank's floor);
 - pages: every page under AppTest: the first run in a fresh process that has imported the
   app's modules (cold: empty caches) and reruns (warm), next to its floor page
   (bench/floor_page.py: the same widgets, charts, tables and download buttons, drawn from
@@ -24,7 +28,7 @@ Times are medians over --repeat child runs (warm reruns: median of --reruns per 
 Run it with `nice` on a shared machine:
 
     nice .venv/bin/python bench/run.py [--work /tmp/hubatlas-bench] [--repeat 3]
-        [--only import,table,rank,engine,pages] [--pages explore,emerging]
+        [--only import,table,rank,cluster_portfolio,engine,pages] [--pages explore,emerging]
 """
 
 from __future__ import annotations
@@ -65,9 +69,9 @@ PAGES = {  # page -> (file, query parameters): the pages as a user opens them
     "programs": ("pages/programs.py", {}),
     "data": ("pages/data.py", {}),
 }
-# The cluster portfolio of every county (issue 9's hubdata.clusters) joins PATHS once merged:
-# a child path "cluster_portfolio" timing the portfolio of every county, floor = rank's.
-CLUSTER_PORTFOLIO = None
+CLUSTER_ARGS = ["clusters", "--source", "import", "--start", str(START), "--year", str(END),
+                "--region", "county:49057"]
+COMMANDS = {"table": TABLE_ARGS, "rank": RANK_ARGS, "cluster_portfolio": CLUSTER_ARGS}
 TARGETS = {"path_ratio": 3.0, "memory_ratio": 2.0, "page_warm_ratio": 2.0,
            "page_cold_over_warm": 10.0}
 
@@ -161,8 +165,8 @@ def child(path: str, files: list[Path], scratch: Path) -> dict:
     elif path == "import_floor":
         clock = time.perf_counter()
         pq.write_table(pv.read_csv(files[-1]), out)
-    elif path in ("table", "rank"):
-        argv = (TABLE_ARGS if path == "table" else RANK_ARGS) + ["-o", out]
+    elif path in COMMANDS:
+        argv = COMMANDS[path] + ["-o", out]
         clock = time.perf_counter()
         with open(os.devnull, "w") as sink:
             saved, sys.stderr = sys.stderr, sink
@@ -171,7 +175,7 @@ def child(path: str, files: list[Path], scratch: Path) -> dict:
             finally:
                 sys.stderr = saved
         assert code == 0, f"{path} exited {code}"
-    elif path in ("table_floor", "rank_floor"):
+    elif path in ("table_floor", "rank_floor", "cluster_portfolio_floor"):
         wanted = _imported_files(END if path == "table_floor" else None)
         clock = time.perf_counter()
         frames = [pq.read_table(p).to_pandas() for p in wanted]
@@ -383,7 +387,7 @@ def main() -> None:
                         / "hubatlas-bench")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--reruns", type=int, default=3)
-    parser.add_argument("--only", default="import,table,rank,engine,pages")
+    parser.add_argument("--only", default="import,table,rank,cluster_portfolio,engine,pages")
     parser.add_argument("--pages", default=",".join(PAGES))
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--page", help=argparse.SUPPRESS)
@@ -407,10 +411,9 @@ def main() -> None:
                     "load_average": os.getloadavg()[0], "repeat": args.repeat},
         "paths": {}, "pages": {},
     }
-    for path in ("import", "table", "rank"):
+    for path in ("import", *COMMANDS):
         if path in only:
             result["paths"][path] = measure_path(path, cache, args.repeat, args.work)
-    result["paths"]["cluster_portfolio"] = CLUSTER_PORTFOLIO
     if "engine" in only:
         reads = [_spawn(["--child", "engine_read", "--work", str(args.work)], cache)
                  for _ in range(args.repeat)]
