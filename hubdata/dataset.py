@@ -235,6 +235,10 @@ def _load_imports(years: list[int], codes: list[str] | None, quarter: int | None
     return Observations(frame, prov, warnings)
 
 
+# the columns of a table that table_provenance reads (with attrs["start_year"])
+PROVENANCE_INPUTS = ("year", "region_code", "industry_code", "base_area", "vintage")
+
+
 def table_provenance(obs: Observations, table: pd.DataFrame) -> list[dict]:
     """The provenance entries of the releases and files a table built from `obs` drew on.
 

@@ -144,6 +144,25 @@ def test_growth_provenance_keeps_the_start_year(imported):  # noqa: F811
         "app_cbp_counties_2019.csv", "app_cbp_counties_2021.csv", "app_cbp_states_2021.csv"}
 
 
+def test_provenance_reads_only_its_named_columns(imported, tmp_path):  # noqa: F811
+    """Callers that join tables for table_provenance keep only PROVENANCE_INPUTS (the
+    cluster portfolio: two national years): a column it also read would change its answer."""
+    from hubdata.dataset import PROVENANCE_INPUTS, load_observations, table_provenance
+    from hubdata.metrics import compare_periods
+    from hubdata.table import build_table
+
+    import_made_up_delaware(tmp_path)
+    obs = load_observations("import", [2019, 2021], ["3361", "339920"], "county")
+    tables = [build_table(obs, 2021, "county", "3361", base="state:DE", state="DE"),
+              build_table(obs, 2021, "county", "339920", state="UT"),
+              compare_periods(*(build_table(obs, y, "county", "339920", state="UT")
+                                for y in (2019, 2021)))]
+    for table in tables:
+        full = table_provenance(obs, table)
+        assert full and table_provenance(obs, table[list(PROVENANCE_INPUTS)]) == full
+    assert "start_year" in tables[2][list(PROVENANCE_INPUTS)].attrs  # kept with the columns
+
+
 def test_page_csv_equals_the_cli_and_leaves_out_unused_files(imported, media,  # noqa: F811
                                                               tmp_path):
     import_made_up_delaware(tmp_path)
