@@ -387,11 +387,14 @@ _NOT_MOVED: dict[str, Path] = {}  # corrupt files this process could not rename
 
 
 def age_text(seconds: float) -> str:
+    """How old an entry is, in words: '0 minutes', '1 hour', '3 days'."""
     if seconds < 3600:
-        return f"{int(seconds // 60)} minutes"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.0f} hours"
-    return f"{seconds / 86400:.0f} days"
+        n, unit = int(seconds // 60), "minute"
+    elif seconds < 2 * 86400:
+        n, unit = round(seconds / 3600), "hour"
+    else:
+        n, unit = round(seconds / 86400), "day"
+    return f"{n} {unit}{'' if n == 1 else 's'}"
 
 
 def read(source: str, params: dict) -> CachedFrame | None:

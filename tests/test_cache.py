@@ -29,6 +29,14 @@ def leftovers(cache_dir) -> list[str]:
     return [p.name for p in cache_dir.rglob("*") if p.name.endswith(".tmp")]
 
 
+@pytest.mark.parametrize("seconds, words", [
+    (59, "0 minutes"), (60, "1 minute"), (150, "2 minutes"), (3600, "1 hour"),
+    (5400, "2 hours"), (47 * 3600, "47 hours"), (2 * 86400, "2 days"), (3 * 86400, "3 days")])
+def test_an_entry_age_is_said_in_words(seconds, words):
+    """Provenance lines say '(1 hour ago)', never '(1 hours ago)'."""
+    assert cache.age_text(seconds) == words
+
+
 def test_write_then_read_round_trips_dtypes():
     frame = obs(3, 5.0)
     cache.write("test", PARAMS, frame, url="https://x.test/a")
