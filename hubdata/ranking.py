@@ -7,7 +7,9 @@ of one NAICS level, so all-industry totals, metros and states summed from counti
 area summed from the regions present follow the table's rules, in its words.
 hubdata.metrics.compare_periods then adds growth, shift-share and emerging_scores (given
 only the start table's columns it reads, metrics.start_columns: a national start table's
-other texts are let go before the comparison's own columns are made).
+other texts are let go before the end table is built). The leaderboard compares unlabelled
+tables and labels only the rows it ranks (hubdata.table.labelled): names, titles and notes
+of a million national rows would be written for a few thousand shown.
 Two rules of the ranking's own:
 - QCEW's own aggregates (codes 101, 1011, ...: domains and supersectors) are not NAICS codes
   and are left out;
