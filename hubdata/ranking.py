@@ -7,7 +7,9 @@ of one NAICS level, so all-industry totals, metros and states summed from counti
 area summed from the regions present follow the table's rules, in its words.
 hubdata.metrics.compare_periods then adds growth, shift-share and emerging_scores (given
 only the start table's columns it reads, metrics.start_columns: a national start table's
-other texts are let go before the comparison's own columns are made).
+other texts are let go before the end table is built). The leaderboard compares unlabelled
+tables and labels only the rows it ranks (hubdata.table.labelled): names, titles and notes
+of a million national rows would be written for a few thousand shown.
 Two rules of the ranking's own:
 - QCEW's own aggregates (codes 101, 1011, ...: domains and supersectors) are not NAICS codes
   and are left out;
@@ -30,8 +32,7 @@ from hubdata.dataset import Observations, table_provenance
 from hubdata.errors import ConfigError, HubDataError, NoDataError
 from hubdata.metrics import (DEFAULT_MIN_EMPLOYMENT, DEFAULT_MIN_ESTABLISHMENTS,
                              cluster_flags, compare_periods, start_columns)
-from hubdata.table import build_table, levels_of
-from hubdata.regions import fill_region_names
+from hubdata.table import build_table, labelled, levels_of
 from hubdata.views import GEO_SHORT, find_rows, with_cagr_pct
 
 # The Emerging hubs page's table and download, and `python -m hubdata rank`'s columns.
@@ -109,11 +110,14 @@ def _table_notes(table: pd.DataFrame, year: int) -> list[str]:
 
 
 def period_tables(frame: pd.DataFrame, start: int, end: int, geo: str, level: int,
-                  codes: set[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+                  codes: set[str] | None = None, *, labels: bool = True
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """The start and end tables (hubdata.table.build_table, base US) of every code of one NAICS
     level (or of those among `codes`) at one geography, with region_type; plus notes.
-    `frame` holds comparable_rows only. The start table holds the figures only (no
-    hubdata.table.LABEL_COLUMNS): compare_periods shows the end table's names and titles."""
+    `frame` holds comparable_rows only. The start table holds only the columns compare_periods
+    reads of it (metrics.start_columns: no labels, no vintage or basis texts), so its memory
+    goes before the end table is built. `labels` False: the end table is unlabelled too
+    (build_table(labels=False)); hubdata.table.labelled labels the rows a ranking shows."""
     start, end = int(start), int(end)
     if start >= end:
         raise ConfigError(f"The start year ({start}) must be before the end year ({end}).")
@@ -132,12 +136,15 @@ def period_tables(frame: pd.DataFrame, start: int, end: int, geo: str, level: in
     tables = []
     for year in (start, end):
         try:
-            table = build_table(obs, year, geo, wanted, base="us", labels=year == end)
+            table = build_table(obs, year, geo, wanted, base="us",
+                                labels=labels and year == end)
         except NoDataError as exc:
             raise NoDataError(f"The data has no {level}-digit {GEO_SHORT[geo]} rows for both "
                               f"{start} and {end}: {exc.user_message}") from None
-        tables.append(table.assign(region_type=geo))
         notes += _table_notes(table, year)
+        table = table.assign(region_type=geo)
+        tables.append(table[start_columns(table)] if year == start else table)
+        del table  # the start table's other columns go now
     return tables[0], tables[1], notes
 
 
@@ -148,8 +155,7 @@ def leaderboard(obs: Observations, source: str, start: int, end: int, geo: str, 
     at one geography and NAICS level, eligible pairs best first; provenance names only the
     files the compared rows (and a base summed from them) came from."""
     frame, dropped = comparable_rows(obs.frame, start, end)
-    first, last, notes = period_tables(frame, start, end, geo, level)
-    first = first[start_columns(first)]  # its other texts (vintage, basis) go now
+    first, last, notes = period_tables(frame, start, end, geo, level, labels=False)
     out = compare_periods(first, last, start_year=int(start), end_year=int(end),
                           min_employment=min_employment, min_establishments=min_establishments)
     del first, last  # out holds what is needed of them: the start table's memory goes now
@@ -161,7 +167,7 @@ def leaderboard(obs: Observations, source: str, start: int, end: int, geo: str, 
     left_out = {str(unranked.categories[code]): int(n) for code, n in counts.items()}
     ranked = out[out["emerging_score"].notna()].sort_values(
         ["emerging_score", "shift_competitive"], ascending=False, kind="stable")
-    ranked = with_cagr_pct(fill_region_names(ranked.reset_index(drop=True), geo))
+    ranked = with_cagr_pct(labelled(ranked.reset_index(drop=True), geo, int(end)))
     summary = {"pairs": len(out), "eligible": len(ranked), "left_out": left_out}
     return Ranking(ranked, summary, provenance,
                    list(dict.fromkeys(dropped + notes + out.attrs.get("notes", []))))

@@ -54,6 +54,9 @@ TABLE_COLUMNS = [
     "disclosed", "flag", "suppressed_members", "suppressed_note", "source", "vintage",
 ]
 LABEL_COLUMNS = ("region_name", "state", "industry_title", "suppressed_note")  # texts, not figures
+# what labelled() reads besides TABLE_COLUMNS: an unlabelled table keeps them, with the
+# region names and titles the data itself has
+LABEL_INPUTS = ("member_type", "members", "expected_members", "employment_known")
 QUARTER_COLUMNS = ["quarter", "month1_employment", "month2_employment", "month3_employment",
                    "avg_weekly_wage"]  # a quarterly table's own columns (after year, after pay)
 GEOS = ("county", "msa", "state", "us", "custom")
@@ -504,8 +507,9 @@ def build_table(obs: Observations, year: int, geo: str, naics: str | Iterable[st
     quarter of the year (table_columns(True)): its employment is month 3's, and its LQs use
     the quarter's own totals and base. The period's totals and regions come from its
     YearContext, built once per frame, period and level. `labels` False: the figures only,
-    without LABEL_COLUMNS (a ranking's start year, of which compare_periods reads only the
-    figures: a national table would write a million names, titles and notes for nothing)."""
+    without the texts made for each row (states, suppressed_note; names and titles only as
+    the data has them) but with LABEL_INPUTS, so that labelled() can label any of its rows
+    later: a ranking compares a million national rows and shows a few of them."""
     if geo not in GEOS:
         raise ConfigError(f"Unknown geography {geo!r}: use county, msa or state.")
     codes = [naics] if isinstance(naics, str) else list(dict.fromkeys(naics))
@@ -541,16 +545,31 @@ def build_table(obs: Observations, year: int, geo: str, naics: str | Iterable[st
     table["avg_annual_pay"] = table["avg_annual_pay"].round(0)
     if quarter is not None:  # a rolled-up region's pay and months are its members' sums
         table = _quarter_values(table, quarter)
-    columns = [c for c in table_columns(quarter is not None) if labels or c not in LABEL_COLUMNS]
+    columns = table_columns(quarter is not None)
+    if not labels:
+        columns = [c for c in columns if c not in ("state", "suppressed_note")] + list(
+            LABEL_INPUTS)
     return store.sorted_by(table[columns], ["region_code", "industry_code"]).reset_index(
         drop=True)
+
+
+def labelled(table: pd.DataFrame, geo: str, year: int) -> pd.DataFrame:
+    """Rows of an unlabelled table (build_table(labels=False), or a frame holding its
+    columns first, as compare_periods returns) with their LABEL_COLUMNS, as build_table
+    writes them, and without LABEL_INPUTS: each row's texts depend on that row alone, so a
+    ranking labels the rows it shows, not the million it compared."""
+    table = _labelled(table.copy(deep=False), geo, int(year), None)  # not the caller's frame
+    if table.empty:  # typed as a table's notes are (_notes: objects), not as the text ""
+        table["suppressed_note"] = pd.Series(index=table.index, dtype=object)
+    front = table_columns("quarter" in table.columns)
+    return table[front + [c for c in table.columns if c not in front and c not in LABEL_INPUTS]]
 
 
 def _labelled(table: pd.DataFrame, geo: str, year: int, state: str | None) -> pd.DataFrame:
     """The table's texts (LABEL_COLUMNS): region names, industry titles, states, the rows of
     `state` (read from those states) and suppressed_note."""
     table = fill_region_names(table, geo)
-    source = str(table["source"].iloc[0])
+    source = str(table["source"].iloc[0]) if len(table) else "qcew"  # no rows: no titles
     distinct = table["industry_code"].dropna().unique()
     titles = dict(zip(distinct, industries.titles(
         distinct, industries.naics_vintage(year, source))))

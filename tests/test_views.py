@@ -17,7 +17,8 @@ from hubdata.errors import ConfigError, NoDataError
 from hubdata.importers import import_path
 from hubdata.schema import conform
 from hubdata.metrics import compare_periods, start_columns
-from hubdata.table import LABEL_COLUMNS, TABLE_COLUMNS, build_table
+from hubdata import table as table_module
+from hubdata.table import LABEL_COLUMNS, LABEL_INPUTS, TABLE_COLUMNS, build_table, labelled
 
 # --- hand-made observations -----------------------------------------------------------------
 
@@ -360,16 +361,56 @@ def test_leaderboard_counts_reasons_most_frequent_first_ties_as_they_appear(thre
 
 @pytest.mark.parametrize("us", [True, False])
 def test_period_tables_start_year_holds_the_figures_of_the_whole_table(us):
-    """The start table skips names, titles, states and notes, and nothing else: its figures
-    are the labelled table's, and the comparison is the one of the labelled table."""
+    """The start table keeps only what compare_periods reads of it (no names, titles,
+    states, notes, vintage or basis texts), and those are the labelled table's; the
+    comparison is the one of the labelled table."""
     frame, _ = ranking.comparable_rows(_ranking_obs(us).frame, 2017, 2021)
     first, last, _ = ranking.period_tables(frame, 2017, 2021, "county", 6)
     whole = build_table(Observations(frame), 2017, "county", ["339920", "423910"]).assign(
         region_type="county")
     assert not set(LABEL_COLUMNS) & set(first.columns)
-    pd.testing.assert_frame_equal(first, whole.drop(columns=list(LABEL_COLUMNS)))
+    pd.testing.assert_frame_equal(first, whole[start_columns(whole)])
     pd.testing.assert_frame_equal(compare_periods(first, last, start_year=2017, end_year=2021),
                                   compare_periods(whole, last, start_year=2017, end_year=2021))
+
+
+@pytest.mark.parametrize("geo", ["county", "state"])
+def test_labelled_rows_equal_the_labelled_tables_rows(geo):
+    """build_table(labels=False) keeps what labelled() reads; labelling any of its rows
+    later gives those rows of the labelled table (states, titles, suppressed_note)."""
+    obs = Observations(_obs(COUNTIES))
+    whole = build_table(obs, 2021, geo, ["339920", "423910"])
+    bare = build_table(obs, 2021, geo, ["339920", "423910"], labels=False)
+    assert not {"state", "suppressed_note"} & set(bare.columns)
+    assert set(LABEL_INPUTS) <= set(bare.columns)
+    assert whole["suppressed_note"].str.len().gt(0).any()  # the notes are exercised
+    pd.testing.assert_frame_equal(labelled(bare, geo, 2021), whole)
+    some = bare.iloc[::2].reset_index(drop=True)
+    pd.testing.assert_frame_equal(labelled(some, geo, 2021),
+                                  whole.iloc[::2].reset_index(drop=True))
+    pd.testing.assert_frame_equal(labelled(bare.iloc[:0], geo, 2021), whole.iloc[:0])
+    assert set(LABEL_INPUTS) <= set(bare.columns)  # the caller's frame is left as it was
+
+
+@pytest.mark.parametrize("us", [True, False])
+def test_leaderboard_labels_only_the_ranked_rows(monkeypatch, us):
+    """The ranking writes names, titles and notes for the rows it ranks (a national end table
+    has a million rows, a few thousand ranked), and its rows equal those of the labelled end
+    table's comparison (the path before)."""
+    written = []
+    notes = table_module._notes
+    monkeypatch.setattr(table_module, "_notes", lambda t: written.append(len(t)) or notes(t))
+    board = ranking.leaderboard(_ranking_obs(us), "import", 2017, 2021, "county", 6)
+    assert written == [len(board.ranked)] == [2]
+    written.clear()
+    frame, _ = ranking.comparable_rows(_ranking_obs(us).frame, 2017, 2021)
+    first, last, _ = ranking.period_tables(frame, 2017, 2021, "county", 6)  # labelled end
+    out = compare_periods(first, last, start_year=2017, end_year=2021)
+    before = out[out["emerging_score"].notna()].sort_values(
+        ["emerging_score", "shift_competitive"], ascending=False, kind="stable")
+    before = views.with_cagr_pct(regions.fill_region_names(before.reset_index(drop=True),
+                                                           "county"))
+    pd.testing.assert_frame_equal(board.ranked, before)
 
 
 @pytest.mark.parametrize("us", [True, False])
