@@ -83,8 +83,10 @@ def comparable_rows(frame: pd.DataFrame, start: int, end: int) -> tuple[pd.DataF
         return frame, []
     lonely_places = np.unique(np.flatnonzero(lonely) % max(len(names), 1))
     dropped = int(pd.notna(pd.Series(names).iloc[lonely_places]).sum())  # as nunique counts
+    regions, verb = ("region", "is") if dropped == 1 else ("regions", "are")
     return frame[~lonely[region]].reset_index(drop=True), [
-        f"{dropped:,} regions are in the data for only one of the years and are left out."]
+        f"{dropped:,} {regions} {verb} in the data for only one of the years and {verb} left "
+        "out."]
 
 
 def _table_notes(table: pd.DataFrame, year: int) -> list[str]:
@@ -92,9 +94,10 @@ def _table_notes(table: pd.DataFrame, year: int) -> list[str]:
     notes = []
     derived = table.loc[table["total_basis"].str.contains("derived"), "region_code"].nunique()
     if derived:
-        notes.append(f"{year}: all-industry totals of {derived:,} regions are sums of their "
-                     "detail rows (the files have no total row); withheld rows are left out, so "
-                     "those totals are lower bounds.")
+        notes.append(f"{year}: all-industry totals of {derived:,} "
+                     f"{'region' if derived == 1 else 'regions'} are sums of their detail rows "
+                     "(the files have no total row); withheld rows are left out, so those "
+                     "totals are lower bounds.")
     bases = sorted(set(table["base_basis"].dropna().unique()) - {"published row"},
                    key=lambda basis: (len(basis), basis))  # the shortest; ties by text, not
     # by the order a set of strings happens to have in this process

@@ -432,7 +432,7 @@ def test_comparable_rows_finds_regions_of_both_years_without_sorting(monkeypatch
     monkeypatch.setattr(ranking.store, "group_ids", None)  # not called
     frame, dropped = ranking.comparable_rows(_ranking_obs().frame, 2017, 2021)
     assert "49099" not in set(frame["region_code"]) and "1011" not in set(frame["industry_code"])
-    assert dropped == ["1 regions are in the data for only one of the years and are left out."]
+    assert dropped == ["1 region is in the data for only one of the years and is left out."]
 
 
 @pytest.mark.parametrize("us", [True, False])
