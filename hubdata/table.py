@@ -73,10 +73,12 @@ def levels_of(codes: pd.Series) -> pd.Series:
 
 
 def region_totals(frame: pd.DataFrame, *, region: np.ndarray | None = None,
-                  level: np.ndarray | None = None) -> pd.DataFrame:
+                  level: np.ndarray | None = None,
+                  industry: tuple[np.ndarray, int] | None = None) -> pd.DataFrame:
     """All-industry employment and establishments per region, published or derived.
     `region` (each row's group of frame.groupby(["region_type", "region_code"]), in their
-    order) and `level` (each row's NAICS level): what a YearContext has already computed."""
+    order), `level` (each row's NAICS level) and `industry` (store.codes_of(industry_code,
+    sort=False)): what a YearContext has already computed."""
     is_total = (frame["industry_code"] == ALL_INDUSTRIES).fillna(False).to_numpy(dtype=bool)
     published = frame[is_total]
     out = [pd.DataFrame({
@@ -96,24 +98,30 @@ def region_totals(frame: pd.DataFrame, *, region: np.ndarray | None = None,
             region, _ = store.group_ids(frame, ["region_type", "region_code"])
         if level is None:
             level = levels_of(frame["industry_code"]).to_numpy(dtype=float)
-        out.append(_derived_totals(frame, rest, region[rest], level[rest]))
+        if industry is None:
+            industry = store.codes_of(frame["industry_code"], sort=False)
+        out.append(_derived_totals(frame, rest, region[rest], level[rest], industry))
     return pd.concat(out, ignore_index=True).drop_duplicates(["region_type", "region_code"])
 
 
 def _derived_totals(frame: pd.DataFrame, rest: np.ndarray, region: np.ndarray,
-                    level: np.ndarray) -> pd.DataFrame:
+                    level: np.ndarray, industry: tuple[np.ndarray, int]) -> pd.DataFrame:
     """The totals summed from the rows at `rest` (positions; their region groups and NAICS
-    levels): per region its rows at its finest level, if it has more than one industry
-    there. On integer codes and positions: a national year's 1.4 M rows are never copied,
-    and only each region's first row is read as text."""
+    levels; `industry`: every row's industry integer, as codes_of gives): per region its
+    rows at its finest level, if it has more than one industry there. On integer codes and
+    positions: a national year's 1.4 M rows are never copied, and only each region's first
+    row is read as text."""
     finest = np.full(region.max() + 1, -np.inf)
     np.fmax.at(finest, region, level)  # groupby max: missing levels skipped
     at_finest = level == finest[region]
     rest, region = rest[at_finest], region[at_finest]
     # one industry is a slice, not a table: its "sum" would be the industry itself
-    industry, count = store.codes_of(frame["industry_code"], sort=False)
-    pairs = pd.unique(region * count + industry[rest])  # (region, industry), once each
-    several = (np.bincount(pairs // count, minlength=len(finest)) > 1)[region]
+    industry = industry[0][rest]
+    lowest = np.full(len(finest), np.iinfo(np.int64).max)
+    highest = np.full(len(finest), -1)
+    np.minimum.at(lowest, region, industry)
+    np.maximum.at(highest, region, industry)
+    several = (highest > lowest)[region]  # more than one distinct industry in the region
     rest, region = rest[several], region[several]
     group, distinct = pd.factorize(region, sort=True)
     first = np.full(len(distinct), len(group), dtype=np.int64)
@@ -236,12 +244,14 @@ class YearContext:
         if not keep.all():
             rows, region, levels = rows[keep].reset_index(drop=True), region[keep], levels[keep]
         self.frame = rows
-        self.totals = region_totals(rows, region=region, level=levels)
-        industry, count = store.codes_of(self.frame["industry_code"], sort=False)
+        industry, distinct = pd.factorize(rows["industry_code"], sort=False,
+                                          use_na_sentinel=False)  # store.codes_of's integers
+        industry, count = industry.astype(np.int64), len(distinct)
+        self.totals = region_totals(rows, region=region, level=levels,
+                                    industry=(industry, count))
         small = industry.astype(np.int16) if count < 2 ** 15 else industry  # radix-sorted
         self._order = np.argsort(small, kind="stable")
         self._ends = np.cumsum(np.bincount(industry, minlength=count))
-        distinct = pd.unique(self.frame["industry_code"])
         self._industry = {code: i for i, code in enumerate(distinct)}
 
     def has(self, region_type: str, region_code: str | None = None) -> bool:
