@@ -76,6 +76,13 @@ def retrieved_text(provenance: list[dict]) -> str:
     return dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
 
 
+def oldest_age(provenance: list[dict]) -> str | None:
+    """How old the oldest copy behind a table is ('3 days'), from the earliest retrieval, or
+    None when no file says when it was retrieved."""
+    dated = [p for p in provenance if p.get("cache_age") and p.get("fetched_at")]
+    return min(dated, key=lambda p: str(p["fetched_at"]))["cache_age"] if dated else None
+
+
 def table_about(table: pd.DataFrame, provenance: list[dict], *, source: str, year: int,
                 geo: str, naics: str, state: str | None = None,
                 base: str = "us", sort: str | None = None,

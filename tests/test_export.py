@@ -190,3 +190,13 @@ def test_slide_cells_have_separators_and_blanks(value, kind, text):
     from ui.export import cell_text
 
     assert cell_text(value, kind) == text
+
+
+def test_the_age_shown_is_the_oldest_copys_not_the_last_in_alphabetical_order():
+    # '9 minutes' sorts after '45 minutes' as text; the older file is the 45-minute one
+    provenance = [{"cache_age": "9 minutes", "fetched_at": "2026-12-08T10:36:00Z"},
+                  {"cache_age": "45 minutes", "fetched_at": "2026-12-08T10:00:00Z"},
+                  {"cache_age": None, "fetched_at": "2026-12-01T00:00:00Z"},
+                  {"source": "registry"}]
+    assert export.oldest_age(provenance) == "45 minutes"
+    assert export.oldest_age(provenance[2:]) is None

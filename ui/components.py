@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from hubdata.errors import HubDataError, NoDataError
-from hubdata.export import retrieved_text
+from hubdata.export import oldest_age, retrieved_text
 from ui import charts, data, export, state
 from ui.safe import md
 
@@ -66,11 +66,11 @@ def provenance_caption(provenance: list[dict], warnings: list[str] = ()) -> None
     """Where the numbers came from, and how old the copy is; source warnings below it."""
     labels = sorted({p.get("label") or p.get("source", "") for p in provenance})
     vintages = sorted({str(p.get("vintage") or p.get("year", "")) for p in provenance})
-    ages = sorted({p["cache_age"] for p in provenance if p.get("cache_age")})
+    age = oldest_age(provenance)
     text = (f"Source: {', '.join(labels)} · {', '.join(vintages)} · private ownership · "
             f"retrieved {retrieved_text(provenance)}")
-    if ages:
-        text += f" ({ages[-1]} ago)"
+    if age:
+        text += f" ({age} ago)"
     notes = sorted({p["employment"] for p in provenance if p.get("employment")})
     if notes:  # a quarter: what its employment figure is
         text += " · " + "; ".join(notes)
