@@ -379,7 +379,8 @@ class _Figures:
         if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
             return
         self.rows.append({"section": section, "subject": subject, "measure": measure,
-                          "value": value, "unit": unit, "year": year, "source": source})
+                          "value": value, "unit": unit, "source": source,
+                          "year": "" if pd.isna(year) else str(year)})  # a year or a period
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=FIGURE_COLUMNS)
@@ -685,7 +686,8 @@ def _peers(obs: Observations, year: int, base: str, place: Place, industry: Indu
     own = peers["establishments"].iloc[0]
     nearby = peers.iloc[1:]
     with_rows = nearby[nearby["establishments"].notna()]
-    covered = set(obs.frame.loc[obs.frame["year"] == year, "region_code"])
+    in_year = obs.frame["year"] == year  # distinct values first: a national year is 1.4 M rows
+    covered = set(obs.frame.loc[in_year, "region_code"].unique())
     outside = [r.region_name for r in nearby.itertuples() if r.region_code not in covered]
     here = (f"{_jobs(own)} establishments of {industry.label} in {place.name} (yours among "
             "them if it has employees)") if not np.isnan(own) else (
@@ -705,7 +707,7 @@ def _peers(obs: Observations, year: int, base: str, place: Place, industry: Indu
             "cluster_code == @industry.cluster")["cluster_code_2"]]
         mapping = bridge.code_map()
         mapping = mapping[mapping.isin(wanted) & (mapping.index != industry.code)]
-        present = set(obs.frame.loc[obs.frame["year"] == year, "industry_code"])
+        present = set(obs.frame.loc[in_year, "industry_code"].unique())
         codes = sorted(set(mapping.index) & present)
         area = _custom_area(place, around)
         try:
