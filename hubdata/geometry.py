@@ -190,6 +190,9 @@ def cbsa_geojson(members: pd.DataFrame, tolerance: float = DEFAULT_TOLERANCE) ->
     return _cached_json("cbsa", params, build)
 
 
+CENTROID_COLUMNS = ["id", "name", "lon", "lat"]
+
+
 def centroids(geojson: dict) -> pd.DataFrame:
     """id, name, lon, lat for bubble maps: a point inside each shape (its centroid when that
     lies inside, else shapely's representative point, for crescent-shaped areas)."""
@@ -199,19 +202,27 @@ def centroids(geojson: dict) -> pd.DataFrame:
         point = geom.centroid if geom.contains(geom.centroid) else geom.representative_point()
         rows.append((str(feature["id"]), feature["properties"].get("name"), round(point.x, 4),
                      round(point.y, 4)))
-    return pd.DataFrame(rows, columns=["id", "name", "lon", "lat"]).astype(
+    return pd.DataFrame(rows, columns=CENTROID_COLUMNS).astype(
         {"id": "string", "name": "string"})
 
 
 @lru_cache(maxsize=2)
 def county_centroids(ct_planning_regions: bool = True) -> pd.DataFrame:
-    """Centroids of every county (and, by default, Connecticut's planning regions too)."""
-    plain = centroids(county_geojson())
-    if not ct_planning_regions:
-        return plain
-    ct = centroids(county_geojson(ct_planning_regions=True))
-    return pd.concat([plain, ct[ct["id"].isin(list(regions.CT_PLANNING_REGIONS))]],
-                     ignore_index=True)
+    """Centroids of every county (and, by default, Connecticut's planning regions too),
+    computed once and cached under <cache>/geometry/ like the shapes (a second or so of
+    shapely work a cold hub finder would otherwise repeat)."""
+    def build() -> dict:
+        points = centroids(county_geojson())
+        if ct_planning_regions:
+            ct = centroids(county_geojson(ct_planning_regions=True))
+            points = pd.concat([points, ct[ct["id"].isin(list(regions.CT_PLANNING_REGIONS))]],
+                               ignore_index=True)
+        return {"rows": points.astype(object).where(points.notna(), None).values.tolist()}
+
+    rows = _cached_json("centroids", {"tolerance": DEFAULT_TOLERANCE,
+                                      "ct_planning_regions": ct_planning_regions}, build)["rows"]
+    return pd.DataFrame(rows, columns=CENTROID_COLUMNS).astype({"id": "string",
+                                                                "name": "string"})
 
 
 # --- county adjacency and great-circle distances (the hub finder) ---------------------------

@@ -101,3 +101,18 @@ def test_centroids_match_an_independent_source(built):
     dist = ((ours.loc[common, "lon"] - theirs.loc[common, "lon"]) ** 2
             + (ours.loc[common, "lat"] - theirs.loc[common, "lat"]) ** 2) ** 0.5
     assert dist.median() < 0.02, dist.describe()
+
+
+def test_county_centroids_are_cached_and_read_back_unchanged(built, monkeypatch):
+    monkeypatch.setenv("HUBDATA_CACHE_DIR", str(built["folder"]))
+    geometry.county_centroids.cache_clear()
+    first = geometry.county_centroids()
+    ct = geometry.centroids(built["ct"])
+    expected = pd.concat([geometry.centroids(built["counties"]),
+                          ct[ct["id"].isin(list(regions.CT_PLANNING_REGIONS))]], ignore_index=True)
+    pd.testing.assert_frame_equal(first, expected)
+    assert len(list((built["folder"] / "geometry").glob("centroids-*.geojson"))) == 1
+    geometry.county_centroids.cache_clear()  # a new process: read from the file, not shapely
+    monkeypatch.setattr(geometry, "centroids", lambda geojson: pytest.fail("recomputed"))
+    pd.testing.assert_frame_equal(geometry.county_centroids(), expected)
+    geometry.county_centroids.cache_clear()
