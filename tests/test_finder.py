@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pypdf
 import pytest
 
@@ -234,6 +235,12 @@ def test_every_number_of_the_answer_is_in_the_figures_and_the_pdf_is_one_page(ut
                         finder.resolve_place(WEBER), 2021, 2017)
     assert set(found.figures["section"]) >= {"hub", "nearest", "related", "peers"}
     assert found.figures["source"].str.len().gt(0).mean() > 0.9
+    # one type per column, as the page's table and the XLSX need: years, periods and dates
+    # are text, never a missing-value word
+    years = found.figures["year"]
+    assert years.map(type).eq(str).all() and "2021" in set(years)
+    assert not years.isin(["None", "nan", "<NA>"]).any()
+    pa.Table.from_pandas(found.figures)  # Streamlit's serialisation; raised on mixed years
     reader = pypdf.PdfReader(io.BytesIO(finder.finding_pdf(found)))
     text = " ".join(reader.pages[0].extract_text().split())
     assert len(reader.pages) == 1
