@@ -68,6 +68,8 @@ PAGES = {  # page -> (file, query parameters): the pages as a user opens them
     "emerging": ("pages/emerging.py", {"geo": "county", "level": "6"}),
     "programs": ("pages/programs.py", {}),
     "data": ("pages/data.py", {}),
+    "finder": ("pages/finder.py", {}),      # defaults: 339920 in county 49057
+    "clusters": ("pages/clusters.py", {}),  # defaults: the portfolio of county 49057
 }
 CLUSTER_ARGS = ["clusters", "--source", "import", "--start", str(START), "--year", str(END),
                 "--region", "county:49057"]
