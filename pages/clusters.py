@@ -165,9 +165,9 @@ def render() -> None:
                                   extra=f"{name}; U.S. Cluster Mapping Project benchmark clusters")
     if first:
         st.subheader("Concentration and growth")
-        bubble = charts.build_portfolio_bubble_figure(
-            table, title=charts.two_line(name, f"traded clusters, LQ {year} and job growth "
-                                               f"{span}"),
+        bubble = data.chart(
+            charts.build_portfolio_bubble_figure, table,
+            title=charts.two_line(name, f"traded clusters, LQ {year} and job growth {span}"),
             caption=caption, x_axis=f"Employment growth, {span} (% a year)")
         components.plotly(bubble, key="clusters_bubble_chart")
         components.figure_downloads(bubble, stem + "_bubbles", key="clusters_bubbles",
@@ -197,10 +197,11 @@ def render() -> None:
         components.table_downloads(related, data.cluster_views.portfolio_about(portfolio, source, base, "related"),
                                    stem + "-related", key="related")
     nodes = data.cluster_views.network_nodes(table)
-    network = charts.build_cluster_network_figure(
-        nodes, data.cluster_views.network_edges(), title=charts.two_line(name, f"the cluster network, {year}"),
+    network = data.chart(
+        charts.build_cluster_network_figure, nodes, edges=data.cluster_views.network_edges(),
+        title=charts.two_line(name, f"the cluster network, {year}"),
         caption=caption + "; node colour = LQ, area = jobs",
-        highlight=list(related["cluster_code"]))
+        highlight=tuple(related["cluster_code"]))
     components.plotly(network, key="clusters_network_chart")
     components.figure_downloads(network, stem + "_network", key="clusters_network",
                                 slide_rows=slide)
