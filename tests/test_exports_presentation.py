@@ -60,7 +60,30 @@ def quadrant():
                                         y_axis="Location quotient, 2021")
 
 
-FIGURES = {"trend": trend, "shift-share bars": bars, "ranking": ranking, "quadrant": quadrant}
+# made-up clusters, crowded near the axes' crossing and one far out at the right edge, as a
+# county's portfolio often is
+PORTFOLIO = pd.DataFrame({
+    "cluster_name": ["Business Services", "Distribution and Electronic Commerce",
+                     "Hospitality and Tourism", "Transportation and Logistics",
+                     "Marketing, Design, and Publishing", "Biopharmaceuticals",
+                     "Financial Services", "Education and Knowledge Creation", "Automotive",
+                     "Printing Services", "Insurance Services", "Medical Devices"],
+    "employment_cagr": [-0.03, 0.17, 0.005, 0.25, 0.017, 0.25, -0.002, 0.81, -0.10, -0.09,
+                        0.12, 0.13],
+    "lq_employment": [0.6, 0.79, 0.93, 1.25, 1.82, 2.13, 0.42, 0.18, 1.05, 0.8, 1.4, 0.58],
+    "employment": [4100.0, 3500, 1900, 1700, 1500, 1300, 790, 450, 300, 120, 80, 60],
+    "strong_cluster": [False, False, False, False, True, False, False, False, False, False,
+                       False, False]})
+
+
+def bubbles():
+    return charts.build_portfolio_bubble_figure(
+        PORTFOLIO, title="Weber County, UT: traded clusters", caption=CAPTION,
+        x_axis="Employment growth, 2017-2021 (% a year)")
+
+
+FIGURES = {"trend": trend, "shift-share bars": bars, "ranking": ranking, "quadrant": quadrant,
+           "cluster bubbles": bubbles}
 
 
 def ink_box(png: bytes) -> tuple[int, int, int, int, int, int]:
@@ -193,3 +216,20 @@ def test_map_classes_centre_lq_at_1_and_split_other_measures_by_quantiles():
     assert [c.label for c in few] == ["under 6", "6 to 7", "7 or more"]  # no '6 to 6'
     assert [c.label for c in charts.map_classes(pd.Series([5.0]),
                                                 charts.METRICS["employment"])] == ["5"]
+
+
+def test_bubble_labels_cover_no_other_label_and_stay_inside_the_plot():
+    fig = bubbles()
+    named = [a.text for a in fig.layout.annotations if a.showarrow]  # the caption has no arrow
+    assert len(named) == 8  # the 8 largest (the strong one among them), each once
+    assert "Marketing, Design,<br>and Publishing" in named and "Medical Devices" not in named
+    rng = np.random.default_rng(7)
+    points = rng.uniform([250, 150], [450, 250], size=(14, 2))  # a crowd in the middle
+    radii = rng.uniform(6, 30, size=14)
+    labels = {i: ["Cluster number", f"{i} of the crowd"] for i in range(10)}
+    boxes = [box for box, _ in charts.place_labels(points, radii, labels).values()]
+    width, height = charts.LABEL_AREA
+    for i, a in enumerate(boxes):
+        assert a[0] >= 0 and a[1] >= 0 and a[2] <= width and a[3] <= height, a
+        for b in boxes[i + 1:]:
+            assert charts._box_overlap(a, b) == 0, (a, b)

@@ -755,12 +755,71 @@ def _short(name: str, width: int = 22) -> str:
     return "<br>".join(esc(textwrap.wrap(str(name), width))) or esc(str(name))
 
 
+# the plot area a bubble chart's labels are placed for: the page's chart at 1280 px, the
+# smallest it is drawn (the 1600 x 900 PNG and the slide give the labels more room)
+LABEL_AREA = (720, 420)
+LABEL_FONT, LABEL_CHAR, LABEL_LINE = 11, 6.0, 13.5  # px: font size, mean glyph width, line
+
+
+def _box_overlap(a: tuple, b: tuple) -> float:
+    """Overlap area of two boxes (left, bottom, right, top)."""
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+LABEL_DIRECTIONS = [(0, 1), (0, -1), (1, 0), (-1, 0), (0.71, 0.71), (-0.71, 0.71),
+                    (0.71, -0.71), (-0.71, -0.71)]  # above, below, right, left, corners
+LABEL_REACH = (0, 18, 36, 54)  # px beyond the bubble's edge (a leader line shows whose)
+
+
+def place_labels(points: np.ndarray, radii: np.ndarray, labels: dict[int, list[str]],
+                 area: tuple[float, float] = LABEL_AREA) -> dict[int, tuple]:
+    """Where each label goes so that labels neither cover one another nor other bubbles, nor
+    leave the plot: points and radii in pixels of the plot `area` (x right, y up); labels:
+    point index -> its lines. Largest bubbles' labels are placed first, each where it
+    collides least, next to its bubble (in one of LABEL_DIRECTIONS) or a little further out
+    (LABEL_REACH) when that is clear. Returns index -> (box (left, bottom, right, top),
+    the box centre's offset from the point (x, y))."""
+    width, height = area
+    # other bubbles with a margin: a label right by another bubble reads as that one's
+    bubbles = [(x - r - 6, y - r - 6, x + r + 6, y + r + 6) for (x, y), r in zip(points, radii)]
+    placed: list[tuple] = []
+    out = {}
+    for i in sorted(labels, key=lambda i: -radii[i]):
+        w = max(len(line) for line in labels[i]) * LABEL_CHAR + 4
+        h = len(labels[i]) * LABEL_LINE
+        (x, y), r = points[i], radii[i]
+        best = None
+        for reach in LABEL_REACH:
+            for dx, dy in LABEL_DIRECTIONS:
+                cx, cy = dx * (r + 3 + reach + w / 2), dy * (r + 3 + reach + h / 2)
+                box = (x + cx - w / 2, y + cy - h / 2, x + cx + w / 2, y + cy + h / 2)
+                outside = w * h - _box_overlap(box, (0, 0, width, height))
+                # px² of overlap, weighted: a label over a label is worst, then one cut off
+                # at the edge, then one over a bubble, then one further out
+                cost = (50 * sum(_box_overlap(box, b) for b in placed) + 10 * outside
+                        + 3 * sum(_box_overlap(box, b) for j, b in enumerate(bubbles) if j != i)
+                        + reach * w)
+                if best is None or cost < best[0]:
+                    best = (cost, box, (cx, cy))
+        placed.append(best[1])
+        out[i] = best[1:]
+    return out
+
+
+def _padded(low: float, high: float, pad_px: float, size_px: float) -> list[float]:
+    """An axis range around [low, high] that leaves pad_px pixels on each side."""
+    span = (high - low) or 1.0
+    extra = span * pad_px / max(size_px - 2 * pad_px, 1.0)
+    return [low - extra, high + extra]
+
+
 def build_portfolio_bubble_figure(table: pd.DataFrame, *, title: str, caption: str,
                                   x_axis: str, labelled: int = 8) -> go.Figure:
     """A region's traded clusters: x = employment growth (% a year), y = LQ (log scale, the
     line at 1 = the base area's share), area = jobs; strong clusters in vermilion. The
-    largest clusters and every strong one are named. Clusters without growth (no figure
-    in the start year) are left out; pages say which."""
+    largest clusters and every strong one are named, each label beside its bubble where it
+    covers no other label or bubble (place_labels). Clusters without growth (no figure in
+    the start year) are left out; pages say which."""
     x = pd.to_numeric(table["employment_cagr"], errors="coerce") * 100
     y = pd.to_numeric(table["lq_employment"], errors="coerce")
     size = pd.to_numeric(table["employment"], errors="coerce").clip(lower=0)
@@ -774,10 +833,7 @@ def build_portfolio_bubble_figure(table: pd.DataFrame, *, title: str, caption: s
                                     (True, "Strong clusters", STRONG_COLOUR)):
         part = frame[strong == is_strong]
         fig.add_trace(go.Scatter(
-            x=part["_x"], y=part["_y"], mode="markers+text", name=name,
-            text=[_short(n, 18) if i in named else "" for i, n in
-                  zip(part.index, part["cluster_name"])],
-            textposition="top center", textfont={"size": 11, "color": "#333"},
+            x=part["_x"], y=part["_y"], mode="markers", name=name,
             marker={"size": part["_s"], "sizemode": "area", "sizeref": sizeref, "sizemin": 6,
                     "color": colour, "opacity": 0.75, "line": {"width": 1, "color": "#333"}},
             customdata=np.stack([esc(part["cluster_name"].astype(str)), part["_s"]], axis=-1)
@@ -785,6 +841,8 @@ def build_portfolio_bubble_figure(table: pd.DataFrame, *, title: str, caption: s
             else None,
             hovertemplate="<b>%{customdata[0]}</b><br>LQ %{y:.2f}; growth %{x:+.1f}% a year"
                           "<br>%{customdata[1]:,.0f} jobs<extra></extra>"))
+    if len(frame):
+        _label_bubbles(fig, frame, named, sizeref)
     fig.add_hline(y=1, line={"color": "#555555", "width": 1.5, "dash": "dash"})
     fig.add_vline(x=0, line={"color": "#555555", "width": 1.5})
     ticks = [t for t in (0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32)
@@ -797,6 +855,30 @@ def build_portfolio_bubble_figure(table: pd.DataFrame, *, title: str, caption: s
     fig.update_layout(legend={"orientation": "h", "y": 1.0, "x": 1, "xanchor": "right",
                               "yanchor": "bottom"})
     return _finish(fig, title, caption, height=620, bottom=110)
+
+
+def _label_bubbles(fig: go.Figure, frame: pd.DataFrame, named: set, sizeref: float) -> None:
+    """Fix both axes' ranges (so bubbles have known pixel places, with room for the largest
+    bubble at the edges) and name the `named` bubbles with annotations put by place_labels."""
+    width, height = LABEL_AREA
+    # plotly's bubble radius in px for sizemode "area" (its makeBubbleSizeFn), at least sizemin
+    radii = np.maximum(np.sqrt(frame["_s"].to_numpy(float) / (2 * sizeref)), 6)
+    pad = float(radii.max()) + 8
+    logs = np.log10(frame["_y"].to_numpy(float))
+    x_range = _padded(float(frame["_x"].min()), float(frame["_x"].max()), pad, width)
+    y_range = _padded(float(logs.min()), float(logs.max()), pad, height)
+    fig.update_xaxes(range=x_range)
+    fig.update_yaxes(range=y_range)
+    points = np.column_stack([
+        (frame["_x"].to_numpy(float) - x_range[0]) / (x_range[1] - x_range[0]) * width,
+        (logs - y_range[0]) / (y_range[1] - y_range[0]) * height])
+    lines = {frame.index.get_loc(i): textwrap.wrap(str(frame.at[i, "cluster_name"]), 18) for i in named}
+    for k, (_, (cx, cy)) in place_labels(points, radii, lines).items():
+        fig.add_annotation(x=float(frame["_x"].iloc[k]), y=float(logs[k]), xref="x", yref="y",
+                           text="<br>".join(esc(lines[k])), showarrow=True, arrowhead=0,
+                           arrowwidth=0.8, arrowcolor="#777", standoff=float(radii[k]),
+                           ax=cx, ay=-cy, align="center",
+                           font={"size": LABEL_FONT, "color": "#333"})
 
 
 LQ_TICKS = [0.125, 0.25, 0.5, 1, 2, 4, 8]
