@@ -82,8 +82,22 @@ def bubbles():
         x_axis="Employment growth, 2017-2021 (% a year)")
 
 
+def network():
+    """The cluster network with made-up figures for every traded cluster (seeded)."""
+    from hubdata import clusters
+
+    rng = np.random.default_rng(3)
+    table = clusters.cluster_list().query("traded")[["cluster_code", "cluster_name"]].assign(
+        employment=lambda t: rng.integers(0, 5000, len(t)).astype(float),
+        lq_employment=lambda t: rng.uniform(0.05, 4, len(t)),
+        strong_cluster=lambda t: rng.uniform(size=len(t)) > 0.9, employment_cagr=0.01)
+    return charts.build_cluster_network_figure(
+        clusters.network_nodes(table), clusters.network_edges(), title="Made-up county: the "
+        "cluster network", caption=CAPTION, highlight=tuple(table["cluster_code"][:3]))
+
+
 FIGURES = {"trend": trend, "shift-share bars": bars, "ranking": ranking, "quadrant": quadrant,
-           "cluster bubbles": bubbles}
+           "cluster bubbles": bubbles, "cluster network": network}
 
 
 def ink_box(png: bytes) -> tuple[int, int, int, int, int, int]:
@@ -223,6 +237,7 @@ def test_bubble_labels_cover_no_other_label_and_stay_inside_the_plot():
     named = [a.text for a in fig.layout.annotations if a.showarrow]  # the caption has no arrow
     assert len(named) == 8  # the 8 largest (the strong one among them), each once
     assert "Marketing, Design,<br>and Publishing" in named and "Medical Devices" not in named
+    assert len([a for a in network().layout.annotations if a.showarrow]) >= 8
     rng = np.random.default_rng(7)
     points = rng.uniform([250, 150], [450, 250], size=(14, 2))  # a crowd in the middle
     radii = rng.uniform(6, 30, size=14)

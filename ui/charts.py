@@ -872,16 +872,27 @@ def _label_bubbles(fig: go.Figure, frame: pd.DataFrame, named: set, sizeref: flo
     points = np.column_stack([
         (frame["_x"].to_numpy(float) - x_range[0]) / (x_range[1] - x_range[0]) * width,
         (logs - y_range[0]) / (y_range[1] - y_range[0]) * height])
-    lines = {frame.index.get_loc(i): textwrap.wrap(str(frame.at[i, "cluster_name"]), 18) for i in named}
-    for k, (_, (cx, cy)) in place_labels(points, radii, lines).items():
-        fig.add_annotation(x=float(frame["_x"].iloc[k]), y=float(logs[k]), xref="x", yref="y",
+    lines = {frame.index.get_loc(i): textwrap.wrap(str(frame.at[i, "cluster_name"]), 18)
+             for i in named}
+    _add_names(fig, frame["_x"].to_numpy(float), logs, points, radii, lines, LABEL_AREA)
+
+
+def _add_names(fig: go.Figure, x: np.ndarray, y: np.ndarray, points: np.ndarray,
+               radii: np.ndarray, lines: dict[int, list[str]], area: tuple[float, float],
+               font_size: float = LABEL_FONT) -> None:
+    """Name points (x, y in axis units; a log axis's in log10) with annotations where
+    place_labels puts them (points and radii in pixels of the plot `area`), each with a
+    leader line to its marker's edge."""
+    for k, (_, (cx, cy)) in place_labels(points, radii, lines, area).items():
+        fig.add_annotation(x=float(x[k]), y=float(y[k]), xref="x", yref="y",
                            text="<br>".join(esc(lines[k])), showarrow=True, arrowhead=0,
                            arrowwidth=0.8, arrowcolor="#777", standoff=float(radii[k]),
                            ax=cx, ay=-cy, align="center",
-                           font={"size": LABEL_FONT, "color": "#333"})
+                           font={"size": font_size, "color": "#333"})
 
 
 LQ_TICKS = [0.125, 0.25, 0.5, 1, 2, 4, 8]
+NETWORK_LABEL_AREA = (660, 580)  # the network's plot area on the page (beside its colour bar)
 
 
 def build_cluster_network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str,
@@ -912,9 +923,7 @@ def build_cluster_network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, ti
     colour = np.log2(lq.where(known))
     ticks = [t for t in LQ_TICKS if lq[known].empty or t <= max(8, float(lq.max()))]
     fig.add_trace(go.Scatter(
-        x=nodes["x"], y=nodes["y"], mode="markers+text", showlegend=False,
-        text=[_short(n) if i in named else "" for i, n in zip(nodes.index, nodes["cluster_name"])],
-        textposition="bottom center", textfont={"size": 10.5, "color": "#222"},
+        x=nodes["x"], y=nodes["y"], mode="markers", showlegend=False,
         marker={"size": size, "color": colour.where(known, np.nan),
                 "colorscale": [[i / (len(DIVERGING) - 1), c] for i, c in enumerate(DIVERGING)],
                 "cmin": -3.0, "cmid": 0.0, "cmax": 3.0,  # LQ 1/8 .. 8, centred at 1 as the maps
@@ -941,8 +950,16 @@ def build_cluster_network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, ti
               "no jobs published · lines: related pairs (Cluster Mapping Project)")
     fig.add_annotation(text=legend, xref="paper", yref="paper", x=0, y=1.0, xanchor="left",
                        yanchor="bottom", showarrow=False, font={"size": 12, "color": "#444"})
-    fig.update_xaxes(visible=False, range=[-1.25, 1.25])
-    fig.update_yaxes(visible=False, range=[-1.15, 1.15])
+    x_range, y_range = [-1.25, 1.25], [-1.15, 1.15]
+    fig.update_xaxes(visible=False, range=x_range)
+    fig.update_yaxes(visible=False, range=y_range)
+    width, height = NETWORK_LABEL_AREA
+    x, y = nodes["x"].to_numpy(float), nodes["y"].to_numpy(float)
+    points = np.column_stack([(x - x_range[0]) / (x_range[1] - x_range[0]) * width,
+                              (y - y_range[0]) / (y_range[1] - y_range[0]) * height])
+    lines = {nodes.index.get_loc(i): textwrap.wrap(str(nodes.at[i, "cluster_name"]), 22)
+             for i in named}
+    _add_names(fig, x, y, points, size.to_numpy(float) / 2, lines, NETWORK_LABEL_AREA, 10.5)
     return _finish(fig, title, caption, height=720)
 
 
