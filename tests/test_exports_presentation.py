@@ -238,6 +238,8 @@ def test_bubble_labels_cover_no_other_label_and_stay_inside_the_plot():
     assert len(named) == 8  # the 8 largest (the strong one among them), each once
     assert "Marketing, Design,<br>and Publishing" in named and "Medical Devices" not in named
     assert len([a for a in network().layout.annotations if a.showarrow]) >= 8
+    assert sorted(a.text for a in quadrant().layout.annotations if a.showarrow) == sorted(
+        REGIONS["region"])  # each region named once (the names fit one line)
     rng = np.random.default_rng(7)
     points = rng.uniform([250, 150], [450, 250], size=(14, 2))  # a crowd in the middle
     radii = rng.uniform(6, 30, size=14)

@@ -703,17 +703,22 @@ def build_quadrant_figure(frame: pd.DataFrame, *, label: str, title: str, captio
     sizeref = 2.0 * float(size.max() or 1) / 60 ** 2
     colours = [OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(shown))]
     fig = go.Figure(go.Scatter(
-        x=x, y=y, mode="markers+text", text=esc(shown[label].astype(str)),
-        textposition="top center",
+        x=x, y=y, mode="markers",
         marker={"size": size, "sizemode": "area", "sizeref": sizeref, "sizemin": 8,
                 "color": colours, "opacity": 0.8, "line": {"width": 1, "color": "#333"}},
-        customdata=np.stack([size, shown["quadrant"].astype(str)], axis=-1) if len(shown)
-        else None,
-        hovertemplate="<b>%{text}</b><br>LQ %{y:.2f}, change %{x:+.2f}<br>"
+        customdata=np.stack([size, shown["quadrant"].astype(str), esc(shown[label].astype(str))],
+                            axis=-1) if len(shown) else None,
+        hovertemplate="<b>%{customdata[2]}</b><br>LQ %{y:.2f}, change %{x:+.2f}<br>"
                       "Employment %{customdata[0]:,.0f}<br>%{customdata[1]}<extra></extra>",
         showlegend=False))
     reach = max(float(x.abs().max()) * 1.3 if len(x) else 0.0, 0.1)
     top = max(float(y.max()) * 1.2 if len(y) else 0.0, 1.5)
+    width, height = LABEL_AREA
+    points = np.column_stack([(x.to_numpy(float) + reach) / (2 * reach) * width,
+                              y.to_numpy(float) / top * height])
+    radii = np.maximum(np.sqrt(size.to_numpy(float) / (2 * sizeref)), 8)
+    lines = {k: textwrap.wrap(str(name), 22) for k, name in enumerate(shown[label])}
+    _add_names(fig, x.to_numpy(float), y.to_numpy(float), points, radii, lines, LABEL_AREA)
     fig.add_vline(x=0, line={"color": "#555555", "width": 1.5})
     fig.add_hline(y=1, line={"color": "#555555", "width": 1.5, "dash": "dash"})
     corners = {"Star": (reach, top, "right", "top"), "Mature": (-reach, top, "left", "top"),
