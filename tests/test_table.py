@@ -167,3 +167,14 @@ def test_counties_outside_any_metro_are_named_in_the_table():
         "region_code")
     assert table.loc["49025", "region_name"] == "Kane County, UT"
     assert table.loc["49057", "region_name"] == "Weber County, UT"
+
+
+@pytest.mark.parametrize("base", ["state:DE", "us"])
+def test_a_table_of_several_codes_keeps_the_datas_industry_code_type(base):
+    """A joined base per code must not turn industry_code into Python objects (every later
+    join, sort and factorize of a national table would hash them)."""
+    obs = _obs(TWO_COUNTIES)
+    table = build_table(obs, 2021, "county", ["4451", "5221"], base=base, labels=False)
+    assert table["industry_code"].dtype == obs.frame["industry_code"].dtype
+    assert list(table["industry_code"]) == ["4451", "5221", "4451", "5221"]
+    assert list(table["base_employment"]) == [1600, 400, 1600, 400]
