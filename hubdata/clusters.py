@@ -15,7 +15,8 @@ adopted reference data; SOURCE_LINE names them on every view.
   bridged. The Bridge says which edition and concordance it used and how many codes moved.
 - `cluster_table(obs, year, geo, ...)`: one row per region x cluster, in the download table's
   columns (hubdata.table.TABLE_COLUMNS, industry_code 'cluster:41'): the sum of the member
-  codes' published cells (hubdata.table.build_table over every member code at once). A
+  codes' published cells (hubdata.table.build_table over every member code at once,
+  unlabelled: only each region's first row is labelled, for its name and state). A
   withheld or suppressed member is never summed as zero nor dropped silently: the sum of the
   published members is shown as a lower bound, `codes_withheld` counts the others and
   suppressed_note says so ('3 of 9 codes withheld in this county: a lower bound'). Data with
