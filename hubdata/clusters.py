@@ -15,7 +15,8 @@ adopted reference data; SOURCE_LINE names them on every view.
   bridged. The Bridge says which edition and concordance it used and how many codes moved.
 - `cluster_table(obs, year, geo, ...)`: one row per region x cluster, in the download table's
   columns (hubdata.table.TABLE_COLUMNS, industry_code 'cluster:41'): the sum of the member
-  codes' published cells (hubdata.table.build_table over every member code at once). A
+  codes' published cells (hubdata.table.build_table over every member code at once,
+  unlabelled: only each region's first row is labelled, for its name and state). A
   withheld or suppressed member is never summed as zero nor dropped silently: the sum of the
   published members is shown as a lower bound, `codes_withheld` counts the others and
   suppressed_note says so ('3 of 9 codes withheld in this county: a lower bound'). Data with
@@ -46,7 +47,7 @@ from hubdata.errors import ConfigError, NoDataError
 from hubdata.metrics import (DEFAULT_MIN_EMPLOYMENT, DEFAULT_MIN_ESTABLISHMENTS,
                              INDUSTRY_ROWS, UNMEASURED_BASE, add_location_quotients, cagr,
                              cluster_flags, compare_periods, emerging_scores)
-from hubdata.table import TABLE_COLUMNS, build_table, levels_of
+from hubdata.table import TABLE_COLUMNS, build_table, labelled, levels_of
 
 DEFINITIONS_CSV = Path(__file__).with_name("clusters_naics2012.csv")
 RELATED_CSV = Path(__file__).with_name("related_clusters.csv")
@@ -333,7 +334,9 @@ def data_vintage(year: int, source: str) -> int:
 
 @dataclass
 class ClusterRows:
-    """A cluster table, the per-code table it sums, the bridge used and notes."""
+    """A cluster table, the per-code table it sums (build_table's, unlabelled unless narrowed
+    to a state: its provenance and figures are what callers read), the bridge used and
+    notes."""
     table: pd.DataFrame
     per_code: pd.DataFrame
     bridge: Bridge
@@ -405,8 +408,10 @@ def cluster_rows(obs: Observations, year: int, geo: str, base: str = "us",
                      f"{len(rolled)} 4-digit codes that lie wholly inside one cluster "
                      f"({len(covered)} of {total} member codes); the other members are left "
                      "out, so every cluster figure is a lower bound.")
+    # labelled only when narrowed to a state (read from the labels); else _sum_members
+    # labels one row per region, not every region x code row of a national table
     per_code = build_table(obs, int(year), geo, list(codes.index), base=base, state=state,
-                           regions=regions)
+                           regions=regions, labels=state is not None)
     table = _sum_members(per_code, codes, bridge, geo, basis)
     notes += _bridge_notes(bridge, present[levels == 6], mapping, year)
     table.attrs["notes"] = notes
@@ -462,8 +467,10 @@ def _sum_members(per_code: pd.DataFrame, codes: pd.Series, bridge: Bridge, geo: 
     employment = per_code["employment"].to_numpy(float)
     payroll = per_code["payroll"].to_numpy(float)
     both = ~np.isnan(employment) & ~np.isnan(payroll)
-    first_rows = np.unique(region_idx, return_index=True)[1]
-    out = per_code.iloc[first_rows][REGION_COLUMNS].iloc[groups // width].reset_index(drop=True)
+    first_rows = per_code.iloc[np.unique(region_idx, return_index=True)[1]]
+    if "state" not in first_rows.columns:  # an unlabelled per-code table: its regions' texts
+        first_rows = labelled(first_rows, geo, int(first_rows["year"].iloc[0]))
+    out = first_rows[REGION_COLUMNS].iloc[groups // width].reset_index(drop=True)
     out["cluster_code"] = np.asarray(cluster_values, dtype=object)[groups % width]
     out["employment"] = total(employment)
     out["establishments"] = total(per_code["establishments"].to_numpy(float))
@@ -474,19 +481,26 @@ def _sum_members(per_code: pd.DataFrame, codes: pd.Series, bridge: Bridge, geo: 
     out["codes_present"] = np.bincount(group_of_row, minlength=len(groups))
     out["codes_withheld"] = np.bincount(group_of_row, np.isnan(employment),
                                         len(groups)).astype(int)
+    row_cluster = groups % width  # each row's cluster, numbered as cluster_values
+
+    def per_cluster(values: pd.Series) -> pd.Series:
+        """out["cluster_code"].map(values) by position: each cluster's value looked up once
+        (a map hashes every row's code), with map's values and dtype."""
+        return values.reindex(cluster_values).take(row_cluster).set_axis(out.index)
+
     firsts = per_code.iloc[np.unique(code_idx, return_index=True)[1]]
     base = firsts.assign(cluster_code=cluster_values[cluster_of_code]).groupby("cluster_code")
     for column in ("base_employment", "base_establishments", "base_payroll"):
-        out[column] = out["cluster_code"].map(base[column].sum(min_count=1))
-    out["base_basis"] = out["cluster_code"].map(base["base_basis"].agg(cluster_basis))
+        out[column] = per_cluster(base[column].sum(min_count=1))
+    out["base_basis"] = per_cluster(base["base_basis"].agg(cluster_basis))
     out = add_location_quotients(out)
     out[["lq_employment", "lq_establishments"]] = out[["lq_employment",
                                                        "lq_establishments"]].round(4)
     counts = bridge.code_map().value_counts()
-    out["member_codes"] = out["cluster_code"].map(counts).fillna(0).astype(int)
+    out["member_codes"] = per_cluster(counts).fillna(0).astype(int)
     out["industry_code"] = PREFIX + out["cluster_code"]
-    out["industry_title"] = out["cluster_code"].map(info["cluster_name"])
-    out["traded"] = out["cluster_code"].map(info["traded"]).astype(bool)
+    out["industry_title"] = per_cluster(info["cluster_name"])
+    out["traded"] = per_cluster(info["traded"]).astype(bool)
     out["disclosed"] = out["codes_withheld"] == 0
     out["flag"] = pd.Series(pd.NA, index=out.index, dtype="string")
     out["suppressed_members"] = out["codes_withheld"]

@@ -523,8 +523,13 @@ def emerging_scores(frame: pd.DataFrame, start_year: int, end_year: int,
         else components.rank(pct=True)
     score = pd.Series(np.nan, index=f.index)
     score[eligible] = (ranks.mean(axis=1, skipna=True) * 100).round(1)
-    rank = score.groupby(f["region_type"], observed=True).rank(ascending=False, method="min") \
-        if "region_type" in f.columns else score.rank(ascending=False, method="min")
+    # ranked among the scored rows only (a blank score has no rank): a national table's
+    # million unscored rows are not grouped by their region type's text
+    scored = score.notna().to_numpy(dtype=bool)
+    rank = pd.Series(np.nan, index=f.index)
+    rank[scored] = (score[scored].groupby(f["region_type"][scored], observed=True).rank(
+        ascending=False, method="min") if "region_type" in f.columns else score[scored].rank(
+        ascending=False, method="min")).to_numpy()
     # the reason column is categorical: six fixed sentences plus one per eligible row
     fixed = [f"Suppressed or missing in {start_year} or {end_year}",
              "No measured base-area growth to compare with (withheld cells in its sum)",

@@ -92,7 +92,10 @@ def comparable_rows(frame: pd.DataFrame, start: int, end: int) -> tuple[pd.DataF
 def _table_notes(table: pd.DataFrame, year: int) -> list[str]:
     """What the table had to build: derived totals, a base area summed from its regions."""
     notes = []
-    derived = table.loc[table["total_basis"].str.contains("derived"), "region_code"].nunique()
+    # read once per distinct basis text, not once per row of a national table
+    is_derived = store.map_distinct(table["total_basis"], lambda basis: isinstance(basis, str)
+                                     and "derived" in basis)
+    derived = table.loc[is_derived.to_numpy(dtype=bool), "region_code"].nunique()
     if derived:
         notes.append(f"{year}: all-industry totals of {derived:,} "
                      f"{'region' if derived == 1 else 'regions'} are sums of their detail rows "

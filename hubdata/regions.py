@@ -176,13 +176,19 @@ def rollup(frame: pd.DataFrame, members: pd.DataFrame, region_type: str) -> pd.D
     employment and payroll (establishments too, if one is missing), disclosed False, and
     `suppressed_members` counts them; `employment_known` is the sum over disclosed members
     (a lower bound). Members with no row at all are absent from the source and not counted.
+    Each distinct member code is matched and mapped once (national frames repeat them).
     """
     from hubdata import store  # the engine's grouping on integer codes (same groups, order)
 
     mapping = members.drop_duplicates("county_fips").set_index("county_fips")
-    part = frame[store.isin(frame["region_code"], mapping.index)]
-    part = part.assign(region_code=store.map_distinct(part["region_code"],
-                                                      mapping["region_code"]),
+    place, places = pd.factorize(frame["region_code"], use_na_sentinel=False)
+    places = pd.Series(places, dtype=frame["region_code"].dtype)
+    is_member = store.isin(places, mapping.index).to_numpy(dtype=bool)
+    inside = is_member[place]
+    part = frame[inside]
+    region = places[is_member].map(mapping["region_code"])  # as map_distinct would type it
+    numbered = np.cumsum(is_member) - 1  # a member place's position in `region`
+    part = part.assign(region_code=region.take(numbered[place[inside]]).set_axis(part.index),
                        suppressed=~part["disclosed"].astype(bool))
     keys = ["source", "year", "region_code", "industry_code", "own_code"]
     values = ["establishments", "employment", "payroll"]
@@ -191,7 +197,8 @@ def rollup(frame: pd.DataFrame, members: pd.DataFrame, region_type: str) -> pd.D
     group, first = store.group_ids(part, keys)  # groupby(keys, sort=True, dropna=False)
     grouped = part.groupby(group, sort=True)
     sums = grouped[values].sum()
-    missing = part[values].isna().groupby(group, sort=True).sum()
+    missing = pd.DataFrame({v: np.bincount(group, part[v].isna().to_numpy(), len(first))
+                            for v in values}, index=sums.index)  # missing cells per group
     out = sums.mask(missing > 0).assign(
         employment_known=sums["employment"],
         members=grouped.size(),
@@ -199,8 +206,12 @@ def rollup(frame: pd.DataFrame, members: pd.DataFrame, region_type: str) -> pd.D
         industry_title=grouped["industry_title"].first(),
     )
     if "vintage" in part.columns:  # several files or releases may feed one region
-        several = grouped["vintage"].nunique() > 1  # joined only where needed (fast on
-        out["vintage"] = grouped["vintage"].first()  # national tables)
+        # joined only where needed: a group has several vintages when its lowest and highest
+        # vintage numbers differ (missing ones left out, as nunique does)
+        vintage, _ = pd.factorize(part["vintage"])
+        numbers = pd.Series(np.where(vintage >= 0, vintage, np.nan)).groupby(group, sort=True)
+        several = numbers.max() > numbers.min()
+        out["vintage"] = grouped["vintage"].first()
         if several.any():
             mixed = np.isin(group, several.index[several.to_numpy()])
             out.loc[several, "vintage"] = part["vintage"][mixed].groupby(group[mixed]).agg(

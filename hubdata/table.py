@@ -398,6 +398,9 @@ def _base(context: YearContext, codes: list[str], base: str,
         if base_type == "us" and len(covered) < US_STATE_COUNT:
             basis += f"; {NOT_THE_NATION}"
     rows = rows.drop_duplicates("industry_code").set_index("industry_code")
+    # typed as the rows' codes: a list of codes would make the joined table's industry_code
+    # a column of Python objects (each join, sort and factorize of it then hashes objects)
+    codes = pd.Index(codes, dtype=context.frame["industry_code"].dtype, name="industry_code")
     per_code = pd.DataFrame({f"base_{v}": rows[v] for v in _BASE_VALUES}).reindex(codes)
     per_code["base_basis"] = basis
     if "members" in rows.columns:  # a built base: how many members the industry has rows in
@@ -428,7 +431,7 @@ def _base(context: YearContext, codes: list[str], base: str,
     scalars = {"base_area": base,
                "base_total_employment": _first(tot, "total_employment"),
                "base_total_establishments": _first(tot, "total_establishments")}
-    return per_code.rename_axis("industry_code").reset_index(), scalars
+    return per_code.reset_index(), scalars
 
 
 def _first(frame: pd.DataFrame, column: str) -> float:

@@ -227,6 +227,29 @@ def test_withheld_member_cells_are_counted_and_said_never_dropped(utah):
 
 
 @real
+@pytest.mark.parametrize("geo", ["county", "state"])
+def test_cluster_rows_label_one_row_per_region_and_equal_the_labelled_sum(utah, geo,
+                                                                          monkeypatch):
+    """The per-code table is built unlabelled and only each region's first row is labelled;
+    the cluster table equals the sum of a fully labelled per-code table (the old path)."""
+    from hubdata import table as table_module
+
+    seen = []
+    real_labelled = clusters.labelled
+    monkeypatch.setattr(clusters, "labelled",
+                        lambda rows, *a: seen.append(len(rows)) or real_labelled(rows, *a))
+    built = clusters.cluster_rows(utah, 2021, geo, fetch=False)
+    assert "suppressed_note" not in built.per_code.columns  # unlabelled
+    assert seen == [built.per_code["region_code"].nunique()]
+    full = table_module.build_table(utah, 2021, geo, list(built.per_code["industry_code"]
+                                                          .drop_duplicates()))
+    bridge, codes = built.bridge, built.bridge.code_map()
+    old = clusters._sum_members(full, codes[codes.index.isin(full["industry_code"])], bridge,
+                                geo, built.table["cluster_basis"].iloc[0])
+    pd.testing.assert_frame_equal(built.table, old)
+
+
+@real
 def test_lq_of_a_cluster_is_the_lq_of_its_member_sum(utah):
     table = clusters.cluster_table(utah, 2021, "county", fetch=False)
     row = table[(table["region_code"] == "49005") & (table["cluster_code"] == "41")].iloc[0]

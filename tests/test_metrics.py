@@ -338,3 +338,31 @@ def test_wage_premium_without_payroll_context_is_blank_and_noted():
                                   END.drop(columns=["base_payroll", "total_payroll"]))
     assert out["wage_premium_vs_base"].isna().all()
     assert any("Wage premiums need payroll" in n for n in out.attrs["notes"])
+
+
+def test_emerging_ranks_are_the_scores_ranks_within_each_region_type():
+    """Ranks are taken among the scored rows of each region type (blank scores have none),
+    as the scores' own groupby rank over every row gives them."""
+    rng = np.random.default_rng(7)
+    n = 400
+    frame = pd.DataFrame({
+        "region_type": rng.choice(["county", "msa"], n),
+        "employment_start": rng.choice([50.0, 200.0, 900.0, np.nan], n),
+        "employment": rng.uniform(100, 2000, n).round(0),
+        "establishments_start": rng.choice([3.0, 10.0, 40.0], n),
+        "establishments": rng.choice([5.0, 12.0, 50.0], n),
+        "lq_employment_start": rng.uniform(0.5, 1.5, n).round(2),
+        "lq_employment": rng.uniform(0.5, 2.0, n).round(2),
+        "base_employment_cagr": rng.choice([0.0, 0.01, np.nan], n),
+        "shift_competitive": rng.uniform(-50, 300, n).round(0),
+    }, index=pd.RangeIndex(10, 10 + n))
+    frame["employment_cagr"] = metrics.cagr(frame["employment_start"], frame["employment"], 4)
+    frame["establishments_cagr"] = metrics.cagr(frame["establishments_start"],
+                                                frame["establishments"], 4)
+    out = metrics.emerging_scores(frame, 2017, 2021)
+    scored = out["emerging_score"].notna()
+    assert 20 < scored.sum() < n and out.index.equals(frame.index)
+    expected = out["emerging_score"].groupby(frame["region_type"]).rank(
+        ascending=False, method="min").astype("Int64")
+    pd.testing.assert_series_equal(out["emerging_rank"], expected, check_names=False)
+    assert out.loc[~scored, "emerging_rank"].isna().all()

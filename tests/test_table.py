@@ -167,3 +167,45 @@ def test_counties_outside_any_metro_are_named_in_the_table():
         "region_code")
     assert table.loc["49025", "region_name"] == "Kane County, UT"
     assert table.loc["49057", "region_name"] == "Weber County, UT"
+
+
+@pytest.mark.parametrize("base", ["state:DE", "us"])
+def test_a_table_of_several_codes_keeps_the_datas_industry_code_type(base):
+    """A joined base per code must not turn industry_code into Python objects (every later
+    join, sort and factorize of a national table would hash them)."""
+    obs = _obs(TWO_COUNTIES)
+    table = build_table(obs, 2021, "county", ["4451", "5221"], base=base, labels=False)
+    assert table["industry_code"].dtype == obs.frame["industry_code"].dtype
+    assert list(table["industry_code"]) == ["4451", "5221", "4451", "5221"]
+    assert list(table["base_employment"]) == [1600, 400, 1600, 400]
+
+
+def test_rollup_maps_members_once_counts_missing_cells_and_joins_only_mixed_vintages():
+    """regions.rollup on hand-made rows: non-members left out, members summed into their
+    region, a missing cell makes the sum NaN, and only a region fed by two vintages joins
+    them (a missing vintage is no vintage, as nunique counts)."""
+    from hubdata import regions
+
+    frame = conform(pd.DataFrame({
+        "region_type": "county",
+        "region_code": ["10001", "10003", "10005", "10001", "10003", "99999"],
+        "industry_code": ["5221", "5221", "5221", "4451", "4451", "5221"],
+        "employment": [100.0, 300.0, 50.0, None, 700.0, 5.0],
+        "establishments": [10.0, 20.0, 5.0, 3.0, 30.0, 1.0],
+    }).assign(source="import:cbp_csv", year=2021, own_code="5", disclosed=lambda f:
+              f["employment"].notna()))
+    frame["vintage"] = pd.Series(["A", "B", "A", "A", None, "C"], dtype=frame["region_code"].dtype)
+    members = pd.DataFrame({"county_fips": ["10001", "10003", "10005"],
+                            "region_code": ["M1", "M1", "M2"],
+                            "region_name": ["One", "One", "Two"]}).astype("string")
+    out = regions.rollup(frame, members, "msa").set_index(["region_code", "industry_code"])
+    assert sorted(out.index) == [("M1", "4451"), ("M1", "5221"), ("M2", "5221")]
+    assert out.loc[("M1", "5221"), "employment"] == 400
+    assert out.loc[("M1", "5221"), "vintage"] == "A; B"
+    assert math.isnan(out.loc[("M1", "4451"), "employment"])
+    assert out.loc[("M1", "4451"), "suppressed_members"] == 1
+    assert out.loc[("M1", "4451"), "establishments"] == 33
+    assert out.loc[("M1", "4451"), "vintage"] == "A"
+    assert (out.loc[("M2", "5221"), "employment"], out.loc[("M2", "5221"), "vintage"]) == (50, "A")
+    assert out.loc[("M2", "5221"), "region_name"] == "Two"
+    assert str(out.reset_index()["region_code"].dtype) == str(members["region_code"].dtype)
