@@ -280,8 +280,8 @@ def _provenance_index(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     number, not from a text column of every row."""
     codes = {c: store.codes_of(frame[c], sort=False) for c in ["year", "region_type",
                                                                "industry_code", "vintage"]}
-    region, distinct = pd.factorize(frame["region_code"], use_na_sentinel=False)
-    codes["region_code"] = region.astype(np.int64), len(distinct)
+    region, distinct = store.factorized(frame["region_code"], sort=False)
+    codes["region_code"] = region, len(distinct)
     prefix = pd.Series(distinct, dtype=frame["region_code"].dtype).str[:2]
     state, states = store.codes_of(prefix, sort=False)
     missing = state[prefix.isna().to_numpy(dtype=bool)]  # the number of a missing state

@@ -74,7 +74,7 @@ def comparable_rows(frame: pd.DataFrame, start: int, end: int) -> tuple[pd.DataF
     if aggregate.any():
         frame = frame[~aggregate]
     kinds, kind_count = store.codes_of(frame["region_type"], sort=False)
-    places, names = pd.factorize(frame["region_code"], use_na_sentinel=False)
+    places, names = store.factorized(frame["region_code"], sort=False)
     region = kinds * max(len(names), 1) + places
     seen = np.zeros((kind_count * max(len(names), 1), 2), dtype=bool)
     seen[region, (frame["year"] == end).to_numpy(dtype=int)] = True

@@ -321,17 +321,24 @@ def clear() -> None:
 def map_distinct(values: pd.Series, mapping) -> pd.Series:
     """values.map(mapping) (a dict or a function), computed once per distinct value (missing
     values included, so the result's dtype is the one the whole column's map infers)."""
-    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    codes, distinct = factorized(values, sort=False)
     mapped = pd.Series(distinct, dtype=values.dtype).map(mapping)
     return mapped.take(codes).set_axis(values.index).rename(values.name)
 
 
-def codes_of(values: pd.Series | np.ndarray, sort: bool = True) -> tuple[np.ndarray, int]:
-    """(an integer per value, how many distinct values): equal values share their integer,
-    missing values included (as pandas groups and merges treat them); with sort, integers
-    follow the values' sort order, missing last."""
+def factorized(values: pd.Series | np.ndarray, sort: bool = True) -> tuple[np.ndarray, object]:
+    """(an integer per value, the distinct values in their integers' order): equal values
+    share their integer, missing values included (as pandas groups and merges treat them);
+    with sort, integers follow the values' sort order, missing last. The one numbering
+    rule: codes_of gives its integers."""
     codes, distinct = pd.factorize(values, sort=sort, use_na_sentinel=False)
-    return codes.astype(np.int64), len(distinct)
+    return codes.astype(np.int64), distinct
+
+
+def codes_of(values: pd.Series | np.ndarray, sort: bool = True) -> tuple[np.ndarray, int]:
+    """(factorized's integers, how many distinct values)."""
+    codes, distinct = factorized(values, sort)
+    return codes, len(distinct)
 
 
 def _combined(frame: pd.DataFrame, keys: list[str], sort: bool) -> tuple[np.ndarray, int]:

@@ -228,7 +228,11 @@ class YearContext:
         period = periods.label(year, quarter)
         if rows.empty:
             raise NoDataError(f"The data has no rows for {period}.")
-        levels = levels_of(rows["industry_code"]).to_numpy(dtype=float)
+        # the industries numbered once: their levels and row positions both come from it
+        industry, distinct = store.factorized(rows["industry_code"], sort=False)
+        count = len(distinct)
+        levels = levels_of(pd.Series(distinct, dtype=rows["industry_code"].dtype)).to_numpy(
+            dtype=float)[industry]
         at_level = levels == level
         if not at_level.any():
             raise NoDataError(f"The data has no {level}-digit NAICS rows in {period}.")
@@ -241,12 +245,10 @@ class YearContext:
         self.regions = {str(kind): codes for kind, codes in firsts["region_code"].groupby(
             firsts["region_type"], sort=False).unique().items()}
         keep = comparable[region]
-        if not keep.all():
-            rows, region, levels = rows[keep].reset_index(drop=True), region[keep], levels[keep]
+        if not keep.all():  # an industry only non-comparable regions have keeps its number
+            rows, region, levels, industry = (rows[keep].reset_index(drop=True), region[keep],
+                                              levels[keep], industry[keep])
         self.frame = rows
-        industry, distinct = pd.factorize(rows["industry_code"], sort=False,
-                                          use_na_sentinel=False)  # store.codes_of's integers
-        industry, count = industry.astype(np.int64), len(distinct)
         self.totals = region_totals(rows, region=region, level=levels,
                                     industry=(industry, count))
         small = industry.astype(np.int16) if count < 2 ** 15 else industry  # radix-sorted
